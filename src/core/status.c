@@ -1,0 +1,75 @@
+/* Names and descriptions of status codes. */
+#include <confai/confai.h>
+
+/*
+ * Both switches have no default: with -Werror=switch a new status code that
+ * lacks a name or a message does not build.
+ */
+const char *confai_status_str(confai_status status)
+{
+    switch (status) {
+    case CONFAI_OK: return "success";
+    case CONFAI_E_ARGUMENT: return "invalid argument";
+    case CONFAI_E_BUFFER_TOO_SMALL: return "output buffer too small";
+    case CONFAI_E_UNSUPPORTED: return "unsupported algorithm or feature";
+    case CONFAI_E_STATE: return "call not valid in the object's current state";
+    case CONFAI_E_NO_MEMORY: return "out of memory";
+    case CONFAI_E_INTERNAL: return "internal error in an underlying library";
+    case CONFAI_E_MALFORMED: return "malformed input";
+    case CONFAI_E_TRUNCATED: return "input truncated";
+    case CONFAI_E_TRAILING_DATA: return "unexpected data after the end of the input";
+    case CONFAI_E_LIMIT: return "input exceeds a configured or protocol limit";
+    case CONFAI_E_BAD_KEY: return "invalid key";
+    case CONFAI_E_BAD_ENCAPSULATION: return "invalid encapsulated key";
+    case CONFAI_E_DECRYPT: return "authentication failed: ciphertext or tag altered, or wrong key";
+    case CONFAI_E_SEQUENCE_EXHAUSTED: return "message sequence number exhausted";
+    case CONFAI_E_EXPORT_ONLY: return "the export-only AEAD cannot seal or open";
+    case CONFAI_E_BAD_PSK: return "invalid pre-shared key or key id";
+    case CONFAI_E_KEY_ID_UNKNOWN: return "key id or cipher suite not offered by this key configuration";
+    case CONFAI_E_STREAM_TRUNCATED: return "stream ended before its final chunk: truncated";
+    case CONFAI_E_STREAM_TRAILING: return "data after the final chunk of the stream";
+    case CONFAI_E_CHUNK_REPLAYED: return "a chunk of the stream was repeated";
+    case CONFAI_E_CHUNK_REORDERED: return "chunks of the stream arrived out of order or one was dropped";
+    }
+    return "unknown status code";
+}
+
+const char *confai_status_name(confai_status status)
+{
+    switch (status) {
+    case CONFAI_OK: return "CONFAI_OK";
+    case CONFAI_E_ARGUMENT: return "CONFAI_E_ARGUMENT";
+    case CONFAI_E_BUFFER_TOO_SMALL: return "CONFAI_E_BUFFER_TOO_SMALL";
+    case CONFAI_E_UNSUPPORTED: return "CONFAI_E_UNSUPPORTED";
+    case CONFAI_E_STATE: return "CONFAI_E_STATE";
+    case CONFAI_E_NO_MEMORY: return "CONFAI_E_NO_MEMORY";
+    case CONFAI_E_INTERNAL: return "CONFAI_E_INTERNAL";
+    case CONFAI_E_MALFORMED: return "CONFAI_E_MALFORMED";
+    case CONFAI_E_TRUNCATED: return "CONFAI_E_TRUNCATED";
+    case CONFAI_E_TRAILING_DATA: return "CONFAI_E_TRAILING_DATA";
+    case CONFAI_E_LIMIT: return "CONFAI_E_LIMIT";
+    case CONFAI_E_BAD_KEY: return "CONFAI_E_BAD_KEY";
+    case CONFAI_E_BAD_ENCAPSULATION: return "CONFAI_E_BAD_ENCAPSULATION";
+    case CONFAI_E_DECRYPT: return "CONFAI_E_DECRYPT";
+    case CONFAI_E_SEQUENCE_EXHAUSTED: return "CONFAI_E_SEQUENCE_EXHAUSTED";
+    case CONFAI_E_EXPORT_ONLY: return "CONFAI_E_EXPORT_ONLY";
+    case CONFAI_E_BAD_PSK: return "CONFAI_E_BAD_PSK";
+    case CONFAI_E_KEY_ID_UNKNOWN: return "CONFAI_E_KEY_ID_UNKNOWN";
+    case CONFAI_E_STREAM_TRUNCATED: return "CONFAI_E_STREAM_TRUNCATED";
+    case CONFAI_E_STREAM_TRAILING: return "CONFAI_E_STREAM_TRAILING";
+    case CONFAI_E_CHUNK_REPLAYED: return "CONFAI_E_CHUNK_REPLAYED";
+    case CONFAI_E_CHUNK_REORDERED: return "CONFAI_E_CHUNK_REORDERED";
+    }
+    return "CONFAI_E_UNKNOWN";
+}
+
+confai_status_group confai_status_group_of(confai_status status)
+{
+    int value = (int)status;
+    if (value == CONFAI_OK)
+        return CONFAI_GROUP_OK;
+    /* Values outside the groups never look like success. */
+    if (value < 100 || value >= (CONFAI_GROUP_TRANSPORT + 1) * 100)
+        return CONFAI_GROUP_RESOURCE;
+    return (confai_status_group)(value / 100);
+}

@@ -1,0 +1,48 @@
+/*
+ * Every constant that bindings need exists twice: as a macro for C and as a
+ * function for languages that cannot read macros. This checks that each pair
+ * agrees, linking the shared library as an application would.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <confai/confai.h>
+
+static void test_version(void **state)
+{
+    (void)state;
+    assert_string_equal(confai_version(), CONFAI_VERSION_STRING);
+    assert_int_equal(confai_version_number(), CONFAI_VERSION_NUMBER);
+}
+
+static void test_error(void **state)
+{
+    (void)state;
+    assert_int_equal(confai_error_size(), sizeof(confai_error));
+    assert_int_equal(confai_error_message_size(), CONFAI_ERROR_MESSAGE_SIZE);
+    assert_int_equal(sizeof(((confai_error *)0)->message), CONFAI_ERROR_MESSAGE_SIZE);
+}
+
+static void test_hpke_sizes(void **state)
+{
+    (void)state;
+    assert_int_equal(confai_hpke_max_enc_size(), CONFAI_HPKE_MAX_ENC_SIZE);
+    assert_int_equal(confai_hpke_max_public_key_size(), CONFAI_HPKE_MAX_PUBLIC_KEY_SIZE);
+    assert_int_equal(confai_hpke_max_private_key_size(), CONFAI_HPKE_MAX_PRIVATE_KEY_SIZE);
+    assert_int_equal(confai_hpke_tag_size(), CONFAI_HPKE_TAG_SIZE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_version),
+        cmocka_unit_test(test_error),
+        cmocka_unit_test(test_hpke_sizes),
+    };
+    return cmocka_run_group_tests_name("constcheck", tests, NULL, NULL);
+}

@@ -1,0 +1,3 @@
+module confai.invalid/bench/go-hpke
+
+go 1.26

@@ -1,0 +1,3 @@
+module confai.test/hpke-interop
+
+go 1.26
