@@ -148,7 +148,8 @@ ossl_opts=(
 )
 # Guard against a silent fallback to the system library.
 uses_openssl35() { # DIR
-    if ! ldd "$1/src/libconfai.so" | grep -q "$OSSL/install/lib/libcrypto.so"; then
+    # (grep without -q reads all of ldd's output: no SIGPIPE under pipefail)
+    if ! ldd "$1/src/libconfai.so" | grep "$OSSL/install/lib/libcrypto.so" >/dev/null; then
         echo "run-all: $1/src/libconfai.so does not load OpenSSL from $OSSL" >&2
         return 1
     fi

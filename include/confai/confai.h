@@ -98,6 +98,31 @@ typedef enum confai_status {
     CONFAI_E_STREAM_TRAILING = 411,    /* bytes after the final chunk */
     CONFAI_E_CHUNK_REPLAYED = 412,     /* a chunk that was already delivered */
     CONFAI_E_CHUNK_REORDERED = 413,    /* a chunk from later in the stream */
+
+    /* 5xx: attestation evidence rejected (it does not prove what it claims). */
+    CONFAI_E_BAD_SIGNATURE = 500,      /* report or quote signature invalid */
+    CONFAI_E_CERT_CHAIN = 501,         /* certificate chain broken or malformed */
+    CONFAI_E_UNKNOWN_ROOT = 502,       /* chain ends in a root nobody pinned */
+    CONFAI_E_CERT_EXPIRED = 503,       /* a certificate is not valid at that time */
+    CONFAI_E_CERT_REVOKED = 504,       /* a certificate is on a supplied CRL */
+    CONFAI_E_TCB_MISMATCH = 505,       /* endorsement key's TCB/chip/product differ */
+    CONFAI_E_BINDING = 506,            /* report data does not commit to this key */
+    CONFAI_E_NONCE_MISMATCH = 507,     /* evidence answers another nonce */
+    CONFAI_E_EVIDENCE_EXPIRED = 508,   /* evidence past its not_after or max age */
+    CONFAI_E_COLLATERAL = 509,         /* collateral missing, stale or mismatched */
+
+    /* 6xx: evidence verified, but the policy does not accept it. */
+    CONFAI_E_POLICY_INVALID = 600,     /* the policy document itself is invalid */
+    CONFAI_E_POLICY_PLATFORM = 601,    /* platform or product not accepted */
+    CONFAI_E_POLICY_MEASUREMENT = 602, /* measurement not in the accepted set */
+    CONFAI_E_POLICY_TCB = 603,         /* TCB below the policy's minimum */
+    CONFAI_E_POLICY_DEBUG = 604,       /* guest allows debugging */
+    CONFAI_E_POLICY_VMPL = 605,        /* report from a VMPL the policy rejects */
+    CONFAI_E_POLICY_GUEST = 606,       /* guest policy bits (migration, SMT, ...) */
+    CONFAI_E_POLICY_IDENTITY = 607,    /* host data, ID/author key, guest SVN */
+    CONFAI_E_POLICY_CHIP = 608,        /* chip id not in the allowlist */
+    CONFAI_E_POLICY_FIRMWARE = 609,    /* firmware build/version below minimum */
+    CONFAI_E_POLICY_MANIFEST = 610,    /* manifest digest not accepted */
 } confai_status;
 
 /* Groups of status codes, so bindings can map them to exception classes. */
@@ -247,7 +272,7 @@ confai_hpke_key_generate(confai_hpke_key **key, uint16_t kem_id,
 /*
  * Derives a key pair deterministically from input keying material
  * (RFC 9180 DeriveKeyPair). ikm must be at least as long as the KEM's private
- * key. On failure *key is NULL.
+ * key and at most CONFAI_HPKE_MAX_PARAM_SIZE bytes. On failure *key is NULL.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_key_derive(confai_hpke_key **key, uint16_t kem_id,
@@ -274,7 +299,10 @@ CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_key_public(const confai_hpke_key *key, uint8_t *public_key,
                        size_t *public_key_len, confai_error *err);
 
-/* Writes the serialized private key (SerializePrivateKey). Handle with care. */
+/*
+ * Writes the serialized private key (SerializePrivateKey; X25519 and X448
+ * keys come out clamped, RFC 9180 section 7.1.2). Handle with care.
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_key_private(const confai_hpke_key *key, uint8_t *private_key,
                         size_t *private_key_len, confai_error *err);
@@ -609,7 +637,8 @@ confai_http_message_informational(const confai_http_message *msg, size_t index);
  * content or trailer section, or split its content into several chunks (one
  * chunk is written).
  * Errors: CONFAI_E_STATE (a 1xx response as the message itself),
- * CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY. On failure *out is NULL.
+ * CONFAI_E_ARGUMENT, CONFAI_E_LIMIT (a part over 2^62 - 1 bytes),
+ * CONFAI_E_NO_MEMORY. On failure *out is NULL.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_http_message_encode(const confai_http_message *msg, uint8_t **out,
@@ -637,7 +666,7 @@ confai_http_message_encode_head(const confai_http_message *msg, uint8_t **out,
  * the caller's buffer (out, *out_len): data_len plus at most 8 bytes. An
  * empty piece writes nothing and sets *out_len to 0, as a zero length would
  * end the content. Errors: CONFAI_E_BUFFER_TOO_SMALL (*out_len set to the
- * size needed), CONFAI_E_ARGUMENT.
+ * size needed; out may be NULL to ask), CONFAI_E_ARGUMENT, CONFAI_E_LIMIT.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_http_chunk_encode(uint8_t *out, size_t *out_len, const uint8_t *data,
@@ -646,7 +675,7 @@ confai_http_chunk_encode(uint8_t *out, size_t *out_len, const uint8_t *data,
 /*
  * Writes the end of the content, the trailer section of msg and padding zero
  * bytes; the other parts of msg are not used. *out is released with
- * confai_free. Errors: CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY.
+ * confai_free. Errors: as confai_http_message_encode.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_http_message_encode_tail(const confai_http_message *msg, uint8_t **out,

@@ -30,6 +30,27 @@ const char *confai_status_str(confai_status status)
     case CONFAI_E_STREAM_TRAILING: return "data after the final chunk of the stream";
     case CONFAI_E_CHUNK_REPLAYED: return "a chunk of the stream was repeated";
     case CONFAI_E_CHUNK_REORDERED: return "chunks of the stream arrived out of order or one was dropped";
+    case CONFAI_E_BAD_SIGNATURE: return "evidence signature does not verify";
+    case CONFAI_E_CERT_CHAIN: return "certificate chain is broken or malformed";
+    case CONFAI_E_UNKNOWN_ROOT: return "certificate chain does not end in a pinned root";
+    case CONFAI_E_CERT_EXPIRED: return "a certificate is not valid at the verification time";
+    case CONFAI_E_CERT_REVOKED: return "a certificate has been revoked";
+    case CONFAI_E_TCB_MISMATCH: return "the endorsement key does not match the reported TCB, chip or product";
+    case CONFAI_E_BINDING: return "the evidence does not commit to this key configuration";
+    case CONFAI_E_NONCE_MISMATCH: return "the evidence answers another nonce";
+    case CONFAI_E_EVIDENCE_EXPIRED: return "the evidence has expired";
+    case CONFAI_E_COLLATERAL: return "verification collateral is missing, stale or does not match";
+    case CONFAI_E_POLICY_INVALID: return "the policy document is invalid";
+    case CONFAI_E_POLICY_PLATFORM: return "the policy does not accept this platform or product";
+    case CONFAI_E_POLICY_MEASUREMENT: return "the policy does not accept this measurement";
+    case CONFAI_E_POLICY_TCB: return "the TCB is below the policy minimum";
+    case CONFAI_E_POLICY_DEBUG: return "the guest allows debugging, which the policy forbids";
+    case CONFAI_E_POLICY_VMPL: return "the policy does not accept this VMPL";
+    case CONFAI_E_POLICY_GUEST: return "the guest policy has a setting the policy forbids";
+    case CONFAI_E_POLICY_IDENTITY: return "host data, guest identity or SVN not accepted by the policy";
+    case CONFAI_E_POLICY_CHIP: return "the chip is not in the policy allowlist";
+    case CONFAI_E_POLICY_FIRMWARE: return "the firmware is older than the policy minimum";
+    case CONFAI_E_POLICY_MANIFEST: return "the policy does not accept this deployment manifest";
     }
     return "unknown status code";
 }
@@ -59,6 +80,27 @@ const char *confai_status_name(confai_status status)
     case CONFAI_E_STREAM_TRAILING: return "CONFAI_E_STREAM_TRAILING";
     case CONFAI_E_CHUNK_REPLAYED: return "CONFAI_E_CHUNK_REPLAYED";
     case CONFAI_E_CHUNK_REORDERED: return "CONFAI_E_CHUNK_REORDERED";
+    case CONFAI_E_BAD_SIGNATURE: return "CONFAI_E_BAD_SIGNATURE";
+    case CONFAI_E_CERT_CHAIN: return "CONFAI_E_CERT_CHAIN";
+    case CONFAI_E_UNKNOWN_ROOT: return "CONFAI_E_UNKNOWN_ROOT";
+    case CONFAI_E_CERT_EXPIRED: return "CONFAI_E_CERT_EXPIRED";
+    case CONFAI_E_CERT_REVOKED: return "CONFAI_E_CERT_REVOKED";
+    case CONFAI_E_TCB_MISMATCH: return "CONFAI_E_TCB_MISMATCH";
+    case CONFAI_E_BINDING: return "CONFAI_E_BINDING";
+    case CONFAI_E_NONCE_MISMATCH: return "CONFAI_E_NONCE_MISMATCH";
+    case CONFAI_E_EVIDENCE_EXPIRED: return "CONFAI_E_EVIDENCE_EXPIRED";
+    case CONFAI_E_COLLATERAL: return "CONFAI_E_COLLATERAL";
+    case CONFAI_E_POLICY_INVALID: return "CONFAI_E_POLICY_INVALID";
+    case CONFAI_E_POLICY_PLATFORM: return "CONFAI_E_POLICY_PLATFORM";
+    case CONFAI_E_POLICY_MEASUREMENT: return "CONFAI_E_POLICY_MEASUREMENT";
+    case CONFAI_E_POLICY_TCB: return "CONFAI_E_POLICY_TCB";
+    case CONFAI_E_POLICY_DEBUG: return "CONFAI_E_POLICY_DEBUG";
+    case CONFAI_E_POLICY_VMPL: return "CONFAI_E_POLICY_VMPL";
+    case CONFAI_E_POLICY_GUEST: return "CONFAI_E_POLICY_GUEST";
+    case CONFAI_E_POLICY_IDENTITY: return "CONFAI_E_POLICY_IDENTITY";
+    case CONFAI_E_POLICY_CHIP: return "CONFAI_E_POLICY_CHIP";
+    case CONFAI_E_POLICY_FIRMWARE: return "CONFAI_E_POLICY_FIRMWARE";
+    case CONFAI_E_POLICY_MANIFEST: return "CONFAI_E_POLICY_MANIFEST";
     }
     return "CONFAI_E_UNKNOWN";
 }

@@ -192,6 +192,60 @@ out:
     return status;
 }
 
+confai_status ohttp_aead_open_begin(ohttp_aead *a, uint64_t counter,
+                                    confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    uint8_t nonce[OHTTP_AEAD_MAX_NN];
+    chunk_nonce(a, nonce, counter);
+    OSSL_ENSURE(!a->encrypt && EVP_DecryptInit_ex(a->cctx, NULL, NULL, NULL, nonce) == 1,
+                CONFAI_E_INTERNAL, "opening the response");
+out:
+    return status;
+}
+
+confai_status ohttp_aead_open_update(ohttp_aead *a, uint8_t *pt,
+                                     const uint8_t *ct, size_t len,
+                                     confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    OSSL_ENSURE(update(a->cctx, pt, ct, len), CONFAI_E_INTERNAL, "opening the response");
+out:
+    return status;
+}
+
+confai_status ohttp_aead_open_finish(ohttp_aead *a,
+                                     const uint8_t tag[CONFAI_HPKE_TAG_SIZE],
+                                     confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    uint8_t tail[32];
+    int tail_len = 0;
+    OSSL_ENSURE(EVP_CIPHER_CTX_ctrl(a->cctx, EVP_CTRL_AEAD_SET_TAG, (int)a->n_t,
+                                    (void *)tag) == 1,
+                CONFAI_E_INTERNAL, "opening the response");
+    if (EVP_DecryptFinal_ex(a->cctx, tail, &tail_len) != 1 || tail_len != 0) {
+        ERR_clear_error();
+        BAIL(CONFAI_E_DECRYPT, "a response chunk does not authenticate");
+    }
+out:
+    return status;
+}
+
+confai_status ohttp_aead_recover(ohttp_aead *a, uint8_t *ct, uint64_t counter,
+                                 const uint8_t *pt, size_t len, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    uint8_t nonce[OHTTP_AEAD_MAX_NN];
+    chunk_nonce(a, nonce, counter);
+    /* Encrypting switches the context's direction; every open sets it back. */
+    OSSL_ENSURE(EVP_CipherInit_ex(a->cctx, NULL, NULL, NULL, nonce, 1) == 1
+                    && update(a->cctx, ct, pt, len),
+                CONFAI_E_INTERNAL, "re-encrypting a failed chunk");
+out:
+    return status;
+}
+
 void ohttp_aead_clear(ohttp_aead *a)
 {
     EVP_CIPHER_CTX_free(a->cctx); /* cleanses the key schedule */

@@ -64,6 +64,31 @@ confai_status ohttp_aead_open(ohttp_aead *a, uint8_t *pt, uint64_t counter,
                               const uint8_t *ct, size_t ct_len,
                               confai_error *err);
 
+/*
+ * Opening in pieces, for a chunk that arrives split: begin, update with the
+ * ciphertext body as it comes (plaintext is written at once but must not be
+ * used before finish succeeds), then finish with the tag. CONFAI_E_DECRYPT
+ * from finish leaves the unauthenticated plaintext in place for
+ * ohttp_aead_recover; the caller wipes it.
+ */
+confai_status ohttp_aead_open_begin(ohttp_aead *a, uint64_t counter,
+                                    confai_error *err);
+confai_status ohttp_aead_open_update(ohttp_aead *a, uint8_t *pt,
+                                     const uint8_t *ct, size_t len,
+                                     confai_error *err);
+confai_status ohttp_aead_open_finish(ohttp_aead *a,
+                                     const uint8_t tag[CONFAI_HPKE_TAG_SIZE],
+                                     confai_error *err);
+
+/*
+ * Failure path only: gives back the ciphertext body of a chunk that failed
+ * to open in pieces, from its decrypted bytes (all supported AEADs encrypt
+ * by XOR with a keystream), so the chunk can be examined further.
+ */
+confai_status ohttp_aead_recover(ohttp_aead *a, uint8_t *ct, uint64_t counter,
+                                 const uint8_t *pt, size_t len,
+                                 confai_error *err);
+
 /* Releases the cipher context and wipes the state; safe on a zeroed struct. */
 void ohttp_aead_clear(ohttp_aead *a);
 

@@ -236,6 +236,14 @@ out:
 
 /* --- decoder: reading ------------------------------------------------------ */
 
+/* A chunk opened: hand out its plaintext and move on. */
+static void opened(ohttp_decoder *d, size_t pt_len, int is_final)
+{
+    d->counter++;
+    d->state = is_final ? DEC_DONE : DEC_LENGTH;
+    d->on_chunk(d->user, d->pt, pt_len, is_final);
+}
+
 /* Opens one whole chunk and hands its plaintext to the callback. */
 static confai_status deliver(ohttp_decoder *d, const uint8_t *ct, size_t ct_len,
                              int is_final, confai_error *err)
@@ -249,10 +257,7 @@ static confai_status deliver(ohttp_decoder *d, const uint8_t *ct, size_t ct_len,
     if (status == CONFAI_E_DECRYPT)
         status = classify(d, ct, ct_len, is_final, err);
     GUARD(status);
-    d->counter++;
-    if (is_final)
-        d->state = DEC_DONE;
-    d->on_chunk(d->user, d->pt, pt_len, is_final);
+    opened(d, pt_len, is_final);
 out:
     return status;
 }
@@ -330,6 +335,52 @@ out:
     return status;
 }
 
+/*
+ * A response chunk split between feeds is decrypted as it arrives, so its
+ * bytes are never gathered; only the tag is. Nothing is handed out before
+ * the tag verifies. On failure the ciphertext is recomputed from the
+ * decrypted bytes to find out why (failure path only).
+ */
+static confai_status read_body_in_pieces(ohttp_decoder *d, const uint8_t *data, size_t len,
+                                         size_t *used, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    ohttp_aead *aead = d->cipher.aead;
+    size_t tag = d->cipher.tag_len, body = d->chunk_len - tag;
+
+    if (d->ct_have == 0) {
+        ENSURE(d->counter != UINT64_MAX, CONFAI_E_SEQUENCE_EXHAUSTED, "no chunks left");
+        GUARD(reserve(&d->pt, &d->pt_cap, body, 0, d->max_chunk, err));
+        GUARD(ohttp_aead_open_begin(aead, d->counter, err));
+    }
+    size_t n = d->chunk_len - d->ct_have;
+    if (n > len)
+        n = len;
+    size_t in_body = d->ct_have < body ? body - d->ct_have : 0;
+    if (in_body > n)
+        in_body = n;
+    GUARD(ohttp_aead_open_update(aead, d->pt + d->ct_have, data, in_body, err));
+    if (n > in_body) /* some or all of the tag */
+        memcpy(d->tag + (d->ct_have + in_body - body), data + in_body, n - in_body);
+    d->ct_have += n;
+    *used = n;
+    if (d->ct_have < d->chunk_len)
+        goto out;
+
+    d->ct_have = 0;
+    status = ohttp_aead_open_finish(aead, d->tag, err);
+    if (status == CONFAI_E_DECRYPT) {
+        GUARD(reserve(&d->ct, &d->ct_cap, d->chunk_len, 0, max_ct(d), err));
+        GUARD(ohttp_aead_recover(aead, d->ct, d->counter, d->pt, body, err));
+        memcpy(d->ct + body, d->tag, tag);
+        status = classify(d, d->ct, d->chunk_len, 0, err);
+    }
+    GUARD(status);
+    opened(d, body, 0);
+out:
+    return status;
+}
+
 static confai_status read_body(ohttp_decoder *d, const uint8_t *data, size_t len,
                                size_t *used, confai_error *err)
 {
@@ -337,9 +388,11 @@ static confai_status read_body(ohttp_decoder *d, const uint8_t *data, size_t len
     if (d->ct_have == 0 && len >= d->chunk_len) {
         *used = d->chunk_len; /* whole chunk in this feed: open it in place */
         GUARD(deliver(d, data, d->chunk_len, 0, err));
-        d->state = DEC_LENGTH;
         goto out;
     }
+    if (d->cipher.aead != NULL)
+        return read_body_in_pieces(d, data, len, used, err);
+    /* HPKE opens a message whole: gather the chunk first */
     size_t n = d->chunk_len - d->ct_have;
     if (n > len)
         n = len;
@@ -350,7 +403,6 @@ static confai_status read_body(ohttp_decoder *d, const uint8_t *data, size_t len
     if (d->ct_have == d->chunk_len) {
         d->ct_have = 0;
         GUARD(deliver(d, d->ct, d->chunk_len, 0, err));
-        d->state = DEC_LENGTH;
     }
 out:
     return status;
@@ -387,9 +439,7 @@ static confai_status read_final(ohttp_decoder *d, const uint8_t *data, size_t le
         goto out;
     }
     GUARD(status);
-    d->counter++;
-    d->state = DEC_DONE;
-    d->on_chunk(d->user, d->pt, 0, 1);
+    opened(d, 0, 1);
 out:
     return status;
 }

@@ -91,8 +91,12 @@ typedef struct ohttp_decoder {
     size_t chunk_len;  /* ciphertext length of that chunk (non-final) */
     int tried_empty_final;
 
-    uint8_t *ct; /* ciphertext split between feeds, and the final chunk */
+    /* A chunk split between feeds: request chunks and the final chunk are
+     * gathered in ct; response chunks are opened piece by piece, gathering
+     * only their tag. ct_have counts the chunk's bytes read either way. */
+    uint8_t *ct;
     size_t ct_have, ct_cap;
+    uint8_t tag[CONFAI_HPKE_TAG_SIZE];
     uint8_t *pt; /* plaintext of the chunk being delivered */
     size_t pt_cap;
 } ohttp_decoder;

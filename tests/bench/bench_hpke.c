@@ -1,21 +1,21 @@
 /*
  * HPKE benchmarks of the public library (libconfai.so), with baselines run in
- * the same process so that results are read as ratios, not absolute numbers:
+ * the same process and the same rounds, so that results are read as ratios,
+ * not absolute numbers:
  *
  * - setup+seal and setup+open of a 1 KiB message (single shot, base mode) for
- *   X25519/HKDF-SHA256/AES-256-GCM and P-256/HKDF-SHA256/AES-128-GCM;
+ *   X25519/HKDF-SHA256/AES-256-GCM and P-256/HKDF-SHA256/AES-128-GCM; with
+ *   --go PATH, against Go's crypto/hpke (the program in go-hpke/);
  * - sealing many 16 KiB messages through one HPKE context against raw
  *   OpenSSL EVP with the same cipher and a new nonce per message, for
- *   AES-256-GCM and ChaCha20-Poly1305;
- * - with --go PATH, the Go crypto/hpke program of go-hpke/ runs the same
- *   single-shot cases and the ratio libconfai/Go is printed.
+ *   AES-256-GCM and ChaCha20-Poly1305.
  *
  *   bench_hpke [--seconds S] [--go PATH]
  *
  * Each case runs for about S seconds (default 1), measured with
  * CLOCK_MONOTONIC, split into rounds of which the best counts (see
- * best_rates). Nothing is asserted about times: the program fails only when
- * an operation fails.
+ * ROUNDS). Nothing is asserted about times: the program fails only when an
+ * operation fails.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +29,28 @@
 
 #define SMALL_MESSAGE 1024
 #define STREAM_MESSAGE (16 * 1024)
-#define MAX_RESULTS 16
+
+/*
+ * The machine is shared and noisy: each case runs in ROUNDS rounds and
+ * reports its best round, the one least disturbed. Cases that are compared
+ * take turns round by round, so that a disturbance hits them alike.
+ */
+#define ROUNDS 5
 
 static const uint8_t info[] = "confai bench";
+
+static int fail(const char *what, const confai_error *err)
+{
+    fprintf(stderr, "bench_hpke: %s failed: %s (%s)\n", what,
+            confai_status_name(err->status), err->message);
+    return -1;
+}
+
+static void die(const char *what, const confai_error *err)
+{
+    fail(what, err);
+    exit(1);
+}
 
 /* --- timing -------------------------------------------------------------- */
 
@@ -59,78 +78,49 @@ static double round_rate(bench_op op, void *state, double seconds)
     return (double)ops / elapsed;
 }
 
-/*
- * The machine is shared and noisy: each case runs in ROUNDS rounds and
- * reports its best round, the one least disturbed. Two cases that are
- * compared have their rounds interleaved, so that a disturbance hits both.
- */
-#define ROUNDS 5
-
-static void best_rates(bench_op a, bench_op b, void *state, double seconds,
-                       double *rate_a, double *rate_b)
+static void keep_best(double *best, double rate)
 {
-    *rate_a = *rate_b = 0;
-    if (a(state) != 0 || (b != NULL && b(state) != 0)) /* warm up */
-        exit(1);
-    for (int i = 0; i < ROUNDS; i++) {
-        double r = round_rate(a, state, seconds / ROUNDS);
-        if (r > *rate_a)
-            *rate_a = r;
-        if (b != NULL) {
-            r = round_rate(b, state, seconds / ROUNDS);
-            if (r > *rate_b)
-                *rate_b = r;
+    if (rate > *best)
+        *best = rate;
+}
+
+/* --- Go crypto/hpke ------------------------------------------------------ */
+
+static char go_version[64];
+
+/*
+ * One round of the Go program for one suite: it prints
+ * "RESULT seal-<id> <ops/s>" and "RESULT open-<id> <ops/s>". Returns 0 when
+ * both were read.
+ */
+static int go_round(const char *go_bench, const char *id, double seconds,
+                    double *seal, double *open)
+{
+    char command[4096], line[256], name[64], want[64];
+    double rate;
+    int found = 0;
+    snprintf(command, sizeof(command), "'%s' -case %s -rounds 1 -seconds %g",
+             go_bench, id, seconds);
+    FILE *p = popen(command, "r");
+    if (p == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), p) != NULL) {
+        if (sscanf(line, "GOVERSION %63s", go_version) == 1)
+            continue;
+        if (sscanf(line, "RESULT %63s %lf", name, &rate) != 2)
+            continue;
+        snprintf(want, sizeof(want), "seal-%s", id);
+        if (strcmp(name, want) == 0) {
+            *seal = rate;
+            found |= 1;
+        }
+        snprintf(want, sizeof(want), "open-%s", id);
+        if (strcmp(name, want) == 0) {
+            *open = rate;
+            found |= 2;
         }
     }
-}
-
-static double best_rate(bench_op op, void *state, double seconds)
-{
-    double rate, unused;
-    best_rates(op, NULL, state, seconds, &rate, &unused);
-    return rate;
-}
-
-static int fail(const char *what, const confai_error *err)
-{
-    fprintf(stderr, "bench_hpke: %s failed: %s (%s)\n", what,
-            confai_status_name(err->status), err->message);
-    return -1;
-}
-
-static void die(const char *what, const confai_error *err)
-{
-    fail(what, err);
-    exit(1);
-}
-
-/* Results by name, for the comparison with Go. */
-static struct {
-    char name[64];  /* "seal-x25519-sha256-aes256gcm" */
-    char label[64]; /* "setup+seal X25519/HKDF-SHA256/AES-256-GCM" */
-    double ops;
-} results[MAX_RESULTS];
-static int n_results;
-
-static void record(const char *op, const char *id, const char *label,
-                   double ops)
-{
-    if (n_results < MAX_RESULTS) {
-        snprintf(results[n_results].name, sizeof(results[0].name), "%s-%s",
-                 op, id);
-        snprintf(results[n_results].label, sizeof(results[0].label),
-                 "setup+%s %s", op, label);
-        results[n_results].ops = ops;
-        n_results++;
-    }
-}
-
-static int lookup(const char *name)
-{
-    for (int i = 0; i < n_results; i++)
-        if (strcmp(results[i].name, name) == 0)
-            return i;
-    return -1;
+    return pclose(p) == 0 && found == 3 ? 0 : -1;
 }
 
 /* --- single shot: setup+seal, setup+open of 1 KiB ------------------------ */
@@ -161,6 +151,7 @@ static int seal_once(void *arg)
     return 0;
 }
 
+/* Opens the last message seal_once made. */
 static int open_once(void *arg)
 {
     single_state *s = arg;
@@ -174,8 +165,10 @@ static int open_once(void *arg)
     return 0;
 }
 
+/* id names the suite for the Go program: "x25519-sha256-aes256gcm". */
 static void bench_single(const char *label, const char *id,
-                         confai_hpke_suite suite, double seconds)
+                         confai_hpke_suite suite, const char *go_bench,
+                         double seconds)
 {
     single_state s = { .suite = suite };
     confai_error err;
@@ -185,13 +178,30 @@ static void bench_single(const char *label, const char *id,
     if (confai_hpke_key_public(s.key, s.pk, &s.pk_len, &err) != CONFAI_OK)
         die("confai_hpke_key_public", &err);
     memset(s.pt, 'p', sizeof(s.pt));
+    if (seal_once(&s) != 0 || open_once(&s) != 0) /* warm up */
+        exit(1);
 
-    double seal = best_rate(seal_once, &s, seconds);
-    record("seal", id, label, seal);
-    /* open the last message sealed, again and again */
-    double open = best_rate(open_once, &s, seconds);
-    record("open", id, label, open);
-    printf("  %-34s seal %9.0f ops/s   open %9.0f ops/s\n", label, seal, open);
+    double seal = 0, open = 0, go_seal = 0, go_open = 0;
+    int go_ok = go_bench != NULL;
+    for (int i = 0; i < ROUNDS; i++) {
+        keep_best(&seal, round_rate(seal_once, &s, seconds / ROUNDS));
+        keep_best(&open, round_rate(open_once, &s, seconds / ROUNDS));
+        double gs, go;
+        if (go_ok && go_round(go_bench, id, seconds / ROUNDS, &gs, &go) == 0) {
+            keep_best(&go_seal, gs);
+            keep_best(&go_open, go);
+        } else if (go_ok) {
+            printf("  (running %s failed: no Go comparison)\n", go_bench);
+            go_ok = 0;
+        }
+    }
+    printf("  %-32s seal %7.0f ops/s", label, seal);
+    if (go_ok)
+        printf("   Go %7.0f   libconfai/Go %.2f", go_seal, seal / go_seal);
+    printf("\n  %-32s open %7.0f ops/s", "", open);
+    if (go_ok)
+        printf("   Go %7.0f   libconfai/Go %.2f", go_open, open / go_open);
+    printf("\n");
     confai_hpke_key_free(s.key);
 }
 
@@ -260,7 +270,7 @@ static void bench_stream(const char *label, uint16_t aead_id,
                                  sizeof(info) - 1, &err) != CONFAI_OK)
         die("HPKE sender setup", &err);
 
-    /* the same key size, a random key and base nonce */
+    /* the same key size; key and base nonce exported from the context */
     uint8_t evp_key[32];
     EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, cipher_name, NULL);
     s->evp = EVP_CIPHER_CTX_new();
@@ -274,50 +284,23 @@ static void bench_stream(const char *label, uint16_t aead_id,
         fprintf(stderr, "bench_hpke: cannot set up EVP %s\n", cipher_name);
         exit(1);
     }
+    if (seal_context(s) != 0 || seal_evp(s) != 0) /* warm up */
+        exit(1);
 
+    double hpke = 0, evp = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        keep_best(&hpke, round_rate(seal_context, s, seconds / ROUNDS));
+        keep_best(&evp, round_rate(seal_evp, s, seconds / ROUNDS));
+    }
     const double mib = (double)STREAM_MESSAGE / (1024.0 * 1024.0);
-    double hpke, evp;
-    best_rates(seal_context, seal_evp, s, seconds, &hpke, &evp);
-    hpke *= mib;
-    evp *= mib;
-    printf("  %-19s libconfai %7.0f MiB/s   EVP %7.0f MiB/s   "
-           "libconfai/EVP %.2f\n", label, hpke, evp, hpke / evp);
+    printf("  %-19s libconfai %6.0f MiB/s   EVP %6.0f MiB/s   "
+           "libconfai/EVP %.2f\n", label, hpke * mib, evp * mib, hpke / evp);
 
     EVP_CIPHER_CTX_free(s->evp);
     EVP_CIPHER_free(cipher);
     confai_hpke_ctx_free(s->ctx);
     confai_hpke_key_free(key);
     free(s);
-}
-
-/* --- Go crypto/hpke ------------------------------------------------------ */
-
-/* Runs the Go program; it prints "RESULT <name> <ops/s>" lines with the
- * names record() makes. */
-static void compare_with_go(const char *go_bench, double seconds)
-{
-    char command[4096];
-    snprintf(command, sizeof(command), "'%s' -seconds %g", go_bench, seconds);
-    FILE *p = popen(command, "r");
-    if (p == NULL) {
-        printf("  cannot run %s\n", go_bench);
-        return;
-    }
-    char line[256], name[64], version[64] = "Go";
-    double ops;
-    while (fgets(line, sizeof(line), p) != NULL) {
-        if (sscanf(line, "GOVERSION %63s", version) == 1)
-            printf("Go crypto/hpke (%s), 1 KiB single shot\n", version);
-        else if (sscanf(line, "RESULT %63s %lf", name, &ops) == 2) {
-            int i = lookup(name);
-            if (i < 0 || ops <= 0)
-                continue;
-            printf("  %-45s Go %7.0f ops/s   libconfai/Go %.2f\n",
-                   results[i].label, ops, results[i].ops / ops);
-        }
-    }
-    if (pclose(p) != 0)
-        printf("  %s failed\n", go_bench);
 }
 
 int main(int argc, char **argv)
@@ -337,31 +320,30 @@ int main(int argc, char **argv)
     if (seconds <= 0)
         seconds = 1.0;
 
-    printf("libconfai %s, HPKE backend %s, %s; %.1f s per case\n",
-           confai_version(), confai_hpke_backend(),
-           OpenSSL_version(OPENSSL_VERSION), seconds);
+    printf("libconfai %s, HPKE backend %s, %s\n", confai_version(),
+           confai_hpke_backend(), OpenSSL_version(OPENSSL_VERSION));
+    printf("%.2g s per case, best of %d rounds\n", seconds, ROUNDS);
 
-    printf("setup+seal / setup+open of 1 KiB, single shot\n");
+    printf("setup+seal / setup+open of 1 KiB, single shot%s\n",
+           go_bench != NULL ? ", rounds shared with Go crypto/hpke"
+                            : " (no Go comparison: no --go PATH)");
     bench_single("X25519/HKDF-SHA256/AES-256-GCM", "x25519-sha256-aes256gcm",
                  (confai_hpke_suite){ CONFAI_HPKE_KEM_X25519_SHA256,
                                       CONFAI_HPKE_KDF_HKDF_SHA256,
                                       CONFAI_HPKE_AEAD_AES_256_GCM },
-                 seconds);
+                 go_bench, seconds);
     bench_single("P-256/HKDF-SHA256/AES-128-GCM", "p256-sha256-aes128gcm",
                  (confai_hpke_suite){ CONFAI_HPKE_KEM_P256_SHA256,
                                       CONFAI_HPKE_KDF_HKDF_SHA256,
                                       CONFAI_HPKE_AEAD_AES_128_GCM },
-                 seconds);
+                 go_bench, seconds);
+    if (go_version[0] != '\0')
+        printf("  (Go: %s)\n", go_version);
 
-    printf("seal of 16 KiB messages, one context vs raw EVP\n");
+    printf("seal of 16 KiB messages, one HPKE context vs raw OpenSSL EVP\n");
     bench_stream("AES-256-GCM", CONFAI_HPKE_AEAD_AES_256_GCM, "AES-256-GCM",
                  seconds);
     bench_stream("ChaCha20-Poly1305", CONFAI_HPKE_AEAD_CHACHA20_POLY1305,
                  "ChaCha20-Poly1305", seconds);
-
-    if (go_bench != NULL)
-        compare_with_go(go_bench, seconds);
-    else
-        printf("Go comparison skipped (no --go PATH)\n");
     return 0;
 }

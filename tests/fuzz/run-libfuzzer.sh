@@ -1,9 +1,10 @@
 #!/bin/sh
-# Runs every libFuzzer target of a build for SECONDS each, over a copy of the
-# checked-in corpus (tests/fuzz/corpus is never modified). Fails when a target
-# finds a crash, a leak, a sanitizer report or a timeout; the reproducer is
-# kept under BUILD_DIR/fuzz-artifacts/ and can be replayed with the plain
-# driver: BUILD_DIR/tests/fuzz/fuzz_<name> FILE
+# Runs every libFuzzer target of a build (fuzz_<name>_libfuzzer) for SECONDS
+# each, over a copy of its checked-in corpus tests/fuzz/corpus/<name> (which
+# is never modified). Fails when a target finds a crash, a leak, a sanitizer
+# report or a timeout; the reproducer is kept under BUILD_DIR/fuzz-artifacts/
+# and can be replayed with the plain driver: BUILD_DIR/tests/fuzz/fuzz_<name>
+# FILE
 #
 #   CC=clang meson setup build-fuzz -Dfuzzing=true \
 #       -Db_sanitize=address,undefined -Db_lundef=false
@@ -30,15 +31,14 @@ mkdir -p "$artifacts"
 
 found=0
 ran=0
-for corpus in "$here"/corpus/*/; do
-    name=$(basename "$corpus")
-    fuzzer="$build/tests/fuzz/fuzz_${name}_libfuzzer"
-    if [ ! -x "$fuzzer" ]; then
-        echo "no $fuzzer: configure the build with -Dfuzzing=true (clang)" >&2
-        exit 1
-    fi
+for fuzzer in "$build"/tests/fuzz/fuzz_*_libfuzzer; do
+    [ -x "$fuzzer" ] || continue
+    name=${fuzzer##*/fuzz_}
+    name=${name%_libfuzzer}
     mkdir -p "$work/$name" "$artifacts/$name"
-    cp "$corpus"* "$work/$name/" 2>/dev/null || true
+    if [ -d "$here/corpus/$name" ]; then
+        cp "$here/corpus/$name"/* "$work/$name/" 2>/dev/null || true
+    fi
     echo "== $name: ${seconds}s over $(ls "$work/$name" | wc -l) seeds"
     if "$fuzzer" -max_total_time="$seconds" -timeout=10 -max_len=4096 \
         -print_final_stats=1 -artifact_prefix="$artifacts/$name/" \
@@ -54,7 +54,8 @@ for corpus in "$here"/corpus/*/; do
 done
 
 if [ "$ran" -eq 0 ]; then
-    echo "no corpus directories under $here/corpus" >&2
+    echo "no fuzz_*_libfuzzer in $build/tests/fuzz:" \
+        "configure the build with -Dfuzzing=true (clang)" >&2
     exit 1
 fi
 if [ "$found" -ne 0 ]; then

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 
 #include <confai/confai.h>
 
@@ -1129,6 +1130,119 @@ static void decoder_refuses_reentry(void **state)
     confai_http_decoder_free(r.decoder);
 }
 
+/* --- Out of memory ------------------------------------------------------------ */
+
+/*
+ * The library allocates through OpenSSL (src/core/memory.c), so these hooks,
+ * installed first thing in main, can fail the n-th allocation on purpose.
+ */
+static long allocations;
+static long fail_at = -1; /* -1: never fail */
+
+static void *counting_malloc(size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    if (fail_at >= 0 && allocations++ == fail_at)
+        return NULL;
+    return malloc(n);
+}
+
+static void *counting_realloc(void *p, size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    if (fail_at >= 0 && allocations++ == fail_at)
+        return NULL;
+    return realloc(p, n);
+}
+
+static void counting_free(void *p, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    free(p);
+}
+
+#define TRY(call)                       \
+    do {                                \
+        st = (call);                    \
+        if (st != CONFAI_OK)            \
+            goto out;                   \
+    } while (0)
+
+/* Build, encode, decode and stream a request and a response; first failure. */
+static confai_status full_cycle(void)
+{
+    confai_status st = CONFAI_OK;
+    confai_http_message *req = NULL, *res = NULL, *info = NULL, *back = NULL;
+    confai_http_decoder *dec = NULL;
+    uint8_t *out = NULL;
+    size_t out_len;
+    recording r = { .order_ok = 1 };
+
+    TRY(confai_http_message_new_request(&req, "POST", "https", "a.example", "/v1", NULL));
+    for (int i = 0; i < 6; i++) /* enough to grow the field array */
+        TRY(confai_http_message_add_field(req, CONFAI_HTTP_HEADERS, "x-n", "v", NULL));
+    TRY(confai_http_message_set_body(req, chat_body, sizeof(chat_body), NULL));
+    TRY(confai_http_message_add_field(req, CONFAI_HTTP_TRAILERS, "t", "v", NULL));
+    TRY(confai_http_message_new_response(&res, 200, NULL));
+    TRY(confai_http_message_new_response(&info, 103, NULL));
+    TRY(confai_http_message_add_field(info, CONFAI_HTTP_HEADERS, "link", "</a>", NULL));
+    TRY(confai_http_message_add_informational(res, info, NULL));
+    TRY(confai_http_message_set_body(res, binary_body, sizeof(binary_body), NULL));
+
+    confai_http_message *built[2] = { req, res };
+    for (int m = 0; m < 2; m++)
+        for (int framing = 0; framing <= 1; framing++) {
+            TRY(confai_http_message_encode(built[m], &out, &out_len,
+                                           (confai_http_framing)framing, 0, NULL));
+            TRY(decode(&back, out, out_len));
+            assert_same_message(back, built[m]); /* never a partial success */
+            confai_http_message_free(back);
+            back = NULL;
+            TRY(confai_http_decoder_new(&dec, CONFAI_HTTP_ANY, NULL, record, &r, NULL));
+            for (size_t i = 0; i < out_len; i++)
+                TRY(confai_http_decoder_feed(dec, out + i, 1, NULL));
+            TRY(confai_http_decoder_finish(dec, NULL));
+            assert_same_head(r.end, built[m]);
+            confai_http_decoder_free(dec);
+            dec = NULL;
+            free(r.content);
+            r = (recording){ .order_ok = 1 };
+            confai_free(out);
+            out = NULL;
+        }
+out:
+    confai_free(out);
+    free(r.content);
+    confai_http_decoder_free(dec);
+    confai_http_message_free(back);
+    confai_http_message_free(info);
+    confai_http_message_free(res);
+    confai_http_message_free(req);
+    return st;
+}
+
+static void out_of_memory_fails_cleanly(void **state)
+{
+    (void)state;
+    fail_at = -1;
+    OK(full_cycle());
+    for (fail_at = 0;; fail_at++) {
+        allocations = 0;
+        confai_status st = full_cycle();
+        if (allocations <= fail_at) { /* the failure point was never reached */
+            OK(st);
+            break;
+        }
+        assert_int_equal(st, CONFAI_E_NO_MEMORY);
+        assert_true(fail_at < 100000);
+    }
+    printf("out-of-memory walk: %ld allocation points\n", fail_at);
+    fail_at = -1;
+}
+
 /* --- The fuzz corpus -------------------------------------------------------- */
 
 /* Writes one seed: fuzz_bhttp reads a split seed, an options byte, a message. */
@@ -1200,6 +1314,10 @@ static void write_fuzz_corpus(void **state)
 
 int main(void)
 {
+    if (!CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free)) {
+        fprintf(stderr, "cannot install the allocation hooks\n");
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rfc_examples_decode),
         cmocka_unit_test(rfc_examples_reencode),
@@ -1223,6 +1341,7 @@ int main(void)
         cmocka_unit_test(decoder_errors_are_sticky),
         cmocka_unit_test(decoder_callback_can_stop_it),
         cmocka_unit_test(decoder_refuses_reentry),
+        cmocka_unit_test(out_of_memory_fails_cleanly),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (getenv("CONFAI_WRITE_BHTTP_CORPUS") != NULL) {

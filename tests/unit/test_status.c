@@ -18,6 +18,27 @@ static const confai_status all_statuses[] = {
     CONFAI_E_EXPORT_ONLY, CONFAI_E_BAD_PSK, CONFAI_E_LIMIT, CONFAI_E_KEY_ID_UNKNOWN,
     CONFAI_E_STREAM_TRUNCATED, CONFAI_E_STREAM_TRAILING, CONFAI_E_CHUNK_REPLAYED,
     CONFAI_E_CHUNK_REORDERED,
+    CONFAI_E_BAD_SIGNATURE,
+    CONFAI_E_CERT_CHAIN,
+    CONFAI_E_UNKNOWN_ROOT,
+    CONFAI_E_CERT_EXPIRED,
+    CONFAI_E_CERT_REVOKED,
+    CONFAI_E_TCB_MISMATCH,
+    CONFAI_E_BINDING,
+    CONFAI_E_NONCE_MISMATCH,
+    CONFAI_E_EVIDENCE_EXPIRED,
+    CONFAI_E_COLLATERAL,
+    CONFAI_E_POLICY_INVALID,
+    CONFAI_E_POLICY_PLATFORM,
+    CONFAI_E_POLICY_MEASUREMENT,
+    CONFAI_E_POLICY_TCB,
+    CONFAI_E_POLICY_DEBUG,
+    CONFAI_E_POLICY_VMPL,
+    CONFAI_E_POLICY_GUEST,
+    CONFAI_E_POLICY_IDENTITY,
+    CONFAI_E_POLICY_CHIP,
+    CONFAI_E_POLICY_FIRMWARE,
+    CONFAI_E_POLICY_MANIFEST,
 };
 #define N_STATUSES (sizeof(all_statuses) / sizeof(all_statuses[0]))
 
@@ -49,6 +70,8 @@ static void statuses_fall_into_their_groups(void **state)
     assert_int_equal(confai_status_group_of(CONFAI_E_NO_MEMORY), CONFAI_GROUP_RESOURCE);
     assert_int_equal(confai_status_group_of(CONFAI_E_TRUNCATED), CONFAI_GROUP_PARSE);
     assert_int_equal(confai_status_group_of(CONFAI_E_DECRYPT), CONFAI_GROUP_CRYPTO);
+    assert_int_equal(confai_status_group_of(CONFAI_E_BINDING), CONFAI_GROUP_ATTESTATION);
+    assert_int_equal(confai_status_group_of(CONFAI_E_POLICY_TCB), CONFAI_GROUP_POLICY);
     /* out-of-range values never look like success */
     assert_int_equal(confai_status_group_of((confai_status)-5), CONFAI_GROUP_RESOURCE);
     assert_int_equal(confai_status_group_of((confai_status)12345), CONFAI_GROUP_RESOURCE);

@@ -1,7 +1,8 @@
 // Command go-hpke measures Go's crypto/hpke on the single-shot cases of
 // bench_hpke.c (setup+seal and setup+open of 1 KiB, base mode, the same info,
-// no aad) and prints one "RESULT <name> <ops/s>" line per case, with the
-// names bench_hpke uses, so that it can print the ratio libconfai/Go.
+// no aad) and prints one "RESULT <seal|open>-<suite> <ops/s>" line per case.
+// bench_hpke runs it with -case and -rounds 1 between its own rounds, so
+// that both see the same load and it can print the ratio libconfai/Go.
 package main
 
 import (
@@ -22,13 +23,10 @@ type suite struct {
 	aead hpke.AEAD
 }
 
-// rounds: as in bench_hpke.c, a case runs in rounds and its best round
-// counts, the one least disturbed by other load on a shared machine.
-const rounds = 5
-
 // opsPerSecond runs op once to warm up, then in rounds for about d in all;
-// returns the ops/s of the best round.
-func opsPerSecond(d time.Duration, op func() error) (float64, error) {
+// returns the ops/s of the best round, the one least disturbed by other load
+// on a shared machine (as bench_hpke.c does).
+func opsPerSecond(d time.Duration, rounds int, op func() error) (float64, error) {
 	if err := op(); err != nil {
 		return 0, err
 	}
@@ -36,7 +34,7 @@ func opsPerSecond(d time.Duration, op func() error) (float64, error) {
 	for range rounds {
 		ops := 0
 		start := time.Now()
-		for time.Since(start) < d/rounds {
+		for time.Since(start) < d/time.Duration(rounds) {
 			if err := op(); err != nil {
 				return 0, err
 			}
@@ -49,7 +47,7 @@ func opsPerSecond(d time.Duration, op func() error) (float64, error) {
 	return best, nil
 }
 
-func bench(s suite, d time.Duration) error {
+func bench(s suite, d time.Duration, rounds int) error {
 	info := []byte("confai bench")
 	plaintext := bytes.Repeat([]byte("p"), 1024)
 	priv, err := s.kem.GenerateKey()
@@ -59,7 +57,7 @@ func bench(s suite, d time.Duration) error {
 	pub := priv.PublicKey()
 
 	var sealed []byte // enc || ciphertext of the last seal
-	seal, err := opsPerSecond(d, func() error {
+	seal, err := opsPerSecond(d, rounds, func() error {
 		var err error
 		sealed, err = hpke.Seal(pub, s.kdf, s.aead, info, plaintext)
 		return err
@@ -69,7 +67,7 @@ func bench(s suite, d time.Duration) error {
 	}
 	fmt.Printf("RESULT seal-%s %.1f\n", s.id, seal)
 
-	open, err := opsPerSecond(d, func() error {
+	open, err := opsPerSecond(d, rounds, func() error {
 		_, err := hpke.Open(priv, s.kdf, s.aead, info, sealed)
 		return err
 	})
@@ -82,7 +80,12 @@ func bench(s suite, d time.Duration) error {
 
 func main() {
 	seconds := flag.Float64("seconds", 1, "time per case, in seconds")
+	rounds := flag.Int("rounds", 5, "rounds per case; the best one counts")
+	only := flag.String("case", "", "run only this suite (e.g. x25519-sha256-aes256gcm)")
 	flag.Parse()
+	if *rounds < 1 {
+		*rounds = 1
+	}
 	d := time.Duration(*seconds * float64(time.Second))
 
 	fmt.Printf("GOVERSION %s\n", runtime.Version())
@@ -90,10 +93,19 @@ func main() {
 		{"x25519-sha256-aes256gcm", hpke.DHKEM(ecdh.X25519()), hpke.HKDFSHA256(), hpke.AES256GCM()},
 		{"p256-sha256-aes128gcm", hpke.DHKEM(ecdh.P256()), hpke.HKDFSHA256(), hpke.AES128GCM()},
 	}
+	found := false
 	for _, s := range suites {
-		if err := bench(s, d); err != nil {
+		if *only != "" && s.id != *only {
+			continue
+		}
+		found = true
+		if err := bench(s, d, *rounds); err != nil {
 			fmt.Fprintln(os.Stderr, "go-hpke:", err)
 			os.Exit(1)
 		}
+	}
+	if !found {
+		fmt.Fprintln(os.Stderr, "go-hpke: no suite named", *only)
+		os.Exit(2)
 	}
 }
