@@ -68,26 +68,32 @@ else
     echo "vectors: none found; vector tests will skip"
 fi
 
+# The Rust interop peer is the same program in every build folder: build it
+# once, in a shared cargo target folder.
+export CONFAI_CARGO_TARGET_DIR="$ROOT/build/cache/rust-target"
+
 # --- Helpers ----------------------------------------------------------------
 # meson setup a new folder; for an existing one, apply the options with
 # `meson configure` (meson 1.0's `setup --reconfigure` does not always apply
 # changed -D options) and let the next compile regenerate.
 # Output goes to a log that is shown only when something fails.
 setup() { # DIR [meson options...]
+    # A build folder is reused only when it was set up with the very same
+    # options (meson configure cannot drop an option set earlier); anything
+    # else starts from scratch. meson regenerates itself when files change.
     local dir=$1
     shift
     local log="$LOGS/$(basename "$dir")-setup.log"
-    local rc=0
-    if [ -f "$dir/meson-private/coredata.dat" ] && [ -f "$dir/build.ninja" ]; then
-        meson configure "$dir" "$@" >"$log" 2>&1 || rc=$?
-    else
-        rm -rf "$dir" # nothing, or what a failed setup left behind
-        meson setup "$dir" "$@" >"$log" 2>&1 || rc=$?
+    local wanted="CC=${CC:-} CXX=${CXX:-} $*"
+    if [ -f "$dir/build.ninja" ] && [ "$(cat "$dir/.run-all-options" 2>/dev/null)" = "$wanted" ]; then
+        return 0
     fi
-    if [ "$rc" -ne 0 ]; then
+    rm -rf "$dir"
+    if ! meson setup "$dir" "$@" >"$log" 2>&1; then
         cat "$log"
         return 1
     fi
+    printf '%s' "$wanted" >"$dir/.run-all-options"
 }
 
 compile() { # DIR
@@ -167,28 +173,17 @@ run_tests openssl35-own -C build/openssl35-own
 
 # --- 4. Sanitizers and fuzzing ----------------------------------------------
 section "4/5 build/asan: clang, ASan + UBSan, libFuzzer targets"
-# src/meson.build links libconfai.so with -Wl,--no-undefined (which
-# -Db_lundef=false cannot turn off), but clang puts its sanitizer runtime
-# (statically) into executables only, so the library would not link.
-# -shared-libsan links every binary, the library included, against the shared
-# runtime, whose folder goes into the rpath. That runtime does not pull in
-# libm, which libFuzzer needs: link it explicitly.
-san_rt=$(dirname "$(clang -print-file-name=libclang_rt.asan-x86_64.so)")
-san_link="-shared-libsan -Wl,-rpath,$san_rt -Wl,--push-state,--no-as-needed,-lm,--pop-state"
+# -Db_lundef=false: clang puts the sanitizer runtime into executables only,
+# so libconfai.so links with the runtime's symbols left for load time.
 CC=clang CXX=clang++ setup build/asan \
-    -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true \
-    -Dc_link_args="$san_link" -Dcpp_link_args="$san_link"
+    -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true
 compile build/asan
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_tests asan -C build/asan
 if [ -f tests/fuzz/run-libfuzzer.sh ]; then
     section "4/5 libFuzzer: 20 s per target (build/asan)"
-    # With -shared-libsan, clang lists libstdc++ before the sanitizer runtime
-    # in libFuzzer binaries, and ASan refuses to start. The order is harmless
-    # (libstdc++ does not define malloc and friends), so skip that check.
-    ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
-        bash tests/fuzz/run-libfuzzer.sh build/asan 20
+    bash tests/fuzz/run-libfuzzer.sh build/asan 20
 fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
 

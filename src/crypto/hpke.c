@@ -132,6 +132,7 @@ void confai_hpke_ctx_free(confai_hpke_ctx *ctx)
     confai_free_secret(ctx->psk_id, ctx->psk_id_len);
     confai_free_secret(ctx->ikm_e, ctx->ikm_e_len);
     EVP_PKEY_free(ctx->sender_key);
+    EVP_PKEY_free(ctx->sk_e);
     confai_free_secret(ctx, sizeof(*ctx));
 }
 
@@ -462,6 +463,22 @@ confai_status hpke_test_set_ikm_e(confai_hpke_ctx *ctx, const uint8_t *ikm_e,
     confai_free_secret(ctx->ikm_e, ctx->ikm_e_len);
     ctx->ikm_e = copy;
     ctx->ikm_e_len = ikm_e_len;
+out:
+    return status;
+}
+
+confai_status hpke_test_set_sk_e(confai_hpke_ctx *ctx, const uint8_t *sk_e,
+                                 size_t sk_e_len, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    EVP_PKEY *pkey = NULL;
+    GUARD(ensure_configurable(ctx, err));
+    ENSURE(ctx->role == CONFAI_HPKE_ROLE_SENDER, CONFAI_E_STATE,
+           "only a sender has an ephemeral key");
+    ENSURE_ARG(sk_e != NULL, "sk_e");
+    GUARD(hpke_pkey_from_private(&pkey, ctx->kem, sk_e, sk_e_len, err));
+    EVP_PKEY_free(ctx->sk_e);
+    ctx->sk_e = pkey;
 out:
     return status;
 }

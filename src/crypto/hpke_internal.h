@@ -46,9 +46,10 @@ struct confai_hpke_ctx {
     uint8_t sender_public[CONFAI_HPKE_MAX_PUBLIC_KEY_SIZE]; /* auth, recipient */
     size_t sender_public_len;
 
-    /* test-only: fixed ephemeral key material (hpke_test.h) */
+    /* test-only: fixed ephemeral key material or key (hpke_test.h) */
     uint8_t *ikm_e;
     size_t ikm_e_len;
+    EVP_PKEY *sk_e;
 
     hpke_impl *impl; /* created by setup, released by hpke_impl_free */
 };
@@ -119,8 +120,10 @@ confai_status hpke_impl_export(struct confai_hpke_ctx *ctx, uint8_t *out,
                                size_t exp_ctx_len, confai_error *err);
 
 /*
- * Test-only: moves the sequence number (recipients only, as OpenSSL allows);
- * CONFAI_E_STATE for a sender.
+ * Moves a recipient's sequence number (OpenSSL allows it for recipients
+ * only; CONFAI_E_STATE for a sender). The chunked-OHTTP reader uses it to
+ * tell a replayed chunk from a reordered one after a failure; tests use it
+ * to reach exhaustion.
  */
 confai_status hpke_impl_set_seq(struct confai_hpke_ctx *ctx, uint64_t seq,
                                 confai_error *err);

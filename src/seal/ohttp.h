@@ -19,6 +19,7 @@
 
 #include <confai/confai.h>
 
+#include "core/error.h"
 #include "seal/key_config.h"
 #include "seal/ohttp_aead.h"
 #include "seal/ohttp_chunked.h"
@@ -91,9 +92,9 @@ size_t ohttp_tag_size(const confai_hpke_suite *suite);
 size_t ohttp_nonce_size(const confai_hpke_suite *suite);
 
 /*
- * Gateway: finds the configuration hdr names and checks it offers the suite.
- * CONFAI_E_TRUNCATED... is the caller's; here CONFAI_E_KEY_ID_UNKNOWN,
- * CONFAI_E_ARGUMENT (a configuration without a private key).
+ * Gateway: finds the configuration hdr names and checks that it offers the
+ * suite hdr names. CONFAI_E_KEY_ID_UNKNOWN for either, CONFAI_E_ARGUMENT for
+ * a configuration without a private key.
  */
 confai_status ohttp_gateway_select(const confai_key_config **config,
                                    confai_hpke_suite *suite,
@@ -123,7 +124,7 @@ confai_status ohttp_response_keys(ohttp_aead *aead, confai_hpke_ctx *ctx,
 confai_status ohttp_check_room(size_t *len, size_t need, const char *what,
                                confai_error *err);
 
-/* Checks two common arguments: a (pointer, length) input and a handle. */
+/* A (pointer, length) input is valid when the pointer is set or empty. */
 #define ENSURE_INPUT(ptr, len, name) ENSURE_ARG((ptr) != NULL || (len) == 0, name)
 
 #endif /* CONFAI_SEAL_OHTTP_H */

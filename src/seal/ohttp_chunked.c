@@ -422,7 +422,8 @@ static confai_status read_final(ohttp_decoder *d, const uint8_t *data, size_t le
     size_t n = len;
     if (!d->tried_empty_final && d->ct_have + n > tag)
         n = tag - d->ct_have;
-    ENSURE(n <= max_ct(d) - d->ct_have, CONFAI_E_LIMIT,
+    /* (the limit may have been lowered below what is already gathered) */
+    ENSURE(d->ct_have <= max_ct(d) && n <= max_ct(d) - d->ct_have, CONFAI_E_LIMIT,
            "the final chunk exceeds the limit of %zu bytes of plaintext", d->max_chunk);
     GUARD(reserve(&d->ct, &d->ct_cap, d->ct_have + n, d->ct_have, max_ct(d), err));
     memcpy(d->ct + d->ct_have, data, n);

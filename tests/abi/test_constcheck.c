@@ -35,6 +35,15 @@ static void test_hpke_sizes(void **state)
     assert_int_equal(confai_hpke_max_public_key_size(), CONFAI_HPKE_MAX_PUBLIC_KEY_SIZE);
     assert_int_equal(confai_hpke_max_private_key_size(), CONFAI_HPKE_MAX_PRIVATE_KEY_SIZE);
     assert_int_equal(confai_hpke_tag_size(), CONFAI_HPKE_TAG_SIZE);
+    assert_int_equal(confai_hpke_max_info_size(), CONFAI_HPKE_MAX_INFO_SIZE);
+    assert_int_equal(confai_hpke_max_param_size(), CONFAI_HPKE_MAX_PARAM_SIZE);
+    assert_int_equal(confai_hpke_min_psk_size(), CONFAI_HPKE_MIN_PSK_SIZE);
+}
+
+static void test_http_limits(void **state)
+{
+    (void)state;
+    assert_int_equal(confai_http_limits_version(), CONFAI_HTTP_LIMITS_VERSION);
 }
 
 int main(void)
@@ -43,6 +52,7 @@ int main(void)
         cmocka_unit_test(test_version),
         cmocka_unit_test(test_error),
         cmocka_unit_test(test_hpke_sizes),
+        cmocka_unit_test(test_http_limits),
     };
     return cmocka_run_group_tests_name("constcheck", tests, NULL, NULL);
 }

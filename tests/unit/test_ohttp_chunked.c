@@ -382,7 +382,7 @@ static size_t join(const exchange *x, int dir, const int *order, uint8_t *out)
 
 typedef struct kat {
     cJSON *json;
-    bytes sk_r, key_config, request, enc_request, response, enc_response, pk_e, info;
+    bytes sk_r, key_config, request, enc_request, response, enc_response, pk_e, info, sk_e;
     bytes response_nonce;
     confai_hpke_key *key;
     confai_key_config *gateway_config, *client_config;
@@ -402,6 +402,7 @@ static int kat_load(kat *k)
     k->response = vector_hex(k->json, "response");
     k->enc_response = vector_hex(k->json, "encapsulatedResponse");
     k->pk_e = vector_hex(k->json, "pkE");
+    k->sk_e = vector_hex(k->json, "skE");
     k->info = vector_hex(k->json, "info");
     k->response_nonce = vector_hex(k->json, "responseNonce");
     OK(confai_hpke_key_import(&k->key, 0x20, k->sk_r.data, k->sk_r.len, NULL));
@@ -415,7 +416,7 @@ static int kat_load(kat *k)
 static void kat_free(kat *k)
 {
     bytes *all[] = { &k->sk_r, &k->key_config, &k->request, &k->enc_request, &k->response,
-                     &k->enc_response, &k->pk_e, &k->info, &k->response_nonce };
+                     &k->enc_response, &k->pk_e, &k->info, &k->response_nonce, &k->sk_e };
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         bytes_free(all[i]);
     confai_key_config_free(k->gateway_config);
@@ -546,6 +547,42 @@ static confai_status fix_ikm(confai_hpke_ctx *ctx, void *arg, confai_error *err)
 {
     (void)arg;
     return hpke_test_set_ikm_e(ctx, fixed_ikm_e, sizeof(fixed_ikm_e), err);
+}
+
+static confai_status fix_sk_e(confai_hpke_ctx *ctx, void *arg, confai_error *err)
+{
+    const bytes *sk_e = arg;
+    return hpke_test_set_sk_e(ctx, sk_e->data, sk_e->len, err);
+}
+
+/* The example's request, chunk by chunk, byte for byte from its skE. */
+static void kat_client_chunked_encapsulation_reproduces_the_example(void **state)
+{
+    (void)state;
+    kat k;
+    if (!kat_load(&k))
+        skip();
+    uint8_t got[BUF];
+    size_t got_len = sizeof(got);
+    confai_ohttp_client *c = NULL;
+    OK(ohttp_test_client_begin_chunked(&c, got, &got_len, k.client_config, ignore_chunk, NULL,
+                                       fix_sk_e, &k.sk_e, NULL));
+    const size_t split[] = { 12, 13, 0 }; /* the example's chunks */
+    size_t pos = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t len = sizeof(got) - got_len;
+        if (i == 2)
+            OK(confai_ohttp_client_seal_final_chunk(c, got + got_len, &len, NULL, 0, NULL));
+        else
+            OK(confai_ohttp_client_seal_chunk(c, got + got_len, &len, k.request.data + pos,
+                                              split[i], NULL));
+        got_len += len;
+        pos += split[i];
+    }
+    assert_int_equal(got_len, k.enc_request.len);
+    assert_memory_equal(got, k.enc_request.data, got_len);
+    confai_ohttp_client_free(c);
+    kat_free(&k);
 }
 
 static void kat_client_chunked_encapsulation_with_fixed_ephemeral(void **state)
@@ -1015,6 +1052,7 @@ int main(void)
         cmocka_unit_test(kat_gateway_reads_the_request),
         cmocka_unit_test(kat_gateway_reproduces_the_response),
         cmocka_unit_test(kat_client_reads_the_response),
+        cmocka_unit_test(kat_client_chunked_encapsulation_reproduces_the_example),
         cmocka_unit_test(kat_client_chunked_encapsulation_with_fixed_ephemeral),
         cmocka_unit_test(round_trips_in_every_aead_and_split),
         cmocka_unit_test(large_chunks_and_the_limit),

@@ -1,0 +1,30 @@
+/*
+ * The public verification entry point's internal parts: resolved options
+ * (verify_options.c), shared with attestation.c.
+ */
+#ifndef CONFAI_ATTEST_ATTESTATION_H
+#define CONFAI_ATTEST_ATTESTATION_H
+
+#include <stdint.h>
+
+#include <confai/confai.h>
+
+#include "attest/snp.h"
+
+/* confai_verify_options after defaults and checks. */
+typedef struct attestation_options {
+    int strict;               /* unknown bundle members rejected */
+    int64_t verify_time;      /* never 0: "now" is resolved */
+    snp_chain_cache *cache;   /* may be NULL */
+} attestation_options;
+
+/*
+ * Checks options (NULL means defaults) and resolves "now". Errors:
+ * CONFAI_E_ARGUMENT (unknown version or flags, reserved fields not zero,
+ * time out of range), CONFAI_E_INTERNAL (no usable clock).
+ */
+confai_status attestation_resolve_options(attestation_options *out,
+                                          const confai_verify_options *options,
+                                          confai_error *err);
+
+#endif /* CONFAI_ATTEST_ATTESTATION_H */

@@ -1,0 +1,167 @@
+/*
+ * The "tdx" and "gpus" sections of a policy: their shape is fixed now
+ * (doc/policy.md) and parsed strictly, so policies written today keep
+ * working when the TDX and GPU verifiers arrive. Until then nothing checks
+ * evidence against them: a bundle that needs them is rejected with
+ * CONFAI_E_UNSUPPORTED by the attestation layer.
+ */
+#include <string.h>
+
+#include "attest/policy.h"
+#include "core/error.h"
+#include "core/hex.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* "*" or an array of exactly four RTMR sets. */
+static confai_status read_rtmrs(const json_ctx *ctx, const cJSON *item, policy_tdx *tdx)
+{
+    confai_status status = CONFAI_OK;
+    char p[JSON_PATH_MAX];
+    size_t n = 0, i = 0;
+
+    if (cJSON_IsString(item)) {
+        if (strcmp(item->valuestring, "*") != 0)
+            return json_fail(ctx, "tdx.rtmrs", "expected \"*\" or an array of four");
+        tdx->rtmrs_any = 1;
+        return CONFAI_OK;
+    }
+    GUARD(json_read_array(ctx, "tdx.rtmrs", item, 4, 4, &n));
+    for (const cJSON *e = item->child; e != NULL; e = e->next, i++) {
+        json_path_index(p, "tdx.rtmrs", i);
+        GUARD(policy_read_set(ctx, p, e, 48, &tdx->rtmrs[i]));
+    }
+out:
+    return status;
+}
+
+/* "*" or one 16-byte TEE_TCB_SVN as hex. */
+static confai_status read_min_svn(const json_ctx *ctx, const cJSON *item, policy_tdx *tdx)
+{
+    const char *s;
+    size_t len;
+    confai_status status = json_read_string(ctx, "tdx.min_tee_tcb_svn", item, &s, &len);
+    if (status != CONFAI_OK)
+        return status;
+    if (strcmp(s, "*") == 0) {
+        tdx->min_tee_tcb_svn_any = 1;
+        return CONFAI_OK;
+    }
+    if (!hex_decode_exact(tdx->min_tee_tcb_svn, 16, s, len))
+        return json_fail(ctx, "tdx.min_tee_tcb_svn", "expected \"*\" or 16 bytes as 32 hex digits");
+    return CONFAI_OK;
+}
+
+enum {
+    T_MRTD, T_RTMRS, T_MRSEAM, T_MR_CONFIG_ID, T_MR_OWNER, T_MR_OWNER_CONFIG, T_ATTRIBUTES,
+    T_XFAM, T_ALLOW_DEBUG, T_MIN_SVN, T_TCB_STATUSES, T_CUSTOM_ROOTS, T_CRLS, T_COUNT
+};
+
+confai_status policy_read_tdx(const json_ctx *ctx, const cJSON *item, policy_tdx *tdx)
+{
+    confai_status status = CONFAI_OK;
+    const int list = JSON_STRING | JSON_ARRAY;
+    const char *const statuses[] = {
+        "UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
+        "ConfigurationAndSWHardeningNeeded", "OutOfDate", "OutOfDateConfigurationNeeded",
+    };
+    json_field f[T_COUNT] = {
+        [T_MRTD] = { "mrtd", list, 1, NULL },
+        [T_RTMRS] = { "rtmrs", list, 1, NULL },
+        [T_MRSEAM] = { "mrseam", list, 1, NULL },
+        [T_MR_CONFIG_ID] = { "mr_config_id", list, 1, NULL },
+        [T_MR_OWNER] = { "mr_owner", list, 1, NULL },
+        [T_MR_OWNER_CONFIG] = { "mr_owner_config", list, 1, NULL },
+        [T_ATTRIBUTES] = { "td_attributes", list, 1, NULL },
+        [T_XFAM] = { "xfam", list, 1, NULL },
+        [T_ALLOW_DEBUG] = { "allow_debug", JSON_BOOL, 1, NULL },
+        [T_MIN_SVN] = { "min_tee_tcb_svn", JSON_STRING, 1, NULL },
+        [T_TCB_STATUSES] = { "tcb_statuses", list, 1, NULL },
+        [T_CUSTOM_ROOTS] = { "custom_roots", JSON_ARRAY, 0, NULL },
+        [T_CRLS] = { "crls", JSON_ARRAY, 0, NULL },
+    };
+
+    GUARD(json_read_object(ctx, "tdx", item, f, T_COUNT));
+    GUARD(policy_read_set(ctx, "tdx.mrtd", f[T_MRTD].value, 48, &tdx->mrtd));
+    GUARD(read_rtmrs(ctx, f[T_RTMRS].value, tdx));
+    GUARD(policy_read_set(ctx, "tdx.mrseam", f[T_MRSEAM].value, 48, &tdx->mrseam));
+    GUARD(policy_read_set(ctx, "tdx.mr_config_id", f[T_MR_CONFIG_ID].value, 48,
+                          &tdx->mr_config_id));
+    GUARD(policy_read_set(ctx, "tdx.mr_owner", f[T_MR_OWNER].value, 48, &tdx->mr_owner));
+    GUARD(policy_read_set(ctx, "tdx.mr_owner_config", f[T_MR_OWNER_CONFIG].value, 48,
+                          &tdx->mr_owner_config));
+    GUARD(policy_read_set(ctx, "tdx.td_attributes", f[T_ATTRIBUTES].value, 8,
+                          &tdx->td_attributes));
+    GUARD(policy_read_set(ctx, "tdx.xfam", f[T_XFAM].value, 8, &tdx->xfam));
+    GUARD(json_read_bool(ctx, "tdx.allow_debug", f[T_ALLOW_DEBUG].value, &tdx->allow_debug));
+    GUARD(read_min_svn(ctx, f[T_MIN_SVN].value, tdx));
+    GUARD(policy_read_names(ctx, "tdx.tcb_statuses", f[T_TCB_STATUSES].value, statuses,
+                            COUNT(statuses), &tdx->tcb_statuses));
+    if (f[T_CUSTOM_ROOTS].value != NULL)
+        GUARD(policy_read_pems(ctx, "tdx.custom_roots", f[T_CUSTOM_ROOTS].value, 1,
+                               &tdx->custom_roots));
+    if (f[T_CRLS].value != NULL)
+        GUARD(policy_read_pems(ctx, "tdx.crls", f[T_CRLS].value, 0, &tdx->crls));
+out:
+    return status;
+}
+
+void policy_tdx_clear(policy_tdx *tdx)
+{
+    policy_set *sets[] = { &tdx->mrtd,     &tdx->mrseam,        &tdx->mr_config_id,
+                           &tdx->mr_owner, &tdx->mr_owner_config, &tdx->td_attributes,
+                           &tdx->xfam,     &tdx->rtmrs[0],      &tdx->rtmrs[1],
+                           &tdx->rtmrs[2], &tdx->rtmrs[3] };
+    for (size_t i = 0; i < COUNT(sets); i++)
+        policy_set_clear(sets[i]);
+    policy_names_clear(&tdx->tcb_statuses);
+    policy_ders_clear(&tdx->custom_roots);
+    policy_ders_clear(&tdx->crls);
+    memset(tdx, 0, sizeof(*tdx));
+}
+
+enum { G_MIN_COUNT, G_MAX_COUNT, G_CC_MODE, G_DRIVERS, G_VBIOS, G_CUSTOM_ROOTS, G_COUNT };
+
+confai_status policy_read_gpus(const json_ctx *ctx, const cJSON *item, policy_gpus *gpus)
+{
+    confai_status status = CONFAI_OK;
+    const int list = JSON_STRING | JSON_ARRAY;
+    uint64_t min = 0, max = 0;
+    const char *mode;
+    size_t mode_len;
+    json_field f[G_COUNT] = {
+        [G_MIN_COUNT] = { "min_count", JSON_NUMBER, 1, NULL },
+        [G_MAX_COUNT] = { "max_count", JSON_NUMBER, 1, NULL },
+        [G_CC_MODE] = { "cc_mode", JSON_STRING, 1, NULL },
+        [G_DRIVERS] = { "driver_versions", list, 1, NULL },
+        [G_VBIOS] = { "vbios_versions", list, 1, NULL },
+        [G_CUSTOM_ROOTS] = { "custom_roots", JSON_ARRAY, 0, NULL },
+    };
+
+    GUARD(json_read_object(ctx, "gpus", item, f, G_COUNT));
+    GUARD(json_read_uint(ctx, "gpus.min_count", f[G_MIN_COUNT].value, 0, 16, &min));
+    GUARD(json_read_uint(ctx, "gpus.max_count", f[G_MAX_COUNT].value, min, 16, &max));
+    gpus->min_count = (uint32_t)min;
+    gpus->max_count = (uint32_t)max;
+    GUARD(json_read_string(ctx, "gpus.cc_mode", f[G_CC_MODE].value, &mode, &mode_len));
+    if (strcmp(mode, "on") != 0 && strcmp(mode, "devtools") != 0)
+        return json_fail(ctx, "gpus.cc_mode", "expected \"on\" or \"devtools\"");
+    gpus->allow_devtools = strcmp(mode, "devtools") == 0;
+    GUARD(policy_read_names(ctx, "gpus.driver_versions", f[G_DRIVERS].value, NULL, 0,
+                            &gpus->driver_versions));
+    GUARD(policy_read_names(ctx, "gpus.vbios_versions", f[G_VBIOS].value, NULL, 0,
+                            &gpus->vbios_versions));
+    if (f[G_CUSTOM_ROOTS].value != NULL)
+        GUARD(policy_read_pems(ctx, "gpus.custom_roots", f[G_CUSTOM_ROOTS].value, 1,
+                               &gpus->custom_roots));
+out:
+    return status;
+}
+
+void policy_gpus_clear(policy_gpus *gpus)
+{
+    policy_names_clear(&gpus->driver_versions);
+    policy_names_clear(&gpus->vbios_versions);
+    policy_ders_clear(&gpus->custom_roots);
+    memset(gpus, 0, sizeof(*gpus));
+}

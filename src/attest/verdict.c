@@ -1,0 +1,220 @@
+/*
+ * Verdicts: construction from verified evidence and the public getters.
+ * A verdict is never changed after verdict_new_snp returns, so it may be
+ * read from several threads at once.
+ */
+#include "attest/verdict.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "attest/policy.h"
+#include "core/error.h"
+#include "core/hex.h"
+#include "core/memory.h"
+
+void verdict_note(verdict_checks *checks, const char *name, int waived)
+{
+    if (waived) {
+        if (checks->waived_count < VERDICT_MAX_CHECKS)
+            checks->waived[checks->waived_count++] = name;
+    } else if (checks->passed_count < VERDICT_MAX_CHECKS) {
+        checks->passed[checks->passed_count++] = name;
+    }
+}
+
+/* Loud on purpose: this text ends up in logs and UIs next to the verdict. */
+static void write_warning(confai_verdict *v, const char *subject)
+{
+    char spki[65];
+    hex_encode(spki, v->snp.root_spki_sha256, sizeof(v->snp.root_spki_sha256));
+    snprintf(v->root_warning, sizeof(v->root_warning),
+             "NOT an AMD root: the evidence chains to a custom root that the policy added "
+             "(%s, SPKI SHA-256 %s). Only a test or simulated platform should be accepted "
+             "this way; this is no proof of real AMD hardware.",
+             subject != NULL && subject[0] != '\0' ? subject : "unnamed", spki);
+}
+
+confai_status verdict_new_snp(confai_verdict **verdict, confai_key_config **key_config,
+                              const verdict_snp_input *in, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    unsigned int md_len = 0;
+    confai_verdict *v = confai_zalloc(sizeof(*v));
+
+    *verdict = NULL;
+    ENSURE(v != NULL, CONFAI_E_NO_MEMORY, "verdict: out of memory");
+    v->key_config = *key_config;
+    *key_config = NULL;
+
+    v->platform = "sev-snp";
+    v->product = policy_snp_product_name(in->snp->report.product);
+    v->snp = *in->snp;
+    v->root_kind = in->snp->root_kind == SNP_ROOT_VENDOR ? CONFAI_ROOT_VENDOR : CONFAI_ROOT_CUSTOM;
+    if (v->root_kind == CONFAI_ROOT_CUSTOM)
+        write_warning(v, in->root_subject);
+    OSSL_ENSURE(EVP_Digest(in->key_config, in->key_config_len, v->key_config_digest, &md_len,
+                           EVP_sha256(), NULL) == 1,
+                CONFAI_E_INTERNAL, "verdict: SHA-256 of the key configuration failed");
+    memcpy(v->manifest_digest, in->manifest_digest, sizeof(v->manifest_digest));
+    memcpy(v->nonce, in->nonce, sizeof(v->nonce));
+    memcpy(v->not_after_text, in->not_after_text, sizeof(v->not_after_text));
+    v->not_after = in->not_after;
+    v->verified_at = in->verified_at;
+    /*
+     * The lease the service offers, cut to the age the policy tolerates and
+     * to the end of the endorsement chain's validity.
+     */
+    int64_t expiry = in->not_after;
+    if (in->verified_at + in->max_age < expiry)
+        expiry = in->verified_at + in->max_age;
+    if (in->snp->not_after > 0 && in->snp->not_after < expiry)
+        expiry = in->snp->not_after;
+    v->expiry = expiry;
+    v->checks = *in->checks;
+    *verdict = v;
+    v = NULL;
+out:
+    confai_verdict_free(v);
+    return status;
+}
+
+void confai_verdict_free(confai_verdict *verdict)
+{
+    if (verdict == NULL)
+        return;
+    confai_key_config_free(verdict->key_config);
+    confai_free_secret(verdict, sizeof(*verdict));
+}
+
+const char *confai_verdict_platform(const confai_verdict *verdict)
+{
+    return verdict == NULL ? NULL : verdict->platform;
+}
+
+const char *confai_verdict_product(const confai_verdict *verdict)
+{
+    return verdict == NULL ? NULL : verdict->product;
+}
+
+const uint8_t *confai_verdict_measurement(const confai_verdict *verdict, size_t *len)
+{
+    if (len != NULL)
+        *len = verdict == NULL ? 0 : sizeof(verdict->snp.report.measurement);
+    return verdict == NULL ? NULL : verdict->snp.report.measurement;
+}
+
+confai_root_kind confai_verdict_root_kind(const confai_verdict *verdict)
+{
+    return verdict == NULL ? CONFAI_ROOT_NONE : verdict->root_kind;
+}
+
+int confai_verdict_root_is_vendor(const confai_verdict *verdict)
+{
+    return verdict != NULL && verdict->root_kind == CONFAI_ROOT_VENDOR;
+}
+
+const char *confai_verdict_root_warning(const confai_verdict *verdict)
+{
+    if (verdict == NULL || verdict->root_kind != CONFAI_ROOT_CUSTOM)
+        return NULL;
+    return verdict->root_warning;
+}
+
+const confai_key_config *confai_verdict_key_config(const confai_verdict *verdict)
+{
+    return verdict == NULL ? NULL : verdict->key_config;
+}
+
+const uint8_t *confai_verdict_key_config_digest(const confai_verdict *verdict)
+{
+    return verdict == NULL ? NULL : verdict->key_config_digest;
+}
+
+const uint8_t *confai_verdict_manifest_digest(const confai_verdict *verdict)
+{
+    return verdict == NULL ? NULL : verdict->manifest_digest;
+}
+
+int64_t confai_verdict_verified_at(const confai_verdict *verdict)
+{
+    return verdict == NULL ? 0 : verdict->verified_at;
+}
+
+int64_t confai_verdict_not_after(const confai_verdict *verdict)
+{
+    return verdict == NULL ? 0 : verdict->not_after;
+}
+
+int64_t confai_verdict_expiry(const confai_verdict *verdict)
+{
+    return verdict == NULL ? 0 : verdict->expiry;
+}
+
+/* The TCB of a kind, or NULL. */
+static const snp_tcb *tcb_of(const confai_verdict *verdict, confai_tcb_kind kind)
+{
+    if (verdict == NULL)
+        return NULL;
+    switch (kind) {
+    case CONFAI_TCB_CURRENT: return &verdict->snp.report.current_tcb;
+    case CONFAI_TCB_REPORTED: return &verdict->snp.report.reported_tcb;
+    case CONFAI_TCB_COMMITTED: return &verdict->snp.report.committed_tcb;
+    case CONFAI_TCB_LAUNCH: return &verdict->snp.report.launch_tcb;
+    }
+    return NULL;
+}
+
+uint64_t confai_verdict_tcb(const confai_verdict *verdict, confai_tcb_kind kind)
+{
+    const snp_tcb *tcb = tcb_of(verdict, kind);
+    return tcb == NULL ? 0 : tcb->raw;
+}
+
+int confai_verdict_tcb_component(const confai_verdict *verdict, confai_tcb_kind kind,
+                                 confai_tcb_component component)
+{
+    const snp_tcb *tcb = tcb_of(verdict, kind);
+    if (tcb == NULL)
+        return -1;
+    switch (component) {
+    case CONFAI_TCB_BOOTLOADER: return tcb->bootloader;
+    case CONFAI_TCB_TEE: return tcb->tee;
+    case CONFAI_TCB_SNP: return tcb->snp;
+    case CONFAI_TCB_MICROCODE: return tcb->microcode;
+    case CONFAI_TCB_FMC:
+        return verdict->snp.report.product == SNP_PRODUCT_TURIN ? tcb->fmc : -1;
+    }
+    return -1;
+}
+
+size_t confai_verdict_check_count(const confai_verdict *verdict)
+{
+    return verdict == NULL ? 0 : verdict->checks.passed_count;
+}
+
+const char *confai_verdict_check(const confai_verdict *verdict, size_t index)
+{
+    if (verdict == NULL || index >= verdict->checks.passed_count)
+        return NULL;
+    return verdict->checks.passed[index];
+}
+
+size_t confai_verdict_waived_count(const confai_verdict *verdict)
+{
+    return verdict == NULL ? 0 : verdict->checks.waived_count;
+}
+
+const char *confai_verdict_waived(const confai_verdict *verdict, size_t index)
+{
+    if (verdict == NULL || index >= verdict->checks.waived_count)
+        return NULL;
+    return verdict->checks.waived[index];
+}
+
+size_t confai_verdict_digest_size(void)
+{
+    return CONFAI_VERDICT_DIGEST_SIZE;
+}

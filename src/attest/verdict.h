@@ -1,0 +1,66 @@
+/*
+ * Verdicts: the immutable result of a successful verification behind
+ * confai_verdict (getters in verdict.c, JSON in verdict_json.c), and the
+ * list of checks that attestation.c and the policy checks fill as they pass.
+ */
+#ifndef CONFAI_ATTEST_VERDICT_H
+#define CONFAI_ATTEST_VERDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <confai/confai.h>
+
+#include "attest/snp.h"
+#include "core/rfc3339.h"
+
+#define VERDICT_MAX_CHECKS 48
+#define VERDICT_WARNING_SIZE 384
+
+/* Names of checks (static strings), in the order they ran. */
+typedef struct verdict_checks {
+    const char *passed[VERDICT_MAX_CHECKS];
+    size_t passed_count;
+    const char *waived[VERDICT_MAX_CHECKS]; /* relaxed by the policy ("*", allow_*) */
+    size_t waived_count;
+} verdict_checks;
+
+/* Records a check as passed (waived = 0) or waived by the policy (1). */
+void verdict_note(verdict_checks *checks, const char *name, int waived);
+
+struct confai_verdict {
+    const char *platform;          /* static: "sev-snp" */
+    const char *product;           /* static: "milan", ... */
+    snp_verified snp;              /* the verified report and its root */
+    confai_root_kind root_kind;
+    char root_warning[VERDICT_WARNING_SIZE]; /* custom roots only */
+    confai_key_config *key_config; /* owned reference */
+    uint8_t key_config_digest[32];
+    uint8_t manifest_digest[32];
+    uint8_t nonce[32];
+    char not_after_text[RFC3339_LEN + 1];
+    int64_t not_after, verified_at, expiry;
+    verdict_checks checks;
+};
+
+/* What a verified SEV-SNP bundle contributes to its verdict. */
+typedef struct verdict_snp_input {
+    const snp_verified *snp;
+    const char *root_subject;      /* custom root's subject, or NULL */
+    const uint8_t *key_config;     /* the bound KeyConfig bytes */
+    size_t key_config_len;
+    const uint8_t *manifest_digest;
+    const uint8_t *nonce;
+    const char *not_after_text;
+    int64_t not_after, verified_at, max_age;
+    const verdict_checks *checks;
+} verdict_snp_input;
+
+/*
+ * Makes a verdict; it takes ownership of *key_config (set to NULL) whether
+ * or not it succeeds. Errors: CONFAI_E_NO_MEMORY.
+ */
+confai_status verdict_new_snp(confai_verdict **verdict, confai_key_config **key_config,
+                              const verdict_snp_input *in, confai_error *err);
+
+#endif /* CONFAI_ATTEST_VERDICT_H */
