@@ -24,6 +24,7 @@ packages=(
     gcc g++ clang llvm libclang-rt-14-dev   # clang: libFuzzer and its sanitizers
     libssl-dev libcjson-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev
     valgrind python3
+    libxml2-dev                             # examples/confai-rim2policy (optional)
 )
 # cargo only fetches the OpenSSL source (build-openssl.sh); rustup's is fine.
 if ! command -v cargo >/dev/null; then

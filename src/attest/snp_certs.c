@@ -5,9 +5,13 @@
  * what the verified chain says: key kind, product, TCB, hwID.
  *
  * AMD signs every certificate with RSASSA-PSS (SHA-384, MGF1-SHA-384, salt
- * 48), which X509_verify_cert handles; the ARK is self-signed, and its
- * self-signature is checked too (X509_V_FLAG_CHECK_SS_SIGNATURE) because the
- * ARK's name is one of the places the product is read from.
+ * 48), which X509_verify_cert handles. The ARK is self-signed; its own
+ * signature is not checked per verification (no X509_V_FLAG_CHECK_SS_SIGNATURE,
+ * which would cost a third RSA-4096 verification): the anchor is trusted for
+ * its key, pinned by hash, and a custom root's self-signature is checked once
+ * when it is added. A forged ARK certificate around AMD's key could only
+ * change the ARK's name, and the product that name gives must still equal
+ * the pinned one.
  */
 #include "attest/snp_internal.h"
 
@@ -333,15 +337,15 @@ static confai_status x509_verify(X509_STORE_CTX **ctx_out, const snp_trust *trus
                 "X509_STORE_CTX_set_purpose");
     X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
     X509_VERIFY_PARAM_set_time(param, (time_t)verify_time);
-    unsigned long flags = X509_V_FLAG_CHECK_SS_SIGNATURE;
+    unsigned long flags = 0;
     if (sk_X509_CRL_num(trust->crls) > 0) {
         flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
         /* OpenSSL only reads the stack; it is not changed or freed. */
         X509_STORE_CTX_set0_crls(ctx, trust->crls);
         X509_STORE_CTX_set_verify_cb(ctx, tolerate_missing_crl);
     }
-    OSSL_ENSURE(X509_VERIFY_PARAM_set_flags(param, flags) == 1, CONFAI_E_INTERNAL,
-                "X509_VERIFY_PARAM_set_flags");
+    OSSL_ENSURE(flags == 0 || X509_VERIFY_PARAM_set_flags(param, flags) == 1,
+                CONFAI_E_INTERNAL, "X509_VERIFY_PARAM_set_flags");
     if (X509_verify_cert(ctx) != 1) {
         int code = X509_STORE_CTX_get_error(ctx);
         int depth = X509_STORE_CTX_get_error_depth(ctx);

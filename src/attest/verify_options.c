@@ -8,7 +8,6 @@
 #include "attest/attestation.h"
 #include "core/error.h"
 #include "core/memory.h"
-#include "core/rfc3339.h"
 
 /* 9999-12-31T23:59:59Z: the last instant a verdict can print. */
 #define LAST_TIME INT64_C(253402300799)

@@ -128,19 +128,72 @@ static snp_sim_role issuer_of(snp_sim_role role)
     }
 }
 
-static confai_status issue_all(snp_sim *sim, X509 *x[SNP_SIM_ROLES], confai_error *err)
+static int same_cert_params(const snp_sim_cert_params *a, const snp_sim_cert_params *b)
+{
+    return a->not_before == b->not_before && a->not_after == b->not_after &&
+           a->serial == b->serial && strcmp(a->common_name, b->common_name) == 0;
+}
+
+static int same_ext_params(const snp_sim_ext_params *a, const snp_sim_ext_params *b)
+{
+    return a->tcb.fmc == b->tcb.fmc && a->tcb.bootloader == b->tcb.bootloader &&
+           a->tcb.tee == b->tcb.tee && a->tcb.snp == b->tcb.snp &&
+           a->tcb.microcode == b->tcb.microcode && a->struct_version == b->struct_version &&
+           strcmp(a->product_name, b->product_name) == 0 && a->hwid_len == b->hwid_len &&
+           memcmp(a->hwid, b->hwid, a->hwid_len) == 0 && strcmp(a->csp_id, b->csp_id) == 0 &&
+           a->omit == b->omit && a->malform == b->malform;
+}
+
+/*
+ * Whether a certificate must be issued again when the configuration changes
+ * from old to cfg: its own parameters (or extensions) or its issuer's name
+ * changed. An issuer issued again does not matter otherwise: its key stays.
+ * RSA-4096 signatures are slow, and tests reissue often.
+ */
+static int needs_issue(const snp_sim *sim, const snp_sim_config *old, const snp_sim_config *cfg,
+                       snp_sim_role role)
+{
+    snp_sim_role issuer = issuer_of(role);
+    if (sim->der[role] == NULL || old->product != cfg->product ||
+        !same_cert_params(&old->cert[role], &cfg->cert[role]) ||
+        strcmp(old->cert[issuer].common_name, cfg->cert[issuer].common_name) != 0)
+        return 1;
+    if (role == SNP_SIM_VCEK)
+        return !same_ext_params(&old->vcek, &cfg->vcek);
+    if (role == SNP_SIM_VLEK)
+        return !same_ext_params(&old->vlek, &cfg->vlek);
+    return 0;
+}
+
+/* The certificate of a role as an X509, issued now or earlier (parsed). */
+static confai_status current_cert(X509 **x, const snp_sim *sim, snp_sim_role role,
+                                  confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    for (int i = 0; i < SNP_SIM_ROLES; i++) {
-        snp_sim_role issuer = issuer_of((snp_sim_role)i);
-        GUARD(snp_sim_issue_cert(&x[i], (snp_sim_role)i, &sim->cfg, sim->key[i],
-                                 i == SNP_SIM_ARK ? NULL : x[issuer], sim->key[issuer], err));
-        unsigned char *der = NULL;
-        int len = i2d_X509(x[i], &der);
-        OSSL_ENSURE(len > 0, CONFAI_E_INTERNAL, "encoding a certificate");
-        sim->der[i] = der;
-        sim->der_len[i] = (size_t)len;
-    }
+    if (*x != NULL)
+        goto out;
+    const unsigned char *p = sim->der[role];
+    *x = d2i_X509(NULL, &p, (long)sim->der_len[role]);
+    OSSL_ENSURE(*x != NULL, CONFAI_E_INTERNAL, "a simulated certificate");
+out:
+    return status;
+}
+
+static confai_status issue_one(snp_sim *sim, X509 *x[SNP_SIM_ROLES], snp_sim_role role,
+                               confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    snp_sim_role issuer = issuer_of(role);
+    unsigned char *der = NULL;
+    if (role != SNP_SIM_ARK)
+        GUARD(current_cert(&x[issuer], sim, issuer, err));
+    GUARD(snp_sim_issue_cert(&x[role], role, &sim->cfg, sim->key[role],
+                             role == SNP_SIM_ARK ? NULL : x[issuer], sim->key[issuer], err));
+    int len = i2d_X509(x[role], &der);
+    OSSL_ENSURE(len > 0, CONFAI_E_INTERNAL, "encoding a certificate");
+    OPENSSL_free(sim->der[role]);
+    sim->der[role] = der;
+    sim->der_len[role] = (size_t)len;
 out:
     return status;
 }
@@ -149,6 +202,7 @@ confai_status snp_sim_reissue(snp_sim *sim, const snp_sim_config *cfg, confai_er
 {
     confai_status status = CONFAI_OK;
     X509 *x[SNP_SIM_ROLES] = { NULL };
+    snp_sim_config old;
     ENSURE_ARG(sim != NULL, "sim");
     ENSURE_ARG(cfg != NULL, "cfg");
     ENSURE(cfg->product != SNP_PRODUCT_UNKNOWN, CONFAI_E_ARGUMENT,
@@ -156,15 +210,17 @@ confai_status snp_sim_reissue(snp_sim *sim, const snp_sim_config *cfg, confai_er
     ENSURE(cfg->vcek.hwid_len <= sizeof(cfg->vcek.hwid) &&
                cfg->vlek.hwid_len <= sizeof(cfg->vlek.hwid),
            CONFAI_E_ARGUMENT, "simulated SNP platform: hwid_len over 64");
-    free_certs(sim);
-    if (&sim->cfg != cfg)
-        sim->cfg = *cfg;
-    GUARD(issue_all(sim, x, err));
+    old = sim->cfg;
+    sim->cfg = *cfg;
+    /* issuers first: ARK, ASK, ASVK, then VCEK, VLEK */
+    for (int i = 0; i < SNP_SIM_ROLES; i++)
+        if (needs_issue(sim, &old, cfg, (snp_sim_role)i))
+            GUARD(issue_one(sim, x, (snp_sim_role)i, err));
 out:
     for (int i = 0; i < SNP_SIM_ROLES; i++)
         X509_free(x[i]);
     if (status != CONFAI_OK && sim != NULL)
-        free_certs(sim);
+        free_certs(sim); /* all issued again next time */
     return status;
 }
 

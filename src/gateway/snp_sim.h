@@ -133,7 +133,12 @@ typedef struct snp_sim snp_sim;
 confai_status snp_sim_new(snp_sim **sim, const snp_sim_keys *keys, const snp_sim_config *cfg,
                           confai_error *err);
 
-/* Issues the certificates again from a changed configuration, same keys. */
+/*
+ * Applies a changed configuration, same keys: issues again the certificates
+ * whose parameters or extensions (or whose issuer's name) changed; the others
+ * stay as they are, still valid since the keys did not change. On failure
+ * every certificate is issued again by the next call.
+ */
 confai_status snp_sim_reissue(snp_sim *sim, const snp_sim_config *cfg, confai_error *err);
 
 void snp_sim_free(snp_sim *sim);

@@ -26,6 +26,7 @@
 #include "core/hex.h"
 #include "core/rfc3339.h"
 #include "gateway/snp_sim.h"
+#include "snp_sim_test_keys.h"
 
 #define FX_NOW INT64_C(1767225600) /* 2026-01-01T00:00:00Z */
 #define FX_LEASE 3600
@@ -85,12 +86,13 @@ static inline void fx_reset(fx *f)
     f->keep_report_data = 0;
 }
 
-/* A platform of one product and a gateway key; slow (RSA keys), once per group. */
+/* A platform of one product (the fixed test keys) and a gateway key. */
 static inline void fx_setup(fx *f, snp_product product)
 {
     memset(f, 0, sizeof(*f));
     f->product = product;
-    FX_OK(snp_sim_keys_generate(&f->keys, 2048, NULL));
+    (void)snp_test_keys_rotated;
+    FX_OK(snp_sim_keys_import(&f->keys, snp_test_keys, NULL));
     snp_sim_config cfg;
     snp_sim_config_default(&cfg, product, FX_NOW);
     FX_OK(snp_sim_new(&f->sim, f->keys, &cfg, NULL));
@@ -206,7 +208,8 @@ static inline const char *fx_product_name(snp_product p)
 /*
  * A policy that pins every value of the current fields: the measurement,
  * the TCBs as minima, host data, keys, chip id, firmware, the manifest, the
- * simulated ARK as custom root. Tests change one member to reject.
+ * simulated ARK as custom root (none when f->ark_pem is NULL). Tests change
+ * one member to reject.
  */
 static inline cJSON *fx_policy_doc(const fx *f)
 {
@@ -247,8 +250,10 @@ static inline cJSON *fx_policy_doc(const fx *f)
                           fx_fw(r->current_major, r->current_minor, r->current_build));
     cJSON_AddItemToObject(fw, "committed",
                           fx_fw(r->committed_major, r->committed_minor, r->committed_build));
-    cJSON *roots = cJSON_AddArrayToObject(snp, "custom_roots");
-    cJSON_AddItemToArray(roots, cJSON_CreateString(f->ark_pem));
+    if (f->ark_pem != NULL) {
+        cJSON *roots = cJSON_AddArrayToObject(snp, "custom_roots");
+        cJSON_AddItemToArray(roots, cJSON_CreateString(f->ark_pem));
+    }
     return doc;
 }
 

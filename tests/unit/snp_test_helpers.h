@@ -107,6 +107,16 @@ static inline uint8_t *snp_read_report(const char *dir, const char *name, size_t
     return bytes;
 }
 
+/* A trust with AMD's pinned roots and nothing else. */
+static inline snp_trust *snp_test_trust(void)
+{
+    snp_trust *trust = NULL;
+    confai_error e = { 0 };
+    if (snp_trust_new(&trust, &e) != CONFAI_OK)
+        fail_msg("snp_trust_new: %s", e.message);
+    return trust;
+}
+
 /* Keys of the simulated platforms (the fixed test keys, or them rotated). */
 static inline snp_sim_keys *snp_test_keys_new(int rotated)
 {

@@ -32,17 +32,22 @@
 #define OK(call) EXPECT_STATUS(CONFAI_OK, call)
 
 static snp_sim_keys *keys;
+static snp_sim *sims[4]; /* by product, default configuration, shared by the tests */
 
 static int setup(void **state)
 {
     (void)state;
     keys = snp_test_keys_new(0);
+    for (int p = SNP_PRODUCT_MILAN; p <= SNP_PRODUCT_TURIN; p++)
+        sims[p] = snp_test_sim_new(keys, (snp_product)p, NULL);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
+    for (int p = SNP_PRODUCT_MILAN; p <= SNP_PRODUCT_TURIN; p++)
+        snp_sim_free(sims[p]);
     snp_sim_keys_free(keys);
     return 0;
 }
@@ -208,7 +213,7 @@ static void certificates_look_like_amds(void **state)
         { SNP_PRODUCT_MILAN, SNP_SIM_VLEK, "sev-snp/trustee/test-vlek.der" },
     };
     for (size_t i = 0; i < COUNT(pairs); i++) {
-        snp_sim *sim = snp_test_sim_new(keys, pairs[i].product, NULL);
+        snp_sim *sim = sims[pairs[i].product];
         der_list real = { 0 };
         der_list_add_file(&real, dir, pairs[i].real);
         X509 *a = sim_x509(sim, pairs[i].role), *b = to_x509(real.der[0], real.len[0]);
@@ -216,7 +221,6 @@ static void certificates_look_like_amds(void **state)
         X509_free(a);
         X509_free(b);
         der_list_free(&real);
-        snp_sim_free(sim);
     }
     /* ASK and ARK names too */
     static const char *const chains[] = { "sev-snp/go-sev-guest/ask_ark_milan.pem",
@@ -224,7 +228,7 @@ static void certificates_look_like_amds(void **state)
     static const snp_sim_role roles[] = { SNP_SIM_ASK, SNP_SIM_ASVK };
     static const snp_product prods[] = { SNP_PRODUCT_MILAN, SNP_PRODUCT_TURIN };
     for (size_t i = 0; i < COUNT(chains); i++) {
-        snp_sim *sim = snp_test_sim_new(keys, prods[i], NULL);
+        snp_sim *sim = sims[prods[i]];
         der_list real = { 0 };
         der_list_add_file(&real, dir, chains[i]);
         X509 *ask = sim_x509(sim, roles[i]), *ark = sim_x509(sim, SNP_SIM_ARK);
@@ -245,7 +249,6 @@ static void certificates_look_like_amds(void **state)
         X509_free(real_ask);
         X509_free(real_ark);
         der_list_free(&real);
-        snp_sim_free(sim);
     }
 }
 
@@ -253,7 +256,7 @@ static void certificates_look_like_amds(void **state)
 static void pss_parameters(void **state)
 {
     (void)state;
-    snp_sim *sim = snp_test_sim_new(keys, SNP_PRODUCT_GENOA, NULL);
+    snp_sim *sim = sims[SNP_PRODUCT_GENOA];
     for (int role = 0; role < SNP_SIM_ROLES; role++) {
         X509 *x = sim_x509(sim, (snp_sim_role)role);
         const X509_ALGOR *alg;
@@ -271,7 +274,6 @@ static void pss_parameters(void **state)
                          role <= SNP_SIM_ASVK ? 4096 : 384);
         X509_free(x);
     }
-    snp_sim_free(sim);
 }
 
 /* The extensions hold the configuration's values, read back by the verifier's parser. */
@@ -279,7 +281,7 @@ static void extensions_hold_the_config(void **state)
 {
     (void)state;
     for (int p = SNP_PRODUCT_MILAN; p <= SNP_PRODUCT_TURIN; p++) {
-        snp_sim *sim = snp_test_sim_new(keys, (snp_product)p, NULL);
+        snp_sim *sim = sims[(snp_product)p];
         const snp_sim_config *cfg = snp_sim_get_config(sim);
         X509 *vcek = sim_x509(sim, SNP_SIM_VCEK), *vlek = sim_x509(sim, SNP_SIM_VLEK);
         snp_amd_ext e;
@@ -299,7 +301,6 @@ static void extensions_hold_the_config(void **state)
         assert_string_equal(e.product_name, snp_product_name((snp_product)p));
         X509_free(vcek);
         X509_free(vlek);
-        snp_sim_free(sim);
     }
 }
 
@@ -402,7 +403,7 @@ static void template_and_signature(void **state)
 {
     (void)state;
     for (int p = SNP_PRODUCT_MILAN; p <= SNP_PRODUCT_TURIN; p++) {
-        snp_sim *sim = snp_test_sim_new(keys, (snp_product)p, NULL);
+        snp_sim *sim = sims[(snp_product)p];
         snp_report fields, parsed;
         uint8_t report[SNP_REPORT_SIZE];
         snp_sim_report_template(sim, &fields, SNP_KEY_VCEK);
@@ -436,14 +437,13 @@ static void template_and_signature(void **state)
         assert_int_equal(fields.signing_key, SNP_KEY_VLEK);
         for (size_t i = 0; i < sizeof(fields.chip_id); i++)
             assert_int_equal(fields.chip_id[i], 0);
-        snp_sim_free(sim);
     }
 }
 
 static void sign_bytes_only_touches_r_and_s(void **state)
 {
     (void)state;
-    snp_sim *sim = snp_test_sim_new(keys, SNP_PRODUCT_MILAN, NULL);
+    snp_sim *sim = sims[SNP_PRODUCT_MILAN];
     uint8_t report[SNP_REPORT_SIZE], before[SNP_REPORT_SIZE];
     memset(report, 0x5C, sizeof(report));
     memcpy(before, report, sizeof(report));
@@ -454,13 +454,12 @@ static void sign_bytes_only_touches_r_and_s(void **state)
         assert_int_equal(report[0x2A0 + i], 0);
         assert_int_equal(report[0x2E8 + i], 0);
     }
-    snp_sim_free(sim);
 }
 
 static void crl(void **state)
 {
     (void)state;
-    snp_sim *sim = snp_test_sim_new(keys, SNP_PRODUCT_TURIN, NULL);
+    snp_sim *sim = sims[SNP_PRODUCT_TURIN];
     const uint64_t serials[] = { 0x30001, 7 };
     uint8_t der[4096];
     size_t len = sizeof(der);
@@ -483,7 +482,6 @@ static void crl(void **state)
     EXPECT_STATUS(CONFAI_E_BUFFER_TOO_SMALL,
                   snp_sim_crl(sim, der, &small, NULL, 0, SNP_TEST_NOW, SNP_TEST_NOW + 1, err));
     assert_true(small > 500);
-    snp_sim_free(sim);
 }
 
 /* --- fuzz seeds ------------------------------------------------------------------- */
@@ -519,7 +517,7 @@ static void fuzz_seeds(void **state)
     uint8_t report[SNP_REPORT_SIZE];
     char name[64];
     for (int p = SNP_PRODUCT_MILAN; p <= SNP_PRODUCT_TURIN; p++) {
-        snp_sim *sim = snp_test_sim_new(keys, (snp_product)p, NULL);
+        snp_sim *sim = sims[(snp_product)p];
         for (size_t v = 0; v < COUNT(versions); v++)
             for (int kind = SNP_KEY_VCEK; kind <= SNP_KEY_VLEK; kind++) {
                 seed_version = versions[v];
@@ -541,7 +539,6 @@ static void fuzz_seeds(void **state)
             OK(snp_sim_sign_bytes(sim, report, SNP_KEY_VCEK, err));
             write_seed(dir, "reserved-byte", report, sizeof(report));
         }
-        snp_sim_free(sim);
     }
 }
 
