@@ -225,6 +225,7 @@ typedef struct nvgpu_verified {
  *     without the signature                        CONFAI_E_BAD_SIGNATURE
  *   - the request nonce equals expected_nonce (constant time; the caller
  *     passes SHA-256 of the binding transcript)    CONFAI_E_BINDING
+ * trust may be NULL: then only the built-in NVIDIA pin is accepted.
  * verify_time is seconds since the epoch (the caller passes time(NULL) or a
  * fixed time). On failure *out is zeroed.
  */

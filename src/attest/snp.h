@@ -148,9 +148,13 @@ typedef struct snp_trust snp_trust;
 confai_status snp_trust_new(snp_trust **trust, confai_error *err);
 /*
  * Adds a custom root certificate (DER): a self-signed CA. The verdict flags
- * chains ending there (SNP_ROOT_CUSTOM). Adding the same certificate twice is a
- * no-op. Errors: CONFAI_E_MALFORMED (not one DER certificate),
- * CONFAI_E_CERT_CHAIN (not a self-signed CA).
+ * chains ending there (SNP_ROOT_CUSTOM). Its hierarchy must be named as AMD
+ * names its own (CN=ARK-<product>, SEV-<product> or SEV-VLEK-<product>,
+ * SEV-VCEK or SEV-VLEK), since the product is read from the names; the
+ * simulated platform (src/gateway/snp_sim.h) does. Several roots may share a
+ * key (one per product). Adding the same certificate twice is a no-op.
+ * Errors: CONFAI_E_MALFORMED (not one DER certificate), CONFAI_E_CERT_CHAIN
+ * (not a self-signed CA), CONFAI_E_LIMIT (more than 16 roots).
  */
 confai_status snp_trust_add_root(snp_trust *trust, const uint8_t *der, size_t der_len,
                                  confai_error *err);
@@ -158,7 +162,8 @@ confai_status snp_trust_add_root(snp_trust *trust, const uint8_t *der, size_t de
  * Adds a CRL (DER) issued by an ARK (AMD's KDS /vcek/v1/{product}/crl); the
  * ASK/ASVK serials it lists are rejected. Its signature and validity are
  * checked when a chain uses it (CONFAI_E_COLLATERAL when they fail).
- * Errors here: CONFAI_E_MALFORMED (not one DER CRL).
+ * Errors here: CONFAI_E_MALFORMED (not one DER CRL), CONFAI_E_LIMIT (more
+ * than 64 CRLs).
  */
 confai_status snp_trust_add_crl(snp_trust *trust, const uint8_t *der, size_t der_len,
                                 confai_error *err);

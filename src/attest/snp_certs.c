@@ -17,6 +17,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -123,6 +124,28 @@ static int asn1_time_epoch(int64_t *out, const ASN1_TIME *t)
                                    (unsigned)tm.tm_mday);
     *out = days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
     return 1;
+}
+
+static void format_utc(char out[24], int64_t t)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 24, "%lld", (long long)t);
+}
+
+/* " (valid <from> to <until>, verified at <time>)" for an expiry message. */
+static void describe_validity(char *out, size_t cap, const X509 *cert, int64_t verify_time)
+{
+    int64_t from, until;
+    char a[24], b[24], c[24];
+    if (cert == NULL || !asn1_time_epoch(&from, X509_get0_notBefore(cert)) ||
+        !asn1_time_epoch(&until, X509_get0_notAfter(cert)))
+        return;
+    format_utc(a, from);
+    format_utc(b, until);
+    format_utc(c, verify_time);
+    snprintf(out, cap, " (valid %s to %s, verified at %s)", a, b, c);
 }
 
 /* --- the trust object ------------------------------------------------------- */
@@ -349,8 +372,12 @@ static confai_status x509_verify(X509_STORE_CTX **ctx_out, const snp_trust *trus
     if (X509_verify_cert(ctx) != 1) {
         int code = X509_STORE_CTX_get_error(ctx);
         int depth = X509_STORE_CTX_get_error_depth(ctx);
-        BAIL(status_of_x509_error(code, ark_given), "%s certificate (chain depth %d): %s",
-             role_at(depth), depth, X509_verify_cert_error_string(code));
+        char when[128] = "";
+        if (code == X509_V_ERR_CERT_HAS_EXPIRED || code == X509_V_ERR_CERT_NOT_YET_VALID)
+            describe_validity(when, sizeof(when), X509_STORE_CTX_get_current_cert(ctx),
+                              verify_time);
+        BAIL(status_of_x509_error(code, ark_given), "%s certificate (chain depth %d): %s%s",
+             role_at(depth), depth, X509_verify_cert_error_string(code), when);
     }
 out:
     return status;

@@ -315,6 +315,15 @@ typedef struct tdx_verified {
     tdx_tcb_status module_status;   /* TDX module identity level (TEE_TCB_SVN[1] > 0) */
     tdx_tcb_status qe_status;       /* QE identity level of the QE's ISVSVN */
     tdx_tcb_status tcb_status;      /* the three converged by Intel's rules */
+    /*
+     * TD 1.5 bodies carry a second array, TEE_TCB_SVN2: the TDX module the
+     * platform runs now (after TD-preserving updates), while TEE_TCB_SVN is
+     * the one the TD launched under. tcb_status is evaluated with
+     * TEE_TCB_SVN; this with TEE_TCB_SVN2 by the same rules (equal to
+     * tcb_status for TD 1.0). A launch status OutOfDate with a current one
+     * UpToDate means "relaunch the TD"; the policy layer decides.
+     */
+    tdx_tcb_status current_tcb_status;
     tdx_advisories advisories;      /* union of the matched levels' advisory ids */
 } tdx_verified;
 
@@ -344,6 +353,15 @@ typedef struct tdx_verified {
  *     equal the QE report's                        CONFAI_E_TCB_MISMATCH
  *   - the TDX module identity (MRSIGNERSEAM, masked SEAMATTRIBUTES) is the
  *     one the TCB info names                       CONFAI_E_TCB_MISMATCH
+ * TCB level selection (Intel's rules): the first level whose 16 SGX
+ * components and PCE SVN (PCK leaf) and TDX components (TEE_TCB_SVN; indices
+ * 0 and 1 skipped when TEE_TCB_SVN[1] > 0 and the TCB info has
+ * tdxModuleIdentities: then identity "TDX_%02X" of TEE_TCB_SVN[1] and its
+ * first level with ISVSVN <= TEE_TCB_SVN[0] give the module status) are all
+ * >= the level's; no such level gives TDX_TCB_NOT_SUPPORTED. A module or QE
+ * that is OutOfDate turns UpToDate/SWHardeningNeeded into OutOfDate and
+ * ConfigurationNeeded/-AndSWHardeningNeeded into OutOfDateConfigurationNeeded;
+ * Revoked wins. Advisory ids are the union over the matched levels.
  * A TCB status (even Revoked or NotSupported) is reported, not rejected:
  * that is the policy's decision. Missing collateral leaves the statuses at
  * TDX_TCB_UNKNOWN and sets collateral_missing. collateral may be NULL.

@@ -669,12 +669,19 @@ static tdx_tcb_status converge(tdx_tcb_status base, tdx_tcb_status other)
     return base;
 }
 
-static confai_status evaluate_tcb(tdx_verified *v, const tdx_tcb_info *info,
-                                  confai_error *err)
+/* The outcome of one TCB evaluation for one TEE_TCB_SVN array. */
+typedef struct tcb_eval {
+    tdx_tcb_status platform, module, converged;
+    int64_t tcb_date;
+} tcb_eval;
+
+static confai_status evaluate_tcb(tcb_eval *e, tdx_advisories *adv, const tdx_quote *q,
+                                  const tdx_pck_info *pck, const tdx_tcb_info *info,
+                                  const uint8_t svn[16], confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    const tdx_quote *q = &v->quote;
-    int modular = q->tee_tcb_svn[1] > 0 && info->module_id_count > 0;
+    int modular = svn[1] > 0 && info->module_id_count > 0;
+    e->module = TDX_TCB_UNKNOWN;
 
     /* which TDX module: tdxModuleIdentities[TDX_xx] or tdxModule */
     const uint8_t *mrsigner = info->module_mrsigner;
@@ -682,12 +689,12 @@ static confai_status evaluate_tcb(tdx_verified *v, const tdx_tcb_info *info,
     const tdx_module_identity *mod = NULL;
     if (modular) {
         char id[16];
-        snprintf(id, sizeof(id), "TDX_%02X", q->tee_tcb_svn[1]);
+        snprintf(id, sizeof(id), "TDX_%02X", svn[1]);
         for (size_t i = 0; i < info->module_id_count && mod == NULL; i++)
             if (strcmp(info->module_ids[i].id, id) == 0)
                 mod = &info->module_ids[i];
         if (mod == NULL) {
-            v->module_status = TDX_TCB_NOT_SUPPORTED;
+            e->module = TDX_TCB_NOT_SUPPORTED;
         } else {
             mrsigner = mod->mrsigner;
             attrs = mod->attributes;
@@ -699,34 +706,34 @@ static confai_status evaluate_tcb(tdx_verified *v, const tdx_tcb_info *info,
     ENSURE((q->seam_attributes & mask) == attrs, CONFAI_E_TCB_MISMATCH,
            "TDX module: SEAMATTRIBUTES do not match the TCB info");
     if (mod != NULL) {
-        v->module_status = TDX_TCB_NOT_SUPPORTED;
+        e->module = TDX_TCB_NOT_SUPPORTED;
         for (size_t i = 0; i < mod->level_count; i++) {
-            if (q->tee_tcb_svn[0] >= mod->levels[i].isvsvn) {
-                v->module_status = mod->levels[i].status;
-                GUARD(add_advisories(&v->advisories, &mod->levels[i].advisories, err));
+            if (svn[0] >= mod->levels[i].isvsvn) {
+                e->module = mod->levels[i].status;
+                GUARD(add_advisories(adv, &mod->levels[i].advisories, err));
                 break;
             }
         }
     }
 
-    v->platform_status = TDX_TCB_NOT_SUPPORTED;
+    e->platform = TDX_TCB_NOT_SUPPORTED;
     for (size_t i = 0; i < info->level_count; i++) {
         const tdx_tcb_level *l = &info->levels[i];
-        int ok = v->pck.pcesvn >= l->pcesvn;
+        int ok = pck->pcesvn >= l->pcesvn;
         for (int k = 0; k < 16 && ok; k++)
-            ok = v->pck.sgx_tcb[k] >= l->sgx[k];
+            ok = pck->sgx_tcb[k] >= l->sgx[k];
         for (int k = modular ? 2 : 0; k < 16 && ok; k++)
-            ok = q->tee_tcb_svn[k] >= l->tdx[k];
+            ok = svn[k] >= l->tdx[k];
         if (ok) {
-            v->platform_status = l->status;
-            v->tcb_date = l->tcb_date;
-            GUARD(add_advisories(&v->advisories, &l->advisories, err));
+            e->platform = l->status;
+            e->tcb_date = l->tcb_date;
+            GUARD(add_advisories(adv, &l->advisories, err));
             break;
         }
     }
-    v->tcb_status = v->platform_status;
+    e->converged = e->platform;
     if (modular)
-        v->tcb_status = converge(v->tcb_status, v->module_status);
+        e->converged = converge(e->converged, e->module);
 out:
     return status;
 }
@@ -863,7 +870,18 @@ confai_status tdx_verify(tdx_verified *out, const tdx_trust *trust, const uint8_
         v->tcb_eval_num = info->tcb_eval_num;
         if (info->next_update < v->not_after)
             v->not_after = info->next_update;
-        GUARD(evaluate_tcb(v, info, err));
+        tcb_eval launch = { 0 }, current = { 0 };
+        GUARD(evaluate_tcb(&launch, &v->advisories, q, &v->pck, info, q->tee_tcb_svn, err));
+        v->platform_status = launch.platform;
+        v->module_status = launch.module;
+        v->tcb_status = launch.converged;
+        v->tcb_date = launch.tcb_date;
+        v->current_tcb_status = launch.converged;
+        if (q->body_type == TDX_BODY_TD15) {
+            GUARD(evaluate_tcb(&current, &v->advisories, q, &v->pck, info, q->tee_tcb_svn2,
+                               err));
+            v->current_tcb_status = current.converged;
+        }
     }
     if (collateral != NULL && collateral->qe_identity != NULL) {
         tdx_root_kind kind;
@@ -880,10 +898,10 @@ confai_status tdx_verify(tdx_verified *out, const tdx_trust *trust, const uint8_
         GUARD(evaluate_qe(v, qeid, err));
     }
     v->collateral_missing = !(v->tcb_info_present && v->qe_identity_present);
-    if (v->tcb_info_present && v->qe_identity_present)
+    if (v->tcb_info_present && v->qe_identity_present) {
         v->tcb_status = converge(v->tcb_status, v->qe_status);
-    else
-        v->tcb_status = v->tcb_info_present ? v->tcb_status : TDX_TCB_UNKNOWN;
+        v->current_tcb_status = converge(v->current_tcb_status, v->qe_status);
+    }
 out:
     for (int i = 0; i < 3; i++)
         X509_free(chain[i]);

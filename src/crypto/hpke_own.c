@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
+#include "core/bytes.h"
 #include "core/error.h"
 #include "core/memory.h"
 
@@ -65,12 +66,6 @@ struct hpke_own {
 /* LabeledExtract / LabeledExpand (section 4)                               */
 /* ------------------------------------------------------------------------ */
 
-static void put_u16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
 static confai_status labeled_kdf_init(labeled_kdf *lk, const char *digest,
                                       size_t n_h, const uint8_t *suite_id,
                                       size_t suite_id_len, confai_error *err)
@@ -100,7 +95,7 @@ static confai_status kem_kdf_init(labeled_kdf *lk, const hpke_kem_info *kem,
                                   confai_error *err)
 {
     uint8_t suite_id[5] = { 'K', 'E', 'M' };
-    put_u16(suite_id + 3, kem->id);
+    store_be16(suite_id + 3, kem->id);
     /* Nh of the KEM's hash is its Nsecret for every DHKEM. */
     return labeled_kdf_init(lk, kem->kdf_digest, kem->n_secret, suite_id,
                             sizeof(suite_id), err);
@@ -112,9 +107,9 @@ static confai_status hpke_kdf_init(labeled_kdf *lk,
                                    confai_error *err)
 {
     uint8_t suite_id[10] = { 'H', 'P', 'K', 'E' };
-    put_u16(suite_id + 4, ctx->kem->id);
-    put_u16(suite_id + 6, ctx->kdf->id);
-    put_u16(suite_id + 8, ctx->aead->id);
+    store_be16(suite_id + 4, ctx->kem->id);
+    store_be16(suite_id + 6, ctx->kdf->id);
+    store_be16(suite_id + 8, ctx->aead->id);
     return labeled_kdf_init(lk, ctx->kdf->digest, ctx->kdf->n_h, suite_id,
                             sizeof(suite_id), err);
 }
@@ -197,7 +192,7 @@ static confai_status labeled_expand(const labeled_kdf *lk, uint8_t *out,
 
     ENSURE(prefix_len <= sizeof(prefix) && out_len <= 0xffff, CONFAI_E_INTERNAL,
            "LabeledExpand(%s): bad sizes", label);
-    put_u16(prefix, (uint16_t)out_len);
+    store_be16(prefix, (uint16_t)out_len);
     memcpy(prefix + 2, version_label, sizeof(version_label) - 1);
     memcpy(prefix + 2 + sizeof(version_label) - 1, lk->suite_id, lk->suite_id_len);
     memcpy(prefix + 2 + sizeof(version_label) - 1 + lk->suite_id_len, label, label_len);

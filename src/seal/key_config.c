@@ -17,35 +17,9 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/bytes.h"
 #include "core/memory.h"
 #include "crypto/hpke_internal.h"
-
-/* A cursor over input bytes; parsing never reads past `end`. */
-typedef struct reader {
-    const uint8_t *p;
-    size_t left;
-} reader;
-
-static int take(reader *r, const uint8_t **out, size_t n)
-{
-    if (r->left < n)
-        return 0;
-    *out = r->p;
-    r->p += n;
-    r->left -= n;
-    return 1;
-}
-
-static uint16_t get_u16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put_u16(uint8_t *p, size_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
 /* --- suite choice ---------------------------------------------------------- */
 
@@ -139,32 +113,32 @@ static confai_key_config *config_alloc(size_t algorithms_len)
  * Parses exactly one KeyConfig from all of r. Statuses as for
  * confai_key_config_parse.
  */
-static confai_status parse_one(confai_key_config **config, reader *r,
+static confai_status parse_one(confai_key_config **config, byte_reader *r,
                                confai_error *err)
 {
     confai_status status = CONFAI_OK;
     confai_key_config *c = NULL;
     const uint8_t *head, *pk, *len_bytes, *list;
 
-    ENSURE(take(r, &head, 3), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &head, 3), CONFAI_E_TRUNCATED,
            "key config: %zu bytes, shorter than its key id and KEM id", r->left);
-    uint16_t kem_id = get_u16(head + 1);
+    uint16_t kem_id = load_be16(head + 1);
     const hpke_kem_info *kem = hpke_kem_lookup(kem_id);
     ENSURE(kem != NULL, CONFAI_E_UNSUPPORTED, "key config %u: unsupported KEM id 0x%04x",
            head[0], kem_id);
-    ENSURE(take(r, &pk, kem->n_pk), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &pk, kem->n_pk), CONFAI_E_TRUNCATED,
            "key config %u: the %zu-byte %s public key is cut short", head[0], kem->n_pk,
            kem->name);
     /* NIST public keys are uncompressed points (RFC 9180 section 7.1.1). */
     ENSURE(!kem->is_nist_curve || pk[0] == 0x04, CONFAI_E_MALFORMED,
            "key config %u: %s public key is not an uncompressed point", head[0], kem->name);
-    ENSURE(take(r, &len_bytes, 2), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &len_bytes, 2), CONFAI_E_TRUNCATED,
            "key config %u: missing the algorithm list length", head[0]);
-    size_t list_len = get_u16(len_bytes);
+    size_t list_len = load_be16(len_bytes);
     ENSURE(list_len > 0 && list_len % 4 == 0, CONFAI_E_MALFORMED,
            "key config %u: algorithm list of %zu bytes (need a non-zero multiple of 4)",
            head[0], list_len);
-    ENSURE(take(r, &list, list_len), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &list, list_len), CONFAI_E_TRUNCATED,
            "key config %u: the %zu-byte algorithm list is cut short", head[0], list_len);
     ENSURE(r->left == 0, CONFAI_E_TRAILING_DATA,
            "key config %u: %zu bytes after its end", head[0], r->left);
@@ -175,8 +149,8 @@ static confai_status parse_one(confai_key_config **config, reader *r,
     c->kem = kem;
     memcpy(c->public_key, pk, kem->n_pk);
     for (size_t i = 0; i < c->algorithms_len; i++) {
-        c->algorithms[i].kdf_id = get_u16(list + 4 * i);
-        c->algorithms[i].aead_id = get_u16(list + 4 * i + 2);
+        c->algorithms[i].kdf_id = load_be16(list + 4 * i);
+        c->algorithms[i].aead_id = load_be16(list + 4 * i + 2);
     }
     ENSURE(choose_suite(&c->suite, kem_id, c->algorithms, c->algorithms_len),
            CONFAI_E_UNSUPPORTED,
@@ -198,7 +172,7 @@ confai_status confai_key_config_parse(confai_key_config **config,
     ENSURE_ARG(config != NULL, "config");
     *config = NULL;
     ENSURE_ARG(key_config != NULL || key_config_len == 0, "key_config");
-    reader r = { key_config, key_config_len };
+    byte_reader r = { key_config, key_config_len };
     GUARD(parse_one(config, &r, err));
 out:
     return status;
@@ -210,12 +184,12 @@ out:
  * without a usable pair. Anything that does not parse is MALFORMED: the
  * entry's length prefix promised a complete KeyConfig.
  */
-static confai_status parse_entry(confai_key_config **config, reader *entry,
+static confai_status parse_entry(confai_key_config **config, byte_reader *entry,
                                  size_t index, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     *config = NULL;
-    if (entry->left >= 3 && hpke_kem_lookup(get_u16(entry->p + 1)) == NULL)
+    if (entry->left >= 3 && hpke_kem_lookup(load_be16(entry->p + 1)) == NULL)
         goto out;
     confai_status st = parse_one(config, entry, err);
     if (st == CONFAI_E_UNSUPPORTED)
@@ -242,19 +216,19 @@ confai_status confai_key_config_parse_list(confai_key_config **config,
     ENSURE_ARG(keys != NULL || keys_len == 0, "keys");
     ENSURE(keys_len > 0, CONFAI_E_MALFORMED, "empty key config list");
 
-    reader r = { keys, keys_len };
+    byte_reader r = { keys, keys_len };
     /* Every entry is checked, also after the first usable one: one bad entry
      * means the list as a whole cannot be trusted to be what was sent. */
     for (size_t index = 0; r.left > 0; index++) {
         const uint8_t *len_bytes, *body;
-        ENSURE(take(&r, &len_bytes, 2), CONFAI_E_TRUNCATED,
+        ENSURE(byte_take(&r, &len_bytes, 2), CONFAI_E_TRUNCATED,
                "key config list entry %zu: missing its length", index);
-        size_t len = get_u16(len_bytes);
+        size_t len = load_be16(len_bytes);
         ENSURE(len > 0, CONFAI_E_MALFORMED, "key config list entry %zu is empty", index);
-        ENSURE(take(&r, &body, len), CONFAI_E_TRUNCATED,
+        ENSURE(byte_take(&r, &body, len), CONFAI_E_TRUNCATED,
                "key config list entry %zu: %zu bytes announced, %zu left", index, len,
                r.left);
-        reader entry_r = { body, len };
+        byte_reader entry_r = { body, len };
         GUARD(parse_entry(&entry, &entry_r, index, err));
         if (chosen == NULL) {
             chosen = entry;
@@ -335,14 +309,14 @@ static void encode(uint8_t *out, const confai_key_config *config)
 {
     size_t n_pk = config->kem->n_pk;
     out[0] = config->key_id;
-    put_u16(out + 1, config->kem->id);
+    store_be16(out + 1, config->kem->id);
     memcpy(out + 3, config->public_key, n_pk);
     out += 3 + n_pk;
-    put_u16(out, 4 * config->algorithms_len);
+    store_be16(out, (uint16_t)(4 * config->algorithms_len));
     out += 2;
     for (size_t i = 0; i < config->algorithms_len; i++, out += 4) {
-        put_u16(out, config->algorithms[i].kdf_id);
-        put_u16(out + 2, config->algorithms[i].aead_id);
+        store_be16(out, config->algorithms[i].kdf_id);
+        store_be16(out + 2, config->algorithms[i].aead_id);
     }
 }
 
@@ -392,7 +366,7 @@ confai_status confai_key_config_serialize_list(uint8_t *out, size_t *out_len,
     uint8_t *p = out;
     for (size_t i = 0; i < configs_len; i++) {
         size_t len = key_config_encoded_size(configs[i]);
-        put_u16(p, len);
+        store_be16(p, (uint16_t)len);
         encode(p + 2, configs[i]);
         p += 2 + len;
     }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/bytes.h"
 #include "core/error.h"
 #include "core/memory.h"
 #include "crypto/hpke_suite.h"
@@ -95,11 +96,6 @@ out:
     return status;
 }
 
-static uint16_t get_u16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 confai_status ohttp_gateway_select(const confai_key_config **config,
                                    confai_hpke_suite *suite,
                                    const uint8_t hdr[OHTTP_HDR_SIZE],
@@ -108,9 +104,9 @@ confai_status ohttp_gateway_select(const confai_key_config **config,
 {
     confai_status status = CONFAI_OK;
     const confai_key_config *found = NULL;
-    suite->kem_id = get_u16(hdr + 1);
-    suite->kdf_id = get_u16(hdr + 3);
-    suite->aead_id = get_u16(hdr + 5);
+    suite->kem_id = load_be16(hdr + 1);
+    suite->kdf_id = load_be16(hdr + 3);
+    suite->aead_id = load_be16(hdr + 5);
 
     for (size_t i = 0; i < configs_len && found == NULL; i++)
         if (configs[i]->key_id == hdr[0])

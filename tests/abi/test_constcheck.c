@@ -40,6 +40,27 @@ static void test_hpke_sizes(void **state)
     assert_int_equal(confai_hpke_min_psk_size(), CONFAI_HPKE_MIN_PSK_SIZE);
 }
 
+static void test_ohttp_sizes(void **state)
+{
+    (void)state;
+    assert_int_equal(confai_ohttp_max_request_header_size(), CONFAI_OHTTP_MAX_REQUEST_HEADER_SIZE);
+    assert_int_equal(confai_ohttp_max_response_nonce_size(), CONFAI_OHTTP_MAX_RESPONSE_NONCE_SIZE);
+    assert_int_equal(confai_ohttp_max_chunk_overhead(), CONFAI_OHTTP_MAX_CHUNK_OVERHEAD);
+    assert_int_equal(confai_ohttp_default_max_chunk_size(), CONFAI_OHTTP_DEFAULT_MAX_CHUNK_SIZE);
+}
+
+static void test_attestation_sizes(void **state)
+{
+    (void)state;
+    assert_int_equal(confai_attestation_nonce_size(), CONFAI_ATTESTATION_NONCE_SIZE);
+    assert_int_equal(confai_binding_report_data_size(), CONFAI_BINDING_REPORT_DATA_SIZE);
+    assert_int_equal(confai_binding_gpu_nonce_size(), CONFAI_BINDING_GPU_NONCE_SIZE);
+    assert_int_equal(confai_verdict_digest_size(), CONFAI_VERDICT_DIGEST_SIZE);
+    assert_int_equal(confai_attestation_max_bundle_size(), CONFAI_ATTESTATION_MAX_BUNDLE_SIZE);
+    assert_int_equal(confai_policy_max_size(), CONFAI_POLICY_MAX_SIZE);
+    assert_int_equal(confai_verify_options_version(), CONFAI_VERIFY_OPTIONS_VERSION);
+}
+
 static void test_http_limits(void **state)
 {
     (void)state;
@@ -53,6 +74,8 @@ int main(void)
         cmocka_unit_test(test_error),
         cmocka_unit_test(test_hpke_sizes),
         cmocka_unit_test(test_http_limits),
+        cmocka_unit_test(test_ohttp_sizes),
+        cmocka_unit_test(test_attestation_sizes),
     };
     return cmocka_run_group_tests_name("constcheck", tests, NULL, NULL);
 }

@@ -13,7 +13,14 @@
 #ifndef CONFAI_TESTS_SNP_SIM_TEST_KEYS_H
 #define CONFAI_TESTS_SNP_SIM_TEST_KEYS_H
 
-static const char snp_test_key_ark[] =
+/* Not every includer uses every key. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define SNP_TEST_KEY_UNUSED __attribute__((unused))
+#else
+#  define SNP_TEST_KEY_UNUSED
+#endif
+
+SNP_TEST_KEY_UNUSED static const char snp_test_key_ark[] =
     "-----BEGIN PRIVATE KEY-----\n"
     "MIIJQQIBADANBgkqhkiG9w0BAQEFAASCCSswggknAgEAAoICAQCq4BRVNA3gqfLP\n"
     "+m/07ggV6bePfNl1giOJ48Gb+xsrzvsJ448Tz3K2v5OIMFfpHWNotg1piPKn1pLy\n"
@@ -68,7 +75,7 @@ static const char snp_test_key_ark[] =
     "-----END PRIVATE KEY-----\n"
     ;
 
-static const char snp_test_key_ask[] =
+SNP_TEST_KEY_UNUSED static const char snp_test_key_ask[] =
     "-----BEGIN PRIVATE KEY-----\n"
     "MIIJQgIBADANBgkqhkiG9w0BAQEFAASCCSwwggkoAgEAAoICAQDVScUVAPtDbDya\n"
     "xBx1gzhU2Mu/r3bycgojWOfI55bF1ZR1o0qTtriDwVaxx2J1xUzHmHy/pz0OBaAI\n"
@@ -123,7 +130,7 @@ static const char snp_test_key_ask[] =
     "-----END PRIVATE KEY-----\n"
     ;
 
-static const char snp_test_key_asvk[] =
+SNP_TEST_KEY_UNUSED static const char snp_test_key_asvk[] =
     "-----BEGIN PRIVATE KEY-----\n"
     "MIIJQgIBADANBgkqhkiG9w0BAQEFAASCCSwwggkoAgEAAoICAQC2Empbf5ORJ8Mj\n"
     "HPHeQddXBxc+XsKjX2ncDhQmJ+5Mvtog3pGdvpftMOQuH5xhcVYcPvxaMRf3oSkj\n"
@@ -178,7 +185,7 @@ static const char snp_test_key_asvk[] =
     "-----END PRIVATE KEY-----\n"
     ;
 
-static const char snp_test_key_vcek[] =
+SNP_TEST_KEY_UNUSED static const char snp_test_key_vcek[] =
     "-----BEGIN PRIVATE KEY-----\n"
     "MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDBe7r0cN3wdZrTwwA5h\n"
     "R3hPRyfDGbvAEWNsuiYobcrGhydTzoQ1kvSDpPhs15ZPuYihZANiAARO68psuhJQ\n"
@@ -187,7 +194,7 @@ static const char snp_test_key_vcek[] =
     "-----END PRIVATE KEY-----\n"
     ;
 
-static const char snp_test_key_vlek[] =
+SNP_TEST_KEY_UNUSED static const char snp_test_key_vlek[] =
     "-----BEGIN PRIVATE KEY-----\n"
     "MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDCbKc22+GTV+osV/Lsm\n"
     "T72DukUomfLKsLnllCczO3HjbzuKEXg+Q1RsW0bFdyfoREihZANiAARrcui2/jal\n"
@@ -197,12 +204,12 @@ static const char snp_test_key_vlek[] =
     ;
 
 /* snp_sim_keys_import's argument: ARK, ASK, ASVK, VCEK, VLEK. */
-static const char *const snp_test_keys[5] = {
+SNP_TEST_KEY_UNUSED static const char *const snp_test_keys[5] = {
     snp_test_key_ark, snp_test_key_ask, snp_test_key_asvk, snp_test_key_vcek, snp_test_key_vlek,
 };
 
 /* Another platform from the same keys in other roles. */
-static const char *const snp_test_keys_rotated[5] = {
+SNP_TEST_KEY_UNUSED static const char *const snp_test_keys_rotated[5] = {
     snp_test_key_ask, snp_test_key_asvk, snp_test_key_ark, snp_test_key_vlek, snp_test_key_vcek,
 };
 

@@ -6,9 +6,10 @@
  * under ASan/valgrind) or succeed completely; never a partial success.
  * cJSON allocates with malloc and is not covered.
  *
- * The chain is verified once with a cache first, so the walk covers the
- * warm path (report signature, binding, policy, verdict); the cold chain
- * checks are the SNP layer's and its tests walk them.
+ * Three walks: making a policy; verifying with a warm chain cache and
+ * writing the JSON (report signature, binding, policy checks, key config,
+ * verdict; the cold chain checks are the SNP layer's and its tests walk
+ * them); and, sampled, making a policy with a custom root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,66 +52,66 @@ static void counting_free(void *p, const char *file, int line)
     free(p);
 }
 
-typedef struct run_input {
-    const char *policy;
+typedef struct walk_input {
+    const char *policy_json;
     size_t policy_len;
+    const confai_policy *policy; /* made once, for the verification walk */
     const char *bundle;
     size_t bundle_len;
     const uint8_t *nonce;
     confai_snp_cache *cache;
-} run_input;
+} walk_input;
 
-/* Policy, verification, JSON: the first failing status, or CONFAI_OK. */
-static confai_status run(const run_input *in)
+/* Makes a policy: CONFAI_OK and a handle, or a status and none. */
+static confai_status make_policy(const walk_input *in)
 {
-    confai_policy *p = NULL;
-    confai_verdict *v = (confai_verdict *)1;
-    char *json = NULL;
-    confai_verify_options o;
-    confai_status st = confai_verify_options_init(&o, CONFAI_VERIFY_OPTIONS_VERSION, NULL);
-    assert_int_equal(st, CONFAI_OK);
-    o.verify_time = FX_NOW;
-    o.snp_cache = in->cache;
-    if ((st = confai_policy_new(&p, in->policy, in->policy_len, NULL)) != CONFAI_OK) {
+    confai_policy *p = (confai_policy *)1;
+    confai_status st = confai_policy_new(&p, in->policy_json, in->policy_len, NULL);
+    if (st != CONFAI_OK)
         assert_null(p);
-        return st;
-    }
-    st = confai_attestation_verify(&v, p, &o, in->nonce, in->bundle, in->bundle_len, NULL);
-    if (st != CONFAI_OK) {
-        assert_null(v);
-    } else {
-        st = confai_verdict_json(v, &json, NULL, NULL);
-        if (st == CONFAI_OK)
-            assert_non_null(strstr(json, "\"result\":\"accepted\""));
-        else
-            assert_null(json);
-    }
-    confai_free(json);
-    confai_verdict_free(v);
-    confai_policy_free(p);
+    confai_policy_free(st == CONFAI_OK ? p : NULL);
     return st;
 }
 
-static void every_allocation_failure_is_clean(void **state)
+/* Verifies and writes the verdict as JSON: never a partial result. */
+static confai_status verify(const walk_input *in)
 {
-    (void)state;
-    fx f;
-    fx_setup(&f, SNP_PRODUCT_GENOA);
-    cJSON *doc = fx_policy_doc(&f);
-    char *policy = cJSON_PrintUnformatted(doc);
-    cJSON_Delete(doc);
-    size_t bundle_len = 0;
-    char *text = fx_bundle(&f, &bundle_len);
-    confai_snp_cache *cache = NULL;
-    assert_int_equal(confai_snp_cache_new(&cache, NULL), CONFAI_OK);
-    run_input in = { policy, strlen(policy), text, bundle_len, f.nonce, cache };
+    confai_verdict *v = (confai_verdict *)1;
+    char *json = NULL;
+    confai_verify_options o;
+    assert_int_equal(confai_verify_options_init(&o, CONFAI_VERIFY_OPTIONS_VERSION, NULL),
+                     CONFAI_OK);
+    o.verify_time = FX_NOW;
+    o.snp_cache = in->cache;
+    confai_status st = confai_attestation_verify(&v, in->policy, &o, in->nonce, in->bundle,
+                                                 in->bundle_len, NULL);
+    if (st != CONFAI_OK) {
+        assert_null(v);
+        return st;
+    }
+    st = confai_verdict_json(v, &json, NULL, NULL);
+    if (st == CONFAI_OK)
+        assert_non_null(strstr(json, "\"result\":\"accepted\""));
+    else
+        assert_null(json);
+    confai_free(json);
+    confai_verdict_free(v);
+    return st;
+}
 
-    /* Warm up OpenSSL and the cache with nothing failing. */
-    assert_int_equal(run(&in), CONFAI_OK);
+/*
+ * Fails allocation points 0, stride, 2 * stride, ... of step(in) until a
+ * run makes fewer allocations than the point: then it must have succeeded.
+ */
+static void walk(const char *what, confai_status (*step)(const walk_input *),
+                 const walk_input *in, long stride)
+{
+    fail_at = -1;
+    assert_int_equal(step(in), CONFAI_OK); /* warm up one-time initialisation */
     long failures = 0;
-    for (fail_at = 0;; fail_at++) {
+    for (fail_at = 0;; fail_at += stride) {
         allocations = 0;
-        confai_status st = run(&in);
+        confai_status st = step(in);
         if (allocations <= fail_at) {
             assert_int_equal(st, CONFAI_OK);
             break;
@@ -120,12 +121,45 @@ static void every_allocation_failure_is_clean(void **state)
         assert_true(fail_at < 200000);
     }
     fail_at = -1;
-    printf("attestation: %ld allocation points, %ld failed cleanly\n", allocations, failures);
+    printf("%s: %ld allocation points (every %ld. failed), %ld failed cleanly\n", what,
+           allocations, stride, failures);
     assert_true(failures > 0);
+}
 
+static void every_allocation_failure_is_clean(void **state)
+{
+    (void)state;
+    fx f;
+    fx_setup(&f, SNP_PRODUCT_GENOA);
+    cJSON *doc = fx_policy_doc(&f);
+    char *with_root = cJSON_PrintUnformatted(doc);
+    cJSON_DeleteItemFromObject(fx_snp(doc), "custom_roots");
+    char *without_root = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    size_t bundle_len = 0;
+    char *text = fx_bundle(&f, &bundle_len);
+    confai_snp_cache *cache = NULL;
+    assert_int_equal(confai_snp_cache_new(&cache, NULL), CONFAI_OK);
+    confai_policy *policy = NULL;
+    assert_int_equal(confai_policy_new(&policy, with_root, strlen(with_root), NULL), CONFAI_OK);
+
+    walk_input in = { without_root, strlen(without_root), policy, text, bundle_len, f.nonce,
+                      cache };
+    walk("policy", make_policy, &in, 1);
+    walk("verification (warm cache) and JSON", verify, &in, 1);
+    /*
+     * A custom root costs thousands of allocations inside OpenSSL's
+     * certificate parsing; a sample of them reaches our error paths.
+     */
+    in.policy_json = with_root;
+    in.policy_len = strlen(with_root);
+    walk("policy with a custom root", make_policy, &in, 61);
+
+    confai_policy_free(policy);
     confai_snp_cache_free(cache);
     confai_free(text);
-    cJSON_free(policy);
+    cJSON_free(with_root);
+    cJSON_free(without_root);
     fx_teardown(&f);
 }
 

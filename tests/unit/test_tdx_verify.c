@@ -193,6 +193,8 @@ static void real_quotes_verify(void **state)
                      tdx_tcb_status_name(v.module_status), tdx_tcb_status_name(v.qe_status),
                      tdx_tcb_status_name(v.tcb_status));
         assert_true(v.not_before < rc->time && rc->time < v.not_after);
+        /* TD 1.0: one array; the v5 sample's TEE_TCB_SVN2 (0d 01 04) is UpToDate too */
+        assert_int_equal(v.current_tcb_status, v.tcb_status);
         printf("# %s: v%u FMSPC %s PCESVN %u TCB %s (platform %s, module %s, QE %s)%s\n",
                rc->name, v.quote.version, fmspc, v.pck.pcesvn, tdx_tcb_status_name(v.tcb_status),
                tdx_tcb_status_name(v.platform_status), tdx_tcb_status_name(v.module_status),
@@ -423,6 +425,8 @@ typedef struct synth {
     X509 *root, *ca, *leaf, *signer;
     uint8_t quote[8192];
     size_t quote_len;
+    uint8_t quote5[8192]; /* the same platform's quote v5 with a TD 1.5 body */
+    size_t quote5_len;
     char tcb_info[8192];
     size_t tcb_info_len;
     char qe_identity[4096];
@@ -596,20 +600,32 @@ static const uint8_t qe_mrsigner[32] = {
     0x0F, 0x7C, 0x15, 0x63, 0xF1, 0xBA, 0xBD, 0xDF, 0x63, 0x40, 0xC8, 0x2E, 0x0E, 0x54, 0xA8, 0xC5,
 };
 
-static void build_quote(synth *s)
+static size_t build_quote(synth *s, uint8_t *q, size_t cap, int version)
 {
-    uint8_t *q = s->quote;
-    memset(q, 0, sizeof(s->quote));
-    le16(q, 4);
+    memset(q, 0, cap);
+    le16(q, (uint16_t)version);
     le16(q + 2, 2);
     le32(q + 4, 0x81);
     memcpy(q + 12, tdx_intel_qe_vendor_id, 16);
-    uint8_t *body = q + 48;
+    size_t body_at = 48, body_len = 584;
+    if (version == 5) {
+        le16(q + 48, TDX_BODY_TD15);
+        le32(q + 50, TDX_TD15_BODY_SIZE);
+        body_at = 54;
+        body_len = TDX_TD15_BODY_SIZE;
+    }
+    uint8_t *body = q + body_at;
     body[0] = 3; /* TEE_TCB_SVN 3,0,5 */
     body[2] = 5;
     memset(body + 136, 0xAA, 48); /* MRTD */
     memset(body + 520, 0x55, 64); /* REPORTDATA */
-    size_t at = 48 + 584;
+    if (version == 5) {
+        body[584] = 3; /* TEE_TCB_SVN2 */
+        body[586] = 5;
+        memset(body + 600, 0x77, 48); /* MRSERVICETD */
+    }
+    size_t signed_len = body_at + body_len;
+    size_t at = signed_len;
     uint8_t *sigdata_len = q + at;
     at += 4;
     size_t sig_at = at;
@@ -658,8 +674,8 @@ static void build_quote(synth *s)
     at += 6 + pem_len;
     le32(outer_len, (uint32_t)(at - outer_at));
     le32(sigdata_len, (uint32_t)(at - sig_at));
-    raw_sign(q + sig_at, s->ak, q, 48 + 584);
-    s->quote_len = at;
+    raw_sign(q + sig_at, s->ak, q, signed_len);
+    return at;
 }
 
 static size_t sign_doc(char *out, size_t cap, const char *member, const char *value,
@@ -764,7 +780,8 @@ static synth *synth_new(void)
     s->signer = make_cert("Synthetic TCB Signing", 4, s->signer_key, s->root, s->root_key, 0);
     unsigned char *p = s->root_der;
     s->root_der_len = (size_t)i2d_X509(s->root, &p);
-    build_quote(s);
+    s->quote_len = build_quote(s, s->quote, sizeof(s->quote), 4);
+    s->quote5_len = build_quote(s, s->quote5, sizeof(s->quote5), 5);
     build_collateral(s);
     build_crl(s);
     return s;
@@ -817,6 +834,27 @@ static void synthetic_verifies(void **state)
     assert_int_equal(v.collateral_missing, 0);
     assert_int_equal(v.pck.pcesvn, 10);
     assert_memory_equal(v.pck.fmspc, syn_fmspc, 6);
+    /* the v5 quote with a TD 1.5 body */
+    st = tdx_verify(&v, t, syn->quote5, syn->quote5_len, 0, &c, SYN_T0, &err);
+    if (st != CONFAI_OK)
+        fail_msg("v5: %d %s", st, err.message);
+    assert_int_equal(v.quote.version, 5);
+    assert_int_equal(v.quote.body_type, TDX_BODY_TD15);
+    assert_int_equal(v.quote.mrservicetd[0], 0x77);
+    assert_int_equal(v.tcb_status, TDX_TCB_UP_TO_DATE);
+    /* launched under an older module (TEE_TCB_SVN 3,0,4), running 3,0,5 now */
+    syn->quote5[54 + 2] = 4;
+    raw_sign(syn->quote5 + 54 + 648 + 4, syn->ak, syn->quote5, 54 + 648);
+    st = tdx_verify(&v, t, syn->quote5, syn->quote5_len, 0, &c, SYN_T0, &err);
+    assert_int_equal(st, CONFAI_OK);
+    assert_int_equal(v.tcb_status, TDX_TCB_OUT_OF_DATE);
+    assert_int_equal(v.current_tcb_status, TDX_TCB_UP_TO_DATE);
+    syn->quote5[54 + 2] = 5;
+    raw_sign(syn->quote5 + 54 + 648 + 4, syn->ak, syn->quote5, 54 + 648);
+    syn->quote5[54 + 600] ^= 1; /* MRSERVICETD is signed */
+    assert_int_equal(tdx_verify(&v, t, syn->quote5, syn->quote5_len, 0, &c, SYN_T0, &err),
+                     CONFAI_E_BAD_SIGNATURE);
+    syn->quote5[54 + 600] ^= 1;
     /* the same platform with a lower TEE_TCB_SVN falls to the OutOfDate level */
     synth *low = calloc(1, sizeof(*low));
     *low = *syn;
@@ -936,6 +974,9 @@ static void fuzz_seeds(void **state)
     memset(buf + 1 + syn->quote_len, 0, 32);
     write_seed(dir, "tdx_quote", "synthetic-v4-padded", buf, syn->quote_len + 33);
     write_seed(dir, "tdx_quote", "synthetic-header-body", buf, 1 + 48 + 584 + 4);
+    buf[0] = 0;
+    memcpy(buf + 1, syn->quote5, syn->quote5_len);
+    write_seed(dir, "tdx_quote", "synthetic-v5", buf, syn->quote5_len + 1);
     /* tdx_collateral: first byte 0 TCB info, 1 QE identity */
     char doc[8192 + 1];
     doc[0] = 0;
