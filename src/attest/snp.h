@@ -194,9 +194,9 @@ typedef struct snp_verified {
     uint8_t root_spki_sha256[32];
     char endorsement_subject[128]; /* e.g. "CN=SEV-VCEK" */
     char product_name[32];     /* the VCEK/VLEK productName, e.g. "Milan-B0" */
-    char csp_id[128];          /* a VLEK's cspID (e.g. "CN=cc-us-east-2.amazonaws.com"); "" for a VCEK */
+    char csp_id[128];          /* a VLEK's cspID ("CN=cc-us-east-2.amazonaws.com"); "" for a VCEK */
     int64_t not_before;        /* the chain is valid from ... */
-    int64_t not_after;         /* ... until (intersection of all certificates) */
+    int64_t not_after;         /* ... until (all certificates and consulted CRLs) */
 } snp_verified;
 
 /*

@@ -56,7 +56,38 @@ confai_status snp_ext_tcb(uint64_t *raw, const snp_amd_ext *ext, snp_product pro
 /* 1 and *product set when spki_sha256 is one of AMD's ARKs; 0 otherwise. */
 int snp_pin_lookup(const uint8_t spki_sha256[32], snp_product *product);
 
+/* --- the trust (snp_trust.c) ----------------------------------------------- */
+
+#define SNP_MAX_CUSTOM_ROOTS 16
+#define SNP_MAX_CRLS 64
+#define SNP_MAX_DER_SIZE (64 * 1024) /* AMD's certificates have under 2 KiB */
+
+struct snp_trust {
+    X509_STORE *store;      /* empty: the anchors are set per verification */
+    STACK_OF(X509) *roots;  /* custom roots, ... */
+    uint8_t root_spki[SNP_MAX_CUSTOM_ROOTS][32]; /* ... and their keys' hashes */
+    STACK_OF(X509_CRL) *crls;
+    uint8_t fingerprint[32];
+};
+
+/*
+ * A digest of the trust's roots and CRLs: equal digests, equal verdicts for
+ * the same chain. Used to key the chain cache.
+ */
+const uint8_t *snp_trust_fingerprint(const snp_trust *trust);
+
+/* SHA-256 of a certificate's SubjectPublicKeyInfo (DER). */
+confai_status snp_spki_sha256(uint8_t out[32], const X509 *cert, confai_error *err);
+
 /* --- the verified endorsement (snp_certs.c) -------------------------------- */
+
+/*
+ * One DER certificate and nothing after it; `what` names it in messages,
+ * `bad` is the status for bytes that are not one.
+ */
+confai_status snp_parse_cert(X509 **out, const uint8_t *der, size_t len, const char *what,
+                             confai_status bad, confai_error *err);
+
 
 /* What a verified chain says about its leaf, the VCEK or VLEK. */
 typedef struct snp_endorsement {
@@ -89,15 +120,6 @@ confai_status snp_endorsement_copy(snp_endorsement *dst, const snp_endorsement *
 confai_status snp_chain_verify(snp_endorsement *e, const snp_trust *trust,
                                const uint8_t *const *certs, const size_t *cert_lens,
                                size_t cert_count, int64_t verify_time, confai_error *err);
-
-/*
- * A digest of the trust's roots and CRLs: equal digests, equal verdicts for
- * the same chain. Used to key the chain cache.
- */
-const uint8_t *snp_trust_fingerprint(const snp_trust *trust);
-
-/* SHA-256 of a certificate's SubjectPublicKeyInfo (DER). */
-confai_status snp_spki_sha256(uint8_t out[32], const X509 *cert, confai_error *err);
 
 /* --- the chain cache (snp_cache.c) ----------------------------------------- */
 

@@ -214,7 +214,8 @@ static int bench_real(const char *dir, const char *go_bench, double seconds)
     f.vcek = test_read_file(dir, "sev-snp/go-sev-guest/vcek.testcer", &f.vcek_len);
     f.chain = test_read_file(dir, "sev-snp/go-sev-guest/ask_ark_milan.pem", &f.chain_len);
     if (f.report == NULL || f.vcek == NULL || f.chain == NULL ||
-        f.report_len != SNP_REPORT_SIZE || pem_pair(f.chain, f.chain_len, ask_ark, ask_ark_len) != 0 ||
+        f.report_len != SNP_REPORT_SIZE ||
+        pem_pair(f.chain, f.chain_len, ask_ark, ask_ark_len) != 0 ||
         snp_trust_new(&trust, NULL) != CONFAI_OK) {
         fprintf(stderr, "bench_sev_snp: cannot read the go-sev-guest vectors in %s\n", dir);
         return -1;
@@ -246,7 +247,8 @@ static void bench_simulated(double seconds)
     size_t len;
     snp_sim_config_default(&cfg, SNP_PRODUCT_TURIN, SIM_TIME);
     if (snp_sim_keys_import(&keys, snp_test_keys, NULL) != CONFAI_OK ||
-        snp_sim_new(&sim, keys, &cfg, NULL) != CONFAI_OK || snp_trust_new(&trust, NULL) != CONFAI_OK)
+        snp_sim_new(&sim, keys, &cfg, NULL) != CONFAI_OK ||
+        snp_trust_new(&trust, NULL) != CONFAI_OK)
         exit(1);
     const uint8_t *ark = snp_sim_cert(sim, SNP_SIM_ARK, &len);
     snp_sim_report_template(sim, &fields, SNP_KEY_VCEK);

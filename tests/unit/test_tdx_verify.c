@@ -690,6 +690,27 @@ static size_t sign_doc(char *out, size_t cap, const char *member, const char *va
     return (size_t)n;
 }
 
+/*
+ * A copy of a synthetic document (member "tcbInfo" or "enclaveIdentity") with
+ * the first `from` inside its signed value replaced by `to`, re-signed by the
+ * TCB signer: a validly signed document that says something else.
+ */
+static size_t resign_edit(char *out, size_t cap, const char *doc, const char *member,
+                          const char *from, const char *to)
+{
+    char span[8192], edited[8192];
+    size_t skip = strlen(member) + 4; /* {"member": */
+    const char *start = doc + skip;
+    size_t span_len = (size_t)(strstr(start, ",\"signature\":") - start);
+    memcpy(span, start, span_len);
+    span[span_len] = '\0';
+    char *at = strstr(span, from);
+    assert_non_null(at);
+    *at = '\0';
+    snprintf(edited, sizeof(edited), "%s%s%s", span, to, at + strlen(from));
+    return sign_doc(out, cap, member, edited, syn->signer_key);
+}
+
 static void tcb_level(char *out, size_t cap, int sgx, int pce, const int tdx[3],
                       const char *status, const char *adv)
 {
@@ -916,6 +937,7 @@ static void reject_synthetic_collateral(void **state)
     tdx_collateral c = syn_collateral(syn, 0);
     tdx_verified v;
     confai_error err = { 0 };
+    confai_status st;
     /* stale */
     assert_int_equal(tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c, SYN_T0 + 86400 * 30,
                                 &err),
@@ -929,20 +951,58 @@ static void reject_synthetic_collateral(void **state)
     assert_int_equal(tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err),
                      CONFAI_E_BAD_SIGNATURE);
     free(doc);
-    /* a QE identity for another MRSIGNER, validly signed: only the identity check fails */
-    char span[4096], qe[4096];
-    const char *start = syn->qe_identity + strlen("{\"enclaveIdentity\":");
-    size_t span_len = (size_t)(strstr(start, ",\"signature\":") - start);
-    memcpy(span, start, span_len);
-    span[span_len] = '\0';
-    char *mrs = strstr(span, "\"mrsigner\":\"") + strlen("\"mrsigner\":\"");
-    mrs[0] = mrs[0] == 'd' ? 'e' : 'd';
-    c = syn_collateral(syn, 0);
-    c.qe_identity = qe;
-    c.qe_identity_len = sign_doc(qe, sizeof(qe), "enclaveIdentity", span, syn->signer_key);
-    assert_int_equal(tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err),
-                     CONFAI_E_TCB_MISMATCH);
-    assert_non_null(strstr(err.message, "MRSIGNER"));
+    /* validly signed collateral that names another QE or TDX module */
+    static const struct {
+        const char *member, *from, *to, *what;
+        confai_status want;
+    } edits[] = {
+        { "enclaveIdentity", "\"mrsigner\":\"dc", "\"mrsigner\":\"dd", "MRSIGNER",
+          CONFAI_E_TCB_MISMATCH },
+        { "enclaveIdentity", "\"isvprodid\":2", "\"isvprodid\":3", "ISVPRODID",
+          CONFAI_E_TCB_MISMATCH },
+        { "enclaveIdentity", "\"attributes\":\"11", "\"attributes\":\"13", "ATTRIBUTES",
+          CONFAI_E_TCB_MISMATCH },
+        { "enclaveIdentity", "\"miscselect\":\"00000000\"", "\"miscselect\":\"01000000\"",
+          "MISCSELECT", CONFAI_E_TCB_MISMATCH },
+        { "tcbInfo", "\"mrsigner\":\"00", "\"mrsigner\":\"01", "MRSIGNERSEAM",
+          CONFAI_E_TCB_MISMATCH },
+        { "tcbInfo", "\"attributes\":\"00", "\"attributes\":\"01", "SEAMATTRIBUTES",
+          CONFAI_E_TCB_MISMATCH },
+        { "tcbInfo", "\"pceId\":\"0000\"", "\"pceId\":\"0100\"", "PCE id",
+          CONFAI_E_TCB_MISMATCH },
+        { "tcbInfo", "\"fmspc\":\"123456000000\"", "\"fmspc\":\"123457000000\"", "FMSPC",
+          CONFAI_E_TCB_MISMATCH },
+        { "tcbInfo", "\"version\":3", "\"version\":2", "version", CONFAI_E_COLLATERAL },
+    };
+    for (size_t i = 0; i < COUNT(edits); i++) {
+        char doc2[8192];
+        int qe = strcmp(edits[i].member, "enclaveIdentity") == 0;
+        size_t n = resign_edit(doc2, sizeof(doc2), qe ? syn->qe_identity : syn->tcb_info,
+                               edits[i].member, edits[i].from, edits[i].to);
+        c = syn_collateral(syn, 0);
+        if (qe) {
+            c.qe_identity = doc2;
+            c.qe_identity_len = n;
+        } else {
+            c.tcb_info = doc2;
+            c.tcb_info_len = n;
+        }
+        st = tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err);
+        if (st != edits[i].want || strstr(err.message, edits[i].what) == NULL)
+            fail_msg("%s: %d %s", edits[i].what, st, err.message);
+    }
+    /* a Revoked level is reported, not rejected: the policy decides */
+    {
+        char doc2[8192];
+        size_t n = resign_edit(doc2, sizeof(doc2), syn->tcb_info, "tcbInfo", "\"UpToDate\"",
+                               "\"Revoked\"");
+        c = syn_collateral(syn, 0);
+        c.tcb_info = doc2;
+        c.tcb_info_len = n;
+        assert_int_equal(tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err),
+                         CONFAI_OK);
+        assert_int_equal(v.tcb_status, TDX_TCB_REVOKED);
+    }
     tdx_trust_free(t);
 }
 
