@@ -193,7 +193,7 @@ section "5/5 valgrind memcheck: unit suite of build/system"
 # a leak, so only definite and indirect leaks count.
 # The exhaustive byte-flip loops already ran in full above; under valgrind,
 # which is some 30 times slower, they sample every 97th byte.
-CONFAI_TDX_FLIP_STRIDE=97 \
+CONFAI_TDX_FLIP_STRIDE=97 CONFAI_SNP_FLIP_STRIDE=97 \
 run_tests valgrind -C build/system --suite unit --timeout-multiplier 4 \
     --wrapper 'valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect'
 

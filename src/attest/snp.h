@@ -212,7 +212,7 @@ typedef struct snp_verified {
  *   - the root is a pinned AMD ARK or a custom root  CONFAI_E_UNKNOWN_ROOT
  *   - every certificate valid at verify_time     CONFAI_E_CERT_EXPIRED
  *   - not revoked by a CRL in trust              CONFAI_E_CERT_REVOKED
- *     (a CRL that is stale or badly signed:      CONFAI_E_COLLATERAL)
+ *     (the issuer's CRL stale, badly signed or unusable: CONFAI_E_COLLATERAL)
  *   - the VCEK/VLEK's AMD extensions parse       CONFAI_E_MALFORMED
  *   - the chain names a supported product        CONFAI_E_UNSUPPORTED
  *   - ECDSA P-384 signature over [0, 0x2A0)      CONFAI_E_BAD_SIGNATURE

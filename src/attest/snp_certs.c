@@ -137,17 +137,31 @@ out:
 
 /* --- running X509_verify_cert ------------------------------------------------ */
 
+/* Whether trust holds a CRL from the issuer of cert. */
+static int has_crl_from(const snp_trust *trust, const X509 *cert)
+{
+    for (int i = 0; i < sk_X509_CRL_num(trust->crls); i++)
+        if (X509_NAME_cmp(X509_CRL_get_issuer(sk_X509_CRL_value(trust->crls, i)),
+                          X509_get_issuer_name(cert)) == 0)
+            return 1;
+    return 0;
+}
+
 /*
  * With CRLs, every certificate of the chain is checked (CRL_CHECK_ALL), but
  * AMD publishes one CRL per product, issued by the ARK: there is none for
- * what the ASK issued. A missing CRL is therefore not an error; a CRL that is
- * there must verify, be current, and not list the certificate.
+ * what the ASK issued. A certificate whose issuer has no CRL in the trust is
+ * therefore not an error. One whose issuer has a CRL that OpenSSL could not
+ * use stays an error (collateral), and a CRL that is used must verify, be
+ * current, and not list the certificate.
  */
 static int tolerate_missing_crl(int ok, X509_STORE_CTX *ctx)
 {
-    if (!ok && X509_STORE_CTX_get_error(ctx) == X509_V_ERR_UNABLE_TO_GET_CRL)
-        return 1;
-    return ok;
+    if (ok || X509_STORE_CTX_get_error(ctx) != X509_V_ERR_UNABLE_TO_GET_CRL)
+        return ok;
+    const snp_trust *trust = X509_STORE_CTX_get_app_data(ctx);
+    const X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
+    return trust != NULL && cert != NULL && !has_crl_from(trust, cert);
 }
 
 static confai_status status_of_x509_error(int code, int ark_given)
@@ -158,6 +172,7 @@ static confai_status status_of_x509_error(int code, int ark_given)
         return CONFAI_E_CERT_EXPIRED;
     case X509_V_ERR_CERT_REVOKED:
         return CONFAI_E_CERT_REVOKED;
+    case X509_V_ERR_UNABLE_TO_GET_CRL:
     case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
     case X509_V_ERR_CRL_SIGNATURE_FAILURE:
     case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
@@ -203,6 +218,8 @@ static confai_status x509_verify(X509_STORE_CTX **ctx_out, const snp_trust *trus
         /* OpenSSL only reads the stack; it is not changed or freed. */
         X509_STORE_CTX_set0_crls(ctx, trust->crls);
         X509_STORE_CTX_set_verify_cb(ctx, tolerate_missing_crl);
+        OSSL_ENSURE(X509_STORE_CTX_set_app_data(ctx, (void *)trust) == 1, CONFAI_E_INTERNAL,
+                    "X509_STORE_CTX_set_app_data");
     }
     OSSL_ENSURE(flags == 0 || X509_VERIFY_PARAM_set_flags(param, flags) == 1,
                 CONFAI_E_INTERNAL, "X509_VERIFY_PARAM_set_flags");

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -183,6 +184,8 @@ static const char *short_name(confai_status s)
 /*
  * Every one of the 0x2A0 signed bytes of every real report, flipped: never
  * accepted. With the chain cache, only the report checks are redone.
+ * CONFAI_SNP_FLIP_STRIDE=k flips every k-th byte only (for valgrind runs,
+ * as CONFAI_TDX_FLIP_STRIDE does for TDX); the default is every byte.
  */
 static void real_reports_reject_every_flipped_byte(void **state)
 {
@@ -193,14 +196,16 @@ static void real_reports_reject_every_flipped_byte(void **state)
     snp_trust *trust = snp_test_trust();
     snp_chain_cache *cache = NULL;
     assert_int_equal(snp_chain_cache_new(&cache, NULL), CONFAI_OK);
-    size_t total = 0;
+    const char *env = getenv("CONFAI_SNP_FLIP_STRIDE");
+    size_t stride = env != NULL && atoi(env) > 0 ? (size_t)atoi(env) : 1;
+    size_t total = 0, per_report = (SNP_SIGNED_SIZE + stride - 1) / stride;
     for (size_t i = 0; i < COUNT(real_cases); i++) {
         const real_case *c = &real_cases[i];
         real_evidence ev;
         uint8_t copy[SNP_REPORT_SIZE];
         size_t by_status[1000] = { 0 };
         real_load(&ev, dir, c);
-        for (size_t at = 0; at < SNP_SIGNED_SIZE; at++) {
+        for (size_t at = 0; at < SNP_SIGNED_SIZE; at += stride) {
             snp_verified v;
             confai_error e = { 0 };
             memcpy(copy, ev.report, SNP_REPORT_SIZE);
@@ -212,7 +217,7 @@ static void real_reports_reject_every_flipped_byte(void **state)
             by_status[s]++;
             total++;
         }
-        printf("  %-13s %d flips rejected:", c->name, SNP_SIGNED_SIZE);
+        printf("  %-13s %zu flips rejected:", c->name, per_report);
         for (int s = 0; s < 1000; s++)
             if (by_status[s] > 0)
                 printf(" %zu %s", by_status[s], short_name((confai_status)s));
@@ -221,7 +226,7 @@ static void real_reports_reject_every_flipped_byte(void **state)
         OK(real_verify(&(snp_verified){ 0 }, trust, cache, &ev, ev.report, c->time, err));
         real_free(&ev);
     }
-    assert_int_equal(total, COUNT(real_cases) * SNP_SIGNED_SIZE);
+    assert_int_equal(total, COUNT(real_cases) * per_report);
     snp_chain_cache_free(cache);
     snp_trust_free(trust);
 }
