@@ -14,37 +14,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "alloc_fail.h"
+
 #include <openssl/crypto.h>
 
 #include <confai/confai.h>
 
-static long allocations;
-static long fail_at = -1; /* -1: never fail */
-
-static void *counting_malloc(size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    if (fail_at >= 0 && allocations++ == fail_at)
-        return NULL;
-    return malloc(n);
-}
-
-static void *counting_realloc(void *p, size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    if (fail_at >= 0 && allocations++ == fail_at)
-        return NULL;
-    return realloc(p, n);
-}
-
-static void counting_free(void *p, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    free(p);
-}
 
 static const uint8_t message[] = "out of memory, but never out of secrecy";
 
@@ -85,24 +60,24 @@ out:
 static void walk_allocation_failures(const confai_hpke_suite *suite)
 {
     /* warm up OpenSSL's one-time initialisation with nothing failing */
-    fail_at = -1;
+    alloc_fail_at = -1;
     assert_int_equal(exchange(suite), CONFAI_OK);
     long failures = 0;
-    for (fail_at = 0;; fail_at++) {
-        allocations = 0;
+    for (alloc_fail_at = 0;; alloc_fail_at++) {
+        alloc_fail_count = 0;
         confai_status st = exchange(suite);
-        if (allocations <= fail_at) {
+        if (alloc_fail_count <= alloc_fail_at) {
             /* no allocation was failed: the exchange ran to its end */
             assert_int_equal(st, CONFAI_OK);
             break;
         }
         if (st != CONFAI_OK)
             failures++;
-        assert_true(fail_at < 100000);
+        assert_true(alloc_fail_at < 100000);
     }
-    fail_at = -1;
+    alloc_fail_at = -1;
     printf("suite 0x%04x/0x%04x/0x%04x: %ld allocation points, %ld failed cleanly\n",
-           suite->kem_id, suite->kdf_id, suite->aead_id, (long)allocations, failures);
+           suite->kem_id, suite->kdf_id, suite->aead_id, (long)alloc_fail_count, failures);
     assert_true(failures > 0);
 }
 
@@ -124,7 +99,7 @@ static void p256_exchange_survives_every_allocation_failure(void **state)
 int main(void)
 {
     /* must come before OpenSSL allocates anything */
-    if (!CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free)) {
+    if (!alloc_fail_install()) {
         fprintf(stderr, "cannot install allocation hooks\n");
         return 1;
     }

@@ -20,37 +20,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "alloc_fail.h"
+
 #include <openssl/crypto.h>
 
 #include "attest_fixture.h"
 
-static long allocations;
-static long fail_at = -1; /* -1: never fail */
-
-static void *counting_malloc(size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    if (fail_at >= 0 && allocations++ == fail_at)
-        return NULL;
-    return malloc(n);
-}
-
-static void *counting_realloc(void *p, size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    if (fail_at >= 0 && allocations++ == fail_at)
-        return NULL;
-    return realloc(p, n);
-}
-
-static void counting_free(void *p, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    free(p);
-}
 
 typedef struct walk_input {
     const char *policy_json;
@@ -101,28 +76,28 @@ static confai_status verify(const walk_input *in)
 
 /*
  * Fails allocation points 0, stride, 2 * stride, ... of step(in) until a
- * run makes fewer allocations than the point: then it must have succeeded.
+ * run makes fewer alloc_fail_count than the point: then it must have succeeded.
  */
 static void walk(const char *what, confai_status (*step)(const walk_input *),
                  const walk_input *in, long stride)
 {
-    fail_at = -1;
+    alloc_fail_at = -1;
     assert_int_equal(step(in), CONFAI_OK); /* warm up one-time initialisation */
     long failures = 0;
-    for (fail_at = 0;; fail_at += stride) {
-        allocations = 0;
+    for (alloc_fail_at = 0;; alloc_fail_at += stride) {
+        alloc_fail_count = 0;
         confai_status st = step(in);
-        if (allocations <= fail_at) {
+        if (alloc_fail_count <= alloc_fail_at) {
             assert_int_equal(st, CONFAI_OK);
             break;
         }
         if (st != CONFAI_OK)
             failures++;
-        assert_true(fail_at < 200000);
+        assert_true(alloc_fail_at < 200000);
     }
-    fail_at = -1;
+    alloc_fail_at = -1;
     printf("%s: %ld allocation points (every %ld. failed), %ld failed cleanly\n", what,
-           allocations, stride, failures);
+           alloc_fail_count, stride, failures);
     assert_true(failures > 0);
 }
 
@@ -148,7 +123,7 @@ static void every_allocation_failure_is_clean(void **state)
     walk("policy", make_policy, &in, 1);
     walk("verification (warm cache) and JSON", verify, &in, 1);
     /*
-     * A custom root costs thousands of allocations inside OpenSSL's
+     * A custom root costs thousands of alloc_fail_count inside OpenSSL's
      * certificate parsing; a sample of them reaches our error paths.
      */
     in.policy_json = with_root;
@@ -166,7 +141,7 @@ static void every_allocation_failure_is_clean(void **state)
 int main(void)
 {
     /* must come before OpenSSL allocates anything */
-    if (!CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free)) {
+    if (!alloc_fail_install()) {
         fprintf(stderr, "cannot install allocation hooks\n");
         return 1;
     }

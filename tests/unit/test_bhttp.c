@@ -23,6 +23,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "alloc_fail.h"
+
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
 
@@ -1136,33 +1138,6 @@ static void decoder_refuses_reentry(void **state)
  * The library allocates through OpenSSL (src/core/memory.c), so these hooks,
  * installed first thing in main, can fail the n-th allocation on purpose.
  */
-static long allocations;
-static long fail_at = -1; /* -1: never fail */
-
-static void *counting_malloc(size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    if (fail_at >= 0 && allocations++ == fail_at)
-        return NULL;
-    return malloc(n);
-}
-
-static void *counting_realloc(void *p, size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    if (fail_at >= 0 && allocations++ == fail_at)
-        return NULL;
-    return realloc(p, n);
-}
-
-static void counting_free(void *p, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    free(p);
-}
 
 #define TRY(call)                       \
     do {                                \
@@ -1227,20 +1202,20 @@ out:
 static void out_of_memory_fails_cleanly(void **state)
 {
     (void)state;
-    fail_at = -1;
+    alloc_fail_at = -1;
     OK(full_cycle());
-    for (fail_at = 0;; fail_at++) {
-        allocations = 0;
+    for (alloc_fail_at = 0;; alloc_fail_at++) {
+        alloc_fail_count = 0;
         confai_status st = full_cycle();
-        if (allocations <= fail_at) { /* the failure point was never reached */
+        if (alloc_fail_count <= alloc_fail_at) { /* the failure point was never reached */
             OK(st);
             break;
         }
         assert_int_equal(st, CONFAI_E_NO_MEMORY);
-        assert_true(fail_at < 100000);
+        assert_true(alloc_fail_at < 100000);
     }
-    printf("out-of-memory walk: %ld allocation points\n", fail_at);
-    fail_at = -1;
+    printf("out-of-memory walk: %ld allocation points\n", alloc_fail_at);
+    alloc_fail_at = -1;
 }
 
 /* --- The fuzz corpus -------------------------------------------------------- */
@@ -1314,7 +1289,7 @@ static void write_fuzz_corpus(void **state)
 
 int main(void)
 {
-    if (!CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free)) {
+    if (!alloc_fail_install()) {
         fprintf(stderr, "cannot install the allocation hooks\n");
         return 1;
     }

@@ -20,39 +20,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "alloc_fail.h"
+
 #include <openssl/crypto.h>
 
 #include <confai/confai.h>
 
 #include "snp_test_helpers.h"
 
-static long allocations;
-static long fail_at = -1; /* -1: never fail */
-
-static void *counting_malloc(size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    if (fail_at >= 0 && allocations++ == fail_at)
-        return NULL;
-    return malloc(n);
-}
-
-static void *counting_realloc(void *p, size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    if (fail_at >= 0 && allocations++ == fail_at)
-        return NULL;
-    return realloc(p, n);
-}
-
-static void counting_free(void *p, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    free(p);
-}
 
 /* The platform and evidence, made with nothing failing. */
 static struct {
@@ -178,23 +153,23 @@ typedef confai_status (*run_fn)(void);
 /* Fails allocation 0, k, 2k, ... until a run completes without reaching it. */
 static void walk(const char *name, run_fn run, confai_status complete)
 {
-    fail_at = -1;
+    alloc_fail_at = -1;
     assert_int_equal(run(), complete); /* warms up OpenSSL's one-time init */
     long failures = 0, step = stride();
-    for (fail_at = 0;; fail_at += step) {
-        allocations = 0;
+    for (alloc_fail_at = 0;; alloc_fail_at += step) {
+        alloc_fail_count = 0;
         confai_status st = run();
-        if (allocations <= fail_at) {
+        if (alloc_fail_count <= alloc_fail_at) {
             assert_int_equal(st, complete); /* nothing failed: the whole run */
             break;
         }
         if (st != complete)
             failures++;
-        assert_true(fail_at < 1000000);
+        assert_true(alloc_fail_at < 1000000);
     }
     printf("  %s: %ld allocation points, %ld runs failed cleanly (every %ld)\n", name,
-           allocations, failures, step);
-    fail_at = -1;
+           alloc_fail_count, failures, step);
+    alloc_fail_at = -1;
     assert_true(failures > 0);
 }
 
@@ -229,7 +204,7 @@ static void bad_signature_never_passes(void **state)
 int main(void)
 {
     /* must come before OpenSSL allocates anything */
-    if (!CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free)) {
+    if (!alloc_fail_install()) {
         fprintf(stderr, "cannot install allocation hooks\n");
         return 1;
     }
