@@ -26,6 +26,7 @@
 
 #include <string.h>
 
+#include "core/bytes.h"
 #include "core/error.h"
 
 #define OFF_VERSION 0x000
@@ -64,31 +65,6 @@
 #define SIGNING_KEY_NONE 7
 #define POLICY_RESERVED_ONE (1ull << 17) /* "must be one" in every ABI version */
 #define MAX_VMPL 3
-
-/* --- little-endian access -------------------------------------------------- */
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-    return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* --- products and TCB layouts ------------------------------------------------ */
 
@@ -231,8 +207,8 @@ out:
 static confai_status check_header(const uint8_t *b, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    uint32_t version = get_le32(b + OFF_VERSION);
-    uint32_t algo = get_le32(b + OFF_SIG_ALGO);
+    uint32_t version = load_le32(b + OFF_VERSION);
+    uint32_t algo = load_le32(b + OFF_SIG_ALGO);
     ENSURE(version_supported(version), CONFAI_E_UNSUPPORTED,
            "SNP report: VERSION %u is not supported (2, 3 and 5 are)", version);
     ENSURE(algo == SIG_ALGO_ECDSA_P384_SHA384, CONFAI_E_UNSUPPORTED,
@@ -286,16 +262,16 @@ out:
 
 static void decode_fields(snp_report *r, const uint8_t *b)
 {
-    r->version = get_le32(b + OFF_VERSION);
-    r->guest_svn = get_le32(b + OFF_GUEST_SVN);
-    r->policy = get_le64(b + OFF_POLICY);
+    r->version = load_le32(b + OFF_VERSION);
+    r->guest_svn = load_le32(b + OFF_GUEST_SVN);
+    r->policy = load_le64(b + OFF_POLICY);
     memcpy(r->family_id, b + OFF_FAMILY_ID, sizeof(r->family_id));
     memcpy(r->image_id, b + OFF_IMAGE_ID, sizeof(r->image_id));
-    r->vmpl = get_le32(b + OFF_VMPL);
-    r->signature_algo = get_le32(b + OFF_SIG_ALGO);
-    r->current_tcb_raw = get_le64(b + OFF_CURRENT_TCB);
-    r->platform_info = get_le64(b + OFF_PLATFORM_INFO);
-    r->flags = get_le32(b + OFF_FLAGS);
+    r->vmpl = load_le32(b + OFF_VMPL);
+    r->signature_algo = load_le32(b + OFF_SIG_ALGO);
+    r->current_tcb_raw = load_le64(b + OFF_CURRENT_TCB);
+    r->platform_info = load_le64(b + OFF_PLATFORM_INFO);
+    r->flags = load_le32(b + OFF_FLAGS);
     r->signing_key = (snp_signing_key)((r->flags >> SNP_FLAG_SIGNING_KEY_SHIFT) & 7);
     memcpy(r->report_data, b + OFF_REPORT_DATA, sizeof(r->report_data));
     memcpy(r->measurement, b + OFF_MEASUREMENT, sizeof(r->measurement));
@@ -304,24 +280,24 @@ static void decode_fields(snp_report *r, const uint8_t *b)
     memcpy(r->author_key_digest, b + OFF_AUTHOR_KEY_DIGEST, sizeof(r->author_key_digest));
     memcpy(r->report_id, b + OFF_REPORT_ID, sizeof(r->report_id));
     memcpy(r->report_id_ma, b + OFF_REPORT_ID_MA, sizeof(r->report_id_ma));
-    r->reported_tcb_raw = get_le64(b + OFF_REPORTED_TCB);
+    r->reported_tcb_raw = load_le64(b + OFF_REPORTED_TCB);
     if (r->version >= 3) {
         r->cpuid_fam_id = b[OFF_CPUID];
         r->cpuid_mod_id = b[OFF_CPUID + 1];
         r->cpuid_step = b[OFF_CPUID + 2];
     }
     memcpy(r->chip_id, b + OFF_CHIP_ID, sizeof(r->chip_id));
-    r->committed_tcb_raw = get_le64(b + OFF_COMMITTED_TCB);
+    r->committed_tcb_raw = load_le64(b + OFF_COMMITTED_TCB);
     r->current_build = b[OFF_CURRENT_VERSION];
     r->current_minor = b[OFF_CURRENT_VERSION + 1];
     r->current_major = b[OFF_CURRENT_VERSION + 2];
     r->committed_build = b[OFF_COMMITTED_VERSION];
     r->committed_minor = b[OFF_COMMITTED_VERSION + 1];
     r->committed_major = b[OFF_COMMITTED_VERSION + 2];
-    r->launch_tcb_raw = get_le64(b + OFF_LAUNCH_TCB);
+    r->launch_tcb_raw = load_le64(b + OFF_LAUNCH_TCB);
     if (r->version >= 5) {
-        r->launch_mit_vector = get_le64(b + OFF_LAUNCH_MIT);
-        r->current_mit_vector = get_le64(b + OFF_CURRENT_MIT);
+        r->launch_mit_vector = load_le64(b + OFF_LAUNCH_MIT);
+        r->current_mit_vector = load_le64(b + OFF_CURRENT_MIT);
     }
     memcpy(r->signature_r, b + OFF_SIG_R, SIG_FIELD);
     memcpy(r->signature_s, b + OFF_SIG_S, SIG_FIELD);
@@ -339,8 +315,8 @@ confai_status snp_report_parse(snp_report *report, const uint8_t *bytes, size_t 
     ENSURE(len == SNP_REPORT_SIZE, CONFAI_E_TRAILING_DATA,
            "SNP report: %zu bytes, expected %d", len, SNP_REPORT_SIZE);
     GUARD(check_header(bytes, err));
-    GUARD(check_reserved(bytes, get_le32(bytes + OFF_VERSION), err));
-    GUARD(check_flags(get_le32(bytes + OFF_FLAGS), err));
+    GUARD(check_reserved(bytes, load_le32(bytes + OFF_VERSION), err));
+    GUARD(check_flags(load_le32(bytes + OFF_FLAGS), err));
     GUARD(check_signature_fields(bytes, err));
     decode_fields(report, bytes);
     GUARD(check_values(report, err));
@@ -359,16 +335,16 @@ void snp_report_encode(uint8_t out[SNP_REPORT_SIZE], const snp_report *r)
     memset(out, 0, SNP_REPORT_SIZE);
     uint32_t flags = (r->flags & ~(7u << SNP_FLAG_SIGNING_KEY_SHIFT)) |
                      ((uint32_t)r->signing_key & 7) << SNP_FLAG_SIGNING_KEY_SHIFT;
-    put_le32(out + OFF_VERSION, r->version);
-    put_le32(out + OFF_GUEST_SVN, r->guest_svn);
-    put_le64(out + OFF_POLICY, r->policy);
+    store_le32(out + OFF_VERSION, r->version);
+    store_le32(out + OFF_GUEST_SVN, r->guest_svn);
+    store_le64(out + OFF_POLICY, r->policy);
     memcpy(out + OFF_FAMILY_ID, r->family_id, sizeof(r->family_id));
     memcpy(out + OFF_IMAGE_ID, r->image_id, sizeof(r->image_id));
-    put_le32(out + OFF_VMPL, r->vmpl);
-    put_le32(out + OFF_SIG_ALGO, r->signature_algo);
-    put_le64(out + OFF_CURRENT_TCB, r->current_tcb_raw);
-    put_le64(out + OFF_PLATFORM_INFO, r->platform_info);
-    put_le32(out + OFF_FLAGS, flags);
+    store_le32(out + OFF_VMPL, r->vmpl);
+    store_le32(out + OFF_SIG_ALGO, r->signature_algo);
+    store_le64(out + OFF_CURRENT_TCB, r->current_tcb_raw);
+    store_le64(out + OFF_PLATFORM_INFO, r->platform_info);
+    store_le32(out + OFF_FLAGS, flags);
     memcpy(out + OFF_REPORT_DATA, r->report_data, sizeof(r->report_data));
     memcpy(out + OFF_MEASUREMENT, r->measurement, sizeof(r->measurement));
     memcpy(out + OFF_HOST_DATA, r->host_data, sizeof(r->host_data));
@@ -376,24 +352,24 @@ void snp_report_encode(uint8_t out[SNP_REPORT_SIZE], const snp_report *r)
     memcpy(out + OFF_AUTHOR_KEY_DIGEST, r->author_key_digest, sizeof(r->author_key_digest));
     memcpy(out + OFF_REPORT_ID, r->report_id, sizeof(r->report_id));
     memcpy(out + OFF_REPORT_ID_MA, r->report_id_ma, sizeof(r->report_id_ma));
-    put_le64(out + OFF_REPORTED_TCB, r->reported_tcb_raw);
+    store_le64(out + OFF_REPORTED_TCB, r->reported_tcb_raw);
     if (r->version >= 3) {
         out[OFF_CPUID] = r->cpuid_fam_id;
         out[OFF_CPUID + 1] = r->cpuid_mod_id;
         out[OFF_CPUID + 2] = r->cpuid_step;
     }
     memcpy(out + OFF_CHIP_ID, r->chip_id, sizeof(r->chip_id));
-    put_le64(out + OFF_COMMITTED_TCB, r->committed_tcb_raw);
+    store_le64(out + OFF_COMMITTED_TCB, r->committed_tcb_raw);
     out[OFF_CURRENT_VERSION] = r->current_build;
     out[OFF_CURRENT_VERSION + 1] = r->current_minor;
     out[OFF_CURRENT_VERSION + 2] = r->current_major;
     out[OFF_COMMITTED_VERSION] = r->committed_build;
     out[OFF_COMMITTED_VERSION + 1] = r->committed_minor;
     out[OFF_COMMITTED_VERSION + 2] = r->committed_major;
-    put_le64(out + OFF_LAUNCH_TCB, r->launch_tcb_raw);
+    store_le64(out + OFF_LAUNCH_TCB, r->launch_tcb_raw);
     if (r->version >= 5) {
-        put_le64(out + OFF_LAUNCH_MIT, r->launch_mit_vector);
-        put_le64(out + OFF_CURRENT_MIT, r->current_mit_vector);
+        store_le64(out + OFF_LAUNCH_MIT, r->launch_mit_vector);
+        store_le64(out + OFF_CURRENT_MIT, r->current_mit_vector);
     }
     memcpy(out + OFF_SIG_R, r->signature_r, SIG_FIELD);
     memcpy(out + OFF_SIG_S, r->signature_s, SIG_FIELD);

@@ -14,30 +14,8 @@
 #include <string.h>
 
 #include "attest/nvidia_gpu.h"
+#include "core/bytes.h"
 #include "core/error.h"
-
-typedef struct reader {
-    const uint8_t *p;
-    size_t left;
-} reader;
-
-static int take(reader *r, const uint8_t **out, size_t n)
-{
-    if (r->left < n)
-        return 0;
-    *out = r->p;
-    r->p += n;
-    r->left -= n;
-    return 1;
-}
-
-static uint32_t le(const uint8_t *p, size_t n)
-{
-    uint32_t v = 0;
-    for (size_t i = n; i > 0; i--)
-        v = v << 8 | p[i - 1];
-    return v;
-}
 
 const char *nvgpu_opaque_type_name(uint16_t type)
 {
@@ -100,11 +78,11 @@ const uint8_t *spdm_evidence_opaque(const spdm_evidence *ev, uint16_t type, size
 
 /* --- request and response ----------------------------------------------------- */
 
-static confai_status parse_request(spdm_evidence *ev, reader *r, confai_error *err)
+static confai_status parse_request(spdm_evidence *ev, byte_reader *r, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     const uint8_t *p;
-    ENSURE(take(r, &p, SPDM_REQUEST_SIZE), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &p, SPDM_REQUEST_SIZE), CONFAI_E_TRUNCATED,
            "SPDM evidence: %zu bytes, shorter than the %d-byte GET_MEASUREMENTS request",
            r->left, SPDM_REQUEST_SIZE);
     ev->version = p[0];
@@ -129,16 +107,16 @@ out:
 }
 
 /* One DMTF-format measurement block; *prev is the previous index (0 at the start). */
-static confai_status parse_block(spdm_block *b, reader *r, unsigned *prev, size_t n,
+static confai_status parse_block(spdm_block *b, byte_reader *r, unsigned *prev, size_t n,
                                  confai_error *err)
 {
     confai_status status = CONFAI_OK;
     const uint8_t *p, *m;
-    ENSURE(take(r, &p, 4), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &p, 4), CONFAI_E_TRUNCATED,
            "SPDM measurement block %zu: header runs past the record", n);
     b->index = p[0];
     b->spec = p[1];
-    size_t size = le(p + 2, 2);
+    size_t size = load_le16(p + 2);
     ENSURE(p[0] != 0 && p[0] != 0xFF, CONFAI_E_MALFORMED,
            "SPDM measurement block %zu: index %u is reserved", n, p[0]);
     ENSURE(p[0] > *prev, CONFAI_E_MALFORMED,
@@ -147,12 +125,12 @@ static confai_status parse_block(spdm_block *b, reader *r, unsigned *prev, size_
     *prev = p[0];
     ENSURE(p[1] == 0x01, CONFAI_E_UNSUPPORTED,
            "SPDM measurement block %u: specification 0x%02x is not DMTF (0x01)", p[0], p[1]);
-    ENSURE(take(r, &m, size), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &m, size), CONFAI_E_TRUNCATED,
            "SPDM measurement block %u: %zu bytes run past the record", p[0], size);
     ENSURE(size >= 3, CONFAI_E_MALFORMED,
            "SPDM measurement block %u: %zu bytes, too short for a DMTF header", p[0], size);
     b->value_type = m[0];
-    size_t vlen = le(m + 1, 2);
+    size_t vlen = load_le16(m + 1);
     ENSURE(vlen + 3 == size, CONFAI_E_MALFORMED,
            "SPDM measurement block %u: DMTF value size %zu disagrees with block size %zu",
            p[0], vlen, size);
@@ -170,7 +148,7 @@ static confai_status parse_record(spdm_evidence *ev, const uint8_t *rec, size_t 
                                   confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    reader r = { rec, len };
+    byte_reader r = { rec, len };
     unsigned prev = 0;
     size_t n = 0;
     while (r.left > 0) {
@@ -272,15 +250,15 @@ static confai_status decode_field(spdm_evidence *ev, uint16_t type, const uint8_
 static confai_status parse_opaque(spdm_evidence *ev, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    reader r = { ev->opaque, ev->opaque_len };
+    byte_reader r = { ev->opaque, ev->opaque_len };
     while (r.left > 0) {
         const uint8_t *h, *v;
         size_t at = (size_t)(r.p - ev->opaque);
-        ENSURE(take(&r, &h, 4), CONFAI_E_TRUNCATED,
+        ENSURE(byte_take(&r, &h, 4), CONFAI_E_TRUNCATED,
                "SPDM opaque data: field header at byte %zu runs past the opaque data", at);
-        uint16_t type = (uint16_t)le(h, 2);
-        size_t len = le(h + 2, 2);
-        ENSURE(take(&r, &v, len), CONFAI_E_TRUNCATED,
+        uint16_t type = load_le16(h);
+        size_t len = load_le16(h + 2);
+        ENSURE(byte_take(&r, &v, len), CONFAI_E_TRUNCATED,
                "SPDM opaque data: field %u (%s) of %zu bytes runs past the opaque data", type,
                nvgpu_opaque_type_name(type), len);
         size_t dummy;
@@ -299,11 +277,11 @@ out:
     return status;
 }
 
-static confai_status parse_response(spdm_evidence *ev, reader *r, confai_error *err)
+static confai_status parse_response(spdm_evidence *ev, byte_reader *r, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     const uint8_t *p, *rec, *nonce, *olen, *opaque, *sig;
-    ENSURE(take(r, &p, 8), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &p, 8), CONFAI_E_TRUNCATED,
            "SPDM response: the input ends inside the 8-byte header");
     ENSURE(p[0] == ev->version, CONFAI_E_MALFORMED,
            "SPDM response: version 0x%02x differs from the request's 0x%02x", p[0],
@@ -319,13 +297,13 @@ static confai_status parse_response(spdm_evidence *ev, reader *r, confai_error *
     ENSURE((p[3] & 0x0F) == ev->slot_id, CONFAI_E_MALFORMED,
            "SPDM response: slot %u answers a request for slot %u", p[3] & 0x0F, ev->slot_id);
     ev->block_count = p[4];
-    ev->record_len = le(p + 5, 3);
+    ev->record_len = load_le24(p + 5);
     ENSURE(ev->block_count > 0, CONFAI_E_MALFORMED, "SPDM response: no measurement blocks");
     ENSURE(ev->request_param2 == SPDM_REQ_ALL_BLOCKS || ev->block_count == 1,
            CONFAI_E_MALFORMED,
            "SPDM response: %u blocks answer a request for index %u", ev->block_count,
            ev->request_param2);
-    ENSURE(take(r, &rec, ev->record_len), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &rec, ev->record_len), CONFAI_E_TRUNCATED,
            "SPDM response: measurement record of %u bytes runs past the input",
            (unsigned)ev->record_len);
     GUARD(parse_record(ev, rec, ev->record_len, err));
@@ -333,20 +311,20 @@ static confai_status parse_response(spdm_evidence *ev, reader *r, confai_error *
         ENSURE(ev->blocks[0].index == ev->request_param2, CONFAI_E_MALFORMED,
                "SPDM response: block %u answers a request for index %u",
                ev->blocks[0].index, ev->request_param2);
-    ENSURE(take(r, &nonce, SPDM_NONCE_SIZE), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &nonce, SPDM_NONCE_SIZE), CONFAI_E_TRUNCATED,
            "SPDM response: the input ends inside the responder nonce");
     memcpy(ev->response_nonce, nonce, SPDM_NONCE_SIZE);
-    ENSURE(take(r, &olen, 2), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &olen, 2), CONFAI_E_TRUNCATED,
            "SPDM response: the input ends inside the opaque length");
-    ev->opaque_len = (uint16_t)le(olen, 2);
+    ev->opaque_len = load_le16(olen);
     ENSURE(ev->opaque_len <= SPDM_MAX_OPAQUE_SIZE, CONFAI_E_LIMIT,
            "SPDM response: opaque data of %u bytes, over %d", ev->opaque_len,
            SPDM_MAX_OPAQUE_SIZE);
-    ENSURE(take(r, &opaque, ev->opaque_len), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &opaque, ev->opaque_len), CONFAI_E_TRUNCATED,
            "SPDM response: opaque data of %u bytes runs past the input", ev->opaque_len);
     memcpy(ev->opaque, opaque, ev->opaque_len);
     GUARD(parse_opaque(ev, err));
-    ENSURE(take(r, &sig, SPDM_P384_SIGNATURE_SIZE), CONFAI_E_TRUNCATED,
+    ENSURE(byte_take(r, &sig, SPDM_P384_SIGNATURE_SIZE), CONFAI_E_TRUNCATED,
            "SPDM response: %zu bytes left for the %d-byte signature", r->left,
            SPDM_P384_SIGNATURE_SIZE);
     memcpy(ev->signature, sig, SPDM_P384_SIGNATURE_SIZE);
@@ -362,7 +340,7 @@ confai_status spdm_evidence_parse(spdm_evidence *ev, const uint8_t *bytes, size_
     ENSURE_ARG(ev != NULL, "ev");
     memset(ev, 0, sizeof(*ev));
     ENSURE_ARG(bytes != NULL || len == 0, "bytes");
-    reader r = { bytes, len };
+    byte_reader r = { bytes, len };
     GUARD(parse_request(ev, &r, err));
     GUARD(parse_response(ev, &r, err));
     ev->signed_len = len - r.left - SPDM_P384_SIGNATURE_SIZE;

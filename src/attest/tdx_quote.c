@@ -21,6 +21,7 @@
 
 #include <string.h>
 
+#include "core/bytes.h"
 #include "core/error.h"
 
 const uint8_t tdx_intel_qe_vendor_id[16] = {
@@ -28,42 +29,18 @@ const uint8_t tdx_intel_qe_vendor_id[16] = {
     0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07,
 };
 
-typedef struct reader {
-    const uint8_t *p;
-    size_t left;
-} reader;
-
-static int take(reader *r, const uint8_t **out, size_t n)
-{
-    if (r->left < n)
-        return 0;
-    *out = r->p;
-    r->p += n;
-    r->left -= n;
-    return 1;
-}
-
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32; }
-
 #define TAKE(r, out, n, what) \
-    ENSURE(take((r), (out), (n)), CONFAI_E_TRUNCATED, "TDX quote: truncated in %s", (what))
+    ENSURE(byte_take((r), (out), (n)), CONFAI_E_TRUNCATED, "TDX quote: truncated in %s", (what))
 
 static void parse_qe_report(tdx_qe_report *q, const uint8_t *b)
 {
     memcpy(q->cpusvn, b, 16);
-    q->miscselect = le32(b + 16);
+    q->miscselect = load_le32(b + 16);
     memcpy(q->attributes, b + 48, 16);
     memcpy(q->mrenclave, b + 64, 32);
     memcpy(q->mrsigner, b + 128, 32);
-    q->isvprodid = le16(b + 256);
-    q->isvsvn = le16(b + 258);
+    q->isvprodid = load_le16(b + 256);
+    q->isvsvn = load_le16(b + 258);
     memcpy(q->report_data, b + 320, 64);
 }
 
@@ -72,9 +49,9 @@ static void parse_body(tdx_quote *q, const uint8_t *b)
     memcpy(q->tee_tcb_svn, b, 16);
     memcpy(q->mrseam, b + 16, 48);
     memcpy(q->mrsignerseam, b + 64, 48);
-    q->seam_attributes = le64(b + 112);
-    q->td_attributes = le64(b + 120);
-    q->xfam = le64(b + 128);
+    q->seam_attributes = load_le64(b + 112);
+    q->td_attributes = load_le64(b + 120);
+    q->xfam = load_le64(b + 128);
     memcpy(q->mrtd, b + 136, 48);
     memcpy(q->mrconfigid, b + 184, 48);
     memcpy(q->mrowner, b + 232, 48);
@@ -97,19 +74,19 @@ confai_status tdx_quote_parse(tdx_quote *quote, const uint8_t *bytes, size_t len
     memset(quote, 0, sizeof(*quote));
     ENSURE_ARG(bytes != NULL || len == 0, "bytes");
     ENSURE_ARG((flags & ~TDX_PARSE_PADDED) == 0, "flags");
-    reader r = { bytes, len };
+    byte_reader r = { bytes, len };
 
     TAKE(&r, &h, TDX_HEADER_SIZE, "the header");
-    quote->version = le16(h);
-    quote->att_key_type = le16(h + 2);
-    quote->tee_type = le32(h + 4);
+    quote->version = load_le16(h);
+    quote->att_key_type = load_le16(h + 2);
+    quote->tee_type = load_le32(h + 4);
     ENSURE(quote->version == 4 || quote->version == 5, CONFAI_E_UNSUPPORTED,
            "TDX quote: version %u (only 4 and 5 are supported)", quote->version);
     ENSURE(quote->att_key_type == TDX_ATT_KEY_ECDSA_P256, CONFAI_E_UNSUPPORTED,
            "TDX quote: attestation key type %u (only 2, ECDSA P-256)", quote->att_key_type);
     ENSURE(quote->tee_type == TDX_TEE_TYPE, CONFAI_E_UNSUPPORTED,
            "TDX quote: TEE type 0x%x is not TDX (0x81)", quote->tee_type);
-    ENSURE(le32(h + 8) == 0, CONFAI_E_MALFORMED, "TDX quote: reserved header bytes not zero");
+    ENSURE(load_le32(h + 8) == 0, CONFAI_E_MALFORMED, "TDX quote: reserved header bytes not zero");
     memcpy(quote->qe_vendor_id, h + 12, 16);
     memcpy(quote->user_data, h + 28, 20);
 
@@ -118,8 +95,8 @@ confai_status tdx_quote_parse(tdx_quote *quote, const uint8_t *bytes, size_t len
         quote->body_size = TDX_TD10_BODY_SIZE;
     } else {
         TAKE(&r, &p, 6, "the body descriptor");
-        quote->body_type = le16(p);
-        quote->body_size = le32(p + 2);
+        quote->body_type = load_le16(p);
+        quote->body_size = load_le32(p + 2);
         ENSURE(quote->body_type == TDX_BODY_TD10 || quote->body_type == TDX_BODY_TD15,
                CONFAI_E_UNSUPPORTED, "TDX quote: body type %u (only 2 TD 1.0, 3 TD 1.5)",
                quote->body_type);
@@ -133,13 +110,13 @@ confai_status tdx_quote_parse(tdx_quote *quote, const uint8_t *bytes, size_t len
     quote->signed_len = (size_t)(r.p - bytes);
 
     TAKE(&r, &p, 4, "the signature data length");
-    uint32_t sig_len = le32(p);
+    uint32_t sig_len = load_le32(p);
     ENSURE(sig_len <= TDX_MAX_QUOTE_SIZE, CONFAI_E_LIMIT,
            "TDX quote: signature data of %u bytes", sig_len);
     ENSURE(r.left >= sig_len, CONFAI_E_TRUNCATED,
            "TDX quote: signature data of %u bytes, %zu left", sig_len, r.left);
     quote->quote_len = (size_t)(r.p - bytes) + sig_len;
-    reader s = { r.p, sig_len };
+    byte_reader s = { r.p, sig_len };
     r.p += sig_len;
     r.left -= sig_len;
 
@@ -148,9 +125,9 @@ confai_status tdx_quote_parse(tdx_quote *quote, const uint8_t *bytes, size_t len
     TAKE(&s, &p, 64, "the attestation key");
     memcpy(quote->attestation_key, p, 64);
     TAKE(&s, &p, 6, "the certification data header");
-    ENSURE(le16(p) == TDX_CERT_QE_REPORT, CONFAI_E_UNSUPPORTED,
-           "TDX quote: certification data type %u (only 6, QE report)", le16(p));
-    uint32_t outer_len = le32(p + 2);
+    ENSURE(load_le16(p) == TDX_CERT_QE_REPORT, CONFAI_E_UNSUPPORTED,
+           "TDX quote: certification data type %u (only 6, QE report)", load_le16(p));
+    uint32_t outer_len = load_le32(p + 2);
     ENSURE(outer_len == s.left, CONFAI_E_MALFORMED,
            "TDX quote: certification data of %u bytes in %zu bytes of signature data",
            outer_len, s.left);
@@ -160,12 +137,12 @@ confai_status tdx_quote_parse(tdx_quote *quote, const uint8_t *bytes, size_t len
     TAKE(&s, &p, 64, "the QE report signature");
     memcpy(quote->qe_signature, p, 64);
     TAKE(&s, &p, 2, "the QE auth data size");
-    quote->qe_auth_data_len = le16(p);
+    quote->qe_auth_data_len = load_le16(p);
     TAKE(&s, &quote->qe_auth_data, quote->qe_auth_data_len, "the QE auth data");
     TAKE(&s, &p, 6, "the PCK certification data header");
-    ENSURE(le16(p) == TDX_CERT_PCK_CHAIN, CONFAI_E_UNSUPPORTED,
-           "TDX quote: inner certification data type %u (only 5, PCK chain)", le16(p));
-    uint32_t chain_len = le32(p + 2);
+    ENSURE(load_le16(p) == TDX_CERT_PCK_CHAIN, CONFAI_E_UNSUPPORTED,
+           "TDX quote: inner certification data type %u (only 5, PCK chain)", load_le16(p));
+    uint32_t chain_len = load_le32(p + 2);
     ENSURE(chain_len == s.left, CONFAI_E_MALFORMED,
            "TDX quote: PCK chain of %u bytes in %zu bytes left", chain_len, s.left);
     ENSURE(chain_len > 0, CONFAI_E_MALFORMED, "TDX quote: empty PCK chain");
