@@ -123,6 +123,14 @@ typedef enum confai_status {
     CONFAI_E_POLICY_CHIP = 608,        /* chip id not in the allowlist */
     CONFAI_E_POLICY_FIRMWARE = 609,    /* firmware build/version below minimum */
     CONFAI_E_POLICY_MANIFEST = 610,    /* manifest digest not accepted */
+
+    /* 7xx: the transport to the service failed (client layer). */
+    CONFAI_E_NETWORK = 700,            /* connect, DNS, reset: no usable answer */
+    CONFAI_E_TIMEOUT = 701,            /* a configured timeout expired */
+    CONFAI_E_TLS = 702,                /* TLS handshake, CA or public-key pin failed */
+    CONFAI_E_HTTP_STATUS = 703,        /* the service answered an unexpected HTTP status */
+    CONFAI_E_NOT_SEALED = 704,         /* an answer that should be sealed was not */
+    CONFAI_E_CANCELLED = 705,          /* the application cancelled the call */
 } confai_status;
 
 /* Groups of status codes, so bindings can map them to exception classes. */

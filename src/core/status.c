@@ -51,6 +51,12 @@ const char *confai_status_str(confai_status status)
     case CONFAI_E_POLICY_CHIP: return "the chip is not in the policy allowlist";
     case CONFAI_E_POLICY_FIRMWARE: return "the firmware is older than the policy minimum";
     case CONFAI_E_POLICY_MANIFEST: return "the policy does not accept this deployment manifest";
+    case CONFAI_E_NETWORK: return "network failure: the service could not be reached or the connection broke";
+    case CONFAI_E_TIMEOUT: return "the operation timed out";
+    case CONFAI_E_TLS: return "TLS failure: certificate, CA or public-key pin not accepted";
+    case CONFAI_E_HTTP_STATUS: return "the service answered with an unexpected HTTP status";
+    case CONFAI_E_NOT_SEALED: return "the service answered without sealing the response";
+    case CONFAI_E_CANCELLED: return "cancelled by the application";
     }
     return "unknown status code";
 }
@@ -101,6 +107,12 @@ const char *confai_status_name(confai_status status)
     case CONFAI_E_POLICY_CHIP: return "CONFAI_E_POLICY_CHIP";
     case CONFAI_E_POLICY_FIRMWARE: return "CONFAI_E_POLICY_FIRMWARE";
     case CONFAI_E_POLICY_MANIFEST: return "CONFAI_E_POLICY_MANIFEST";
+    case CONFAI_E_NETWORK: return "CONFAI_E_NETWORK";
+    case CONFAI_E_TIMEOUT: return "CONFAI_E_TIMEOUT";
+    case CONFAI_E_TLS: return "CONFAI_E_TLS";
+    case CONFAI_E_HTTP_STATUS: return "CONFAI_E_HTTP_STATUS";
+    case CONFAI_E_NOT_SEALED: return "CONFAI_E_NOT_SEALED";
+    case CONFAI_E_CANCELLED: return "CONFAI_E_CANCELLED";
     }
     return "CONFAI_E_UNKNOWN";
 }

@@ -39,6 +39,12 @@ static const confai_status all_statuses[] = {
     CONFAI_E_POLICY_CHIP,
     CONFAI_E_POLICY_FIRMWARE,
     CONFAI_E_POLICY_MANIFEST,
+    CONFAI_E_NETWORK,
+    CONFAI_E_TIMEOUT,
+    CONFAI_E_TLS,
+    CONFAI_E_HTTP_STATUS,
+    CONFAI_E_NOT_SEALED,
+    CONFAI_E_CANCELLED,
 };
 #define N_STATUSES (sizeof(all_statuses) / sizeof(all_statuses[0]))
 
