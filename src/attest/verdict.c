@@ -81,10 +81,25 @@ out:
     return status;
 }
 
+confai_verdict *confai_verdict_ref(const confai_verdict *verdict)
+{
+    if (verdict == NULL)
+        return NULL;
+    confai_verdict *v = (confai_verdict *)verdict;
+    atomic_fetch_add_explicit(&v->extra_refs, 1, memory_order_relaxed);
+    return v;
+}
+
 void confai_verdict_free(confai_verdict *verdict)
 {
     if (verdict == NULL)
         return;
+    unsigned extra = atomic_load_explicit(&verdict->extra_refs, memory_order_acquire);
+    while (extra > 0) {
+        if (atomic_compare_exchange_weak_explicit(&verdict->extra_refs, &extra, extra - 1,
+                                                  memory_order_acq_rel, memory_order_acquire))
+            return;
+    }
     confai_key_config_free(verdict->key_config);
     confai_free_secret(verdict, sizeof(*verdict));
 }

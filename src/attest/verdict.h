@@ -6,6 +6,7 @@
 #ifndef CONFAI_ATTEST_VERDICT_H
 #define CONFAI_ATTEST_VERDICT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,8 @@ typedef struct verdict_checks {
 void verdict_note(verdict_checks *checks, const char *name, int waived);
 
 struct confai_verdict {
+    /* References beyond the first, so that a zeroed verdict has one owner. */
+    atomic_uint extra_refs;
     const char *platform;          /* static: "sev-snp" */
     const char *product;           /* static: "milan", ... */
     snp_verified snp;              /* the verified report and its root */
