@@ -173,6 +173,43 @@ out:
     return status;
 }
 
+static void share_lock(CURL *handle, curl_lock_data data, curl_lock_access access, void *user)
+{
+    confai_client *c = user;
+    (void)handle, (void)access;
+    pthread_mutex_lock(&c->share_locks[data]);
+}
+
+static void share_unlock(CURL *handle, curl_lock_data data, void *user)
+{
+    confai_client *c = user;
+    (void)handle;
+    pthread_mutex_unlock(&c->share_locks[data]);
+}
+
+/* The connection cache the client's transfers share. */
+static confai_status make_share(confai_client *c, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        ENSURE(pthread_mutex_init(&c->share_locks[i], NULL) == 0, CONFAI_E_INTERNAL,
+               "client: cannot create a mutex");
+    c->share_locks_ready = 1;
+    c->share = curl_share_init();
+    ENSURE(c->share != NULL, CONFAI_E_INTERNAL, "libcurl: cannot create a share handle");
+    ENSURE(curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock) == CURLSHE_OK &&
+               curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock) == CURLSHE_OK &&
+               curl_share_setopt(c->share, CURLSHOPT_USERDATA, c) == CURLSHE_OK &&
+               curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) ==
+                   CURLSHE_OK &&
+               curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK &&
+               curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) ==
+                   CURLSHE_OK,
+           CONFAI_E_INTERNAL, "libcurl: cannot configure the share handle");
+out:
+    return status;
+}
+
 confai_status confai_client_new(confai_client **client, const char *base_url,
                                 const confai_policy *policy,
                                 const confai_client_options *options, confai_error *err)
@@ -199,6 +236,7 @@ confai_status confai_client_new(confai_client **client, const char *base_url,
     }
     curl_ready = 0; /* confai_client_free releases libcurl from now on */
     c->policy = policy;
+    GUARD(make_share(c, err));
     GUARD(take_options(c, options, err));
     GUARD(parse_base_url(c, base_url, err));
     *client = c;
@@ -216,6 +254,10 @@ void confai_client_free(confai_client *client)
         return;
     confai_verdict_free(client->lease);
     pthread_mutex_destroy(&client->lease_lock);
+    curl_share_cleanup(client->share);
+    if (client->share_locks_ready)
+        for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+            pthread_mutex_destroy(&client->share_locks[i]);
     OPENSSL_free(client->attest_url);
     OPENSSL_free(client->sealed_url);
     OPENSSL_free(client->authority);

@@ -37,6 +37,15 @@ struct confai_client {
     confai_verify_options verify;
     int has_verify;
 
+    /*
+     * Connections, DNS answers and TLS sessions shared by every transfer, so
+     * that requests after the first skip the handshakes; one lock per kind
+     * of data, as libcurl's share interface asks.
+     */
+    CURLSH *share;
+    pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+    int share_locks_ready;
+
     /* The lease: the verdict of the last attestation, or NULL. */
     pthread_mutex_t lease_lock;
     confai_verdict *lease;

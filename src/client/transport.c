@@ -132,7 +132,8 @@ confai_status transport_easy(const confai_client *client, CURL **easy,
                                                     : "libconfai/" CONFAI_VERSION_STRING) ==
                  CURLE_OK &&
              curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
+             curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_SHARE, client->share) == CURLE_OK;
     if (ok && o->ca_file != NULL)
         ok = curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file) == CURLE_OK;
     if (ok && o->pinned_public_key != NULL)

@@ -61,6 +61,16 @@ static void test_attestation_sizes(void **state)
     assert_int_equal(confai_verify_options_version(), CONFAI_VERIFY_OPTIONS_VERSION);
 }
 
+static void test_client_constants(void **state)
+{
+    (void)state;
+    assert_int_equal(confai_client_options_version(), CONFAI_CLIENT_OPTIONS_VERSION);
+    assert_int_equal(confai_client_default_chunk_size(), CONFAI_CLIENT_DEFAULT_CHUNK_SIZE);
+    assert_int_equal(confai_client_default_max_response_size(),
+                     CONFAI_CLIENT_DEFAULT_MAX_RESPONSE_SIZE);
+    assert_int_equal(confai_snp_measurement_size(), CONFAI_SNP_MEASUREMENT_SIZE);
+}
+
 static void test_http_limits(void **state)
 {
     (void)state;
@@ -73,6 +83,7 @@ int main(void)
         cmocka_unit_test(test_version),
         cmocka_unit_test(test_error),
         cmocka_unit_test(test_hpke_sizes),
+        cmocka_unit_test(test_client_constants),
         cmocka_unit_test(test_http_limits),
         cmocka_unit_test(test_ohttp_sizes),
         cmocka_unit_test(test_attestation_sizes),

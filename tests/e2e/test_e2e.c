@@ -1,0 +1,355 @@
+/*
+ * End to end over loopback: the client layer against the reference gateway
+ * (simulated SEV-SNP platform, demo model), directly and through an
+ * attacker in the middle that alters evidence and sealed answers. Every
+ * alteration must fail with its own status, and the application must never
+ * get text the model did not send.
+ *
+ * Usage: test_e2e <path of confai-gateway>
+ */
+#define _DEFAULT_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include <confai/confai.h>
+
+#include "gateway_process.h"
+#include "mitm.h"
+
+static const char *gateway_binary;
+
+typedef struct fixture {
+    gateway_process gateway;
+    mitm *proxy;
+    char *policy_json;
+    confai_policy *policy;
+    confai_client *direct;  /* to the gateway */
+    confai_client *proxied; /* through the attacker */
+    char expected[4096];    /* the demo model's whole answer */
+} fixture;
+
+static const char chat_request[] =
+    "{\"model\":\"confai-demo\",\"messages\":[{\"role\":\"user\",\"content\":"
+    "\"Why does attestation matter?\"}]}";
+
+typedef struct answer {
+    char text[4096];
+    size_t len;
+} answer;
+
+static int collect(void *user, const char *text, size_t len)
+{
+    answer *a = user;
+    if (len > sizeof(a->text) - 1 - a->len)
+        return 1;
+    memcpy(a->text + a->len, text, len);
+    a->len += len;
+    a->text[a->len] = '\0';
+    return 0;
+}
+
+static confai_status chat(confai_client *c, answer *a, confai_error *err)
+{
+    memset(a, 0, sizeof(*a));
+    return confai_client_chat(c, chat_request, strlen(chat_request), collect, a, err);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    char dir[] = "/tmp/confai-e2e-XXXXXX";
+    confai_error err;
+    size_t len = 0;
+    if (f == NULL || mkdtemp(dir) == NULL)
+        return -1;
+    if (gateway_start(&f->gateway, gateway_binary, dir, NULL) != 0) {
+        fprintf(stderr, "cannot start %s\n", gateway_binary);
+        return -1;
+    }
+    f->policy_json = gateway_policy(&f->gateway, &len);
+    if (f->policy_json == NULL ||
+        confai_policy_new(&f->policy, f->policy_json, len, &err) != CONFAI_OK) {
+        fprintf(stderr, "policy: %s\n", f->policy_json == NULL ? "missing" : err.message);
+        return -1;
+    }
+    f->proxy = mitm_start(f->gateway.url);
+    if (f->proxy == NULL ||
+        confai_client_new(&f->direct, f->gateway.url, f->policy, NULL, &err) != CONFAI_OK ||
+        confai_client_new(&f->proxied, mitm_url(f->proxy), f->policy, NULL, &err) != CONFAI_OK)
+        return -1;
+    answer a;
+    if (chat(f->direct, &a, &err) != CONFAI_OK) {
+        fprintf(stderr, "reference chat failed: %s\n", err.message);
+        return -1;
+    }
+    memcpy(f->expected, a.text, a.len + 1);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    confai_client_free(f->direct);
+    confai_client_free(f->proxied);
+    mitm_stop(f->proxy);
+    confai_policy_free(f->policy);
+    free(f->policy_json);
+    gateway_stop(&f->gateway);
+    /* The state folder holds simulated keys only; remove it. */
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->gateway.state_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", f->gateway.state_dir);
+    free(f);
+    return 0;
+}
+
+/* Every test starts with an honest proxy. */
+static int honest(void **state)
+{
+    fixture *f = *state;
+    mitm_set_mode(f->proxy, MITM_PASS);
+    return 0;
+}
+
+static void streamed_chat_is_verified_and_complete(void **state)
+{
+    fixture *f = *state;
+    confai_error err;
+    answer a;
+    confai_verdict *v = NULL;
+    assert_int_equal(chat(f->proxied, &a, &err), CONFAI_OK);
+    assert_string_equal(a.text, f->expected);
+    assert_true(strlen(f->expected) > 20);
+
+    assert_int_equal(confai_client_verdict(f->proxied, &v, &err), CONFAI_OK);
+    assert_string_equal(confai_verdict_platform(v), "sev-snp");
+    /* The simulated platform is never mistaken for AMD's. */
+    assert_int_equal(confai_verdict_root_kind(v), CONFAI_ROOT_CUSTOM);
+    assert_non_null(strstr(confai_verdict_root_warning(v), "simulated"));
+    confai_verdict_free(v);
+}
+
+static confai_status fetch_chat(confai_client *c, int stream_flag, confai_http_message **resp,
+                                confai_error *err)
+{
+    confai_http_message *req = NULL;
+    const char *body = stream_flag ? "{\"model\":\"confai-demo\",\"stream\":true,\"messages\":"
+                                     "[{\"role\":\"user\",\"content\":\"hi\"}]}"
+                                   : "{\"model\":\"confai-demo\",\"messages\":"
+                                     "[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    confai_status st =
+        confai_http_message_new_request(&req, "POST", "https", "service",
+                                        "/v1/chat/completions", err);
+    if (st == CONFAI_OK)
+        st = confai_http_message_add_field(req, CONFAI_HTTP_HEADERS, "content-type",
+                                           "application/json", err);
+    if (st == CONFAI_OK)
+        st = confai_http_message_set_body(req, (const uint8_t *)body, strlen(body), err);
+    if (st == CONFAI_OK)
+        st = confai_client_fetch(c, req, resp, err);
+    confai_http_message_free(req);
+    return st;
+}
+
+static void non_streamed_chat(void **state)
+{
+    fixture *f = *state;
+    confai_error err;
+    confai_http_message *resp = NULL;
+    assert_int_equal(fetch_chat(f->proxied, 0, &resp, &err), CONFAI_OK);
+    assert_int_equal(confai_http_message_status(resp), 200);
+    size_t len = 0;
+    const uint8_t *body = confai_http_message_body(resp, &len);
+    cJSON *json = cJSON_ParseWithLength((const char *)body, len);
+    const cJSON *content = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(json, "choices"), 0), "message"),
+        "content");
+    assert_true(cJSON_IsString(content));
+    assert_true(strlen(content->valuestring) > 0);
+    cJSON_Delete(json);
+    confai_http_message_free(resp);
+}
+
+static size_t ignore(char *p, size_t s, size_t n, void *u)
+{
+    (void)p, (void)u;
+    return s * n;
+}
+
+static void key_rotation_costs_one_attestation(void **state)
+{
+    fixture *f = *state;
+    confai_error err;
+    answer a;
+    assert_int_equal(chat(f->proxied, &a, &err), CONFAI_OK); /* a lease exists */
+    int before = mitm_attestations(f->proxy);
+
+    char url[128];
+    snprintf(url, sizeof(url), "%s/v1/admin/rotate", f->gateway.url);
+    CURL *e = curl_easy_init();
+    long code = 0;
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ignore);
+    assert_int_equal(curl_easy_perform(e), CURLE_OK);
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(e);
+    assert_int_equal(code, 200);
+
+    assert_int_equal(chat(f->proxied, &a, &err), CONFAI_OK);
+    assert_string_equal(a.text, f->expected);
+    assert_int_equal(mitm_attestations(f->proxy), before + 1);
+    /* The renewed lease serves the next request without a round trip. */
+    confai_http_message *resp = NULL;
+    assert_int_equal(fetch_chat(f->proxied, 0, &resp, &err), CONFAI_OK);
+    confai_http_message_free(resp);
+    assert_int_equal(mitm_attestations(f->proxy), before + 1);
+}
+
+static void expect_attest_failure(fixture *f, mitm_mode mode, confai_status expected)
+{
+    confai_error err;
+    confai_verdict *v = NULL;
+    answer a;
+    /* A first honest attestation, so the attacker has a bundle to replay. */
+    assert_int_equal(confai_client_attest(f->proxied, NULL, &err), CONFAI_OK);
+    mitm_set_mode(f->proxy, mode);
+    assert_int_equal(confai_client_attest(f->proxied, &v, &err), expected);
+    assert_null(v);
+    printf("  refused: %s: %s\n", confai_status_name(err.status), err.message);
+    /* No lease survives a failed attestation: nothing is sealed either. */
+    assert_int_equal(chat(f->proxied, &a, &err), expected);
+    assert_int_equal(a.len, 0);
+}
+
+static void swapped_key_config_is_refused(void **state)
+{
+    expect_attest_failure(*state, MITM_SWAP_KEY_CONFIG, CONFAI_E_BINDING);
+}
+
+static void replayed_bundle_is_refused(void **state)
+{
+    expect_attest_failure(*state, MITM_REPLAY_BUNDLE, CONFAI_E_NONCE_MISMATCH);
+}
+
+static void expect_stream_failure(fixture *f, mitm_mode mode, confai_status expected)
+{
+    confai_error err;
+    answer a;
+    assert_int_equal(confai_client_attest(f->proxied, NULL, &err), CONFAI_OK);
+    int tampered = mitm_tampered(f->proxy);
+    mitm_set_mode(f->proxy, mode);
+    assert_int_equal(chat(f->proxied, &a, &err), expected);
+    assert_int_equal(mitm_tampered(f->proxy), tampered + 1);
+    printf("  refused: %s: %s\n", confai_status_name(err.status), err.message);
+    /* Whatever arrived before the failure is the model's own text. */
+    assert_true(a.len <= strlen(f->expected));
+    assert_memory_equal(a.text, f->expected, a.len);
+}
+
+static void truncated_stream(void **state)
+{
+    expect_stream_failure(*state, MITM_TRUNCATE, CONFAI_E_STREAM_TRUNCATED);
+}
+
+static void dropped_chunk(void **state)
+{
+    expect_stream_failure(*state, MITM_DROP_CHUNK, CONFAI_E_CHUNK_REORDERED);
+}
+
+static void duplicated_chunk(void **state)
+{
+    expect_stream_failure(*state, MITM_DUPLICATE_CHUNK, CONFAI_E_CHUNK_REPLAYED);
+}
+
+static void reordered_chunks(void **state)
+{
+    expect_stream_failure(*state, MITM_REORDER_CHUNKS, CONFAI_E_CHUNK_REORDERED);
+}
+
+static void flipped_byte_in_stream(void **state)
+{
+    expect_stream_failure(*state, MITM_FLIP_BYTE, CONFAI_E_DECRYPT);
+}
+
+static void plaintext_answer_to_a_stream(void **state)
+{
+    expect_stream_failure(*state, MITM_PLAINTEXT, CONFAI_E_NOT_SEALED);
+}
+
+static void tampered_whole_responses(void **state)
+{
+    fixture *f = *state;
+    confai_error err;
+    confai_http_message *resp = NULL;
+    mitm_set_mode(f->proxy, MITM_FLIP_BYTE);
+    assert_int_equal(fetch_chat(f->proxied, 0, &resp, &err), CONFAI_E_DECRYPT);
+    assert_null(resp);
+    mitm_set_mode(f->proxy, MITM_PLAINTEXT);
+    assert_int_equal(fetch_chat(f->proxied, 0, &resp, &err), CONFAI_E_NOT_SEALED);
+    assert_null(resp);
+}
+
+static void wrong_policy_never_seals(void **state)
+{
+    fixture *f = *state;
+    confai_error err;
+    confai_policy *other = NULL;
+    confai_client *c = NULL;
+    answer a;
+    /* The same policy with another accepted measurement. */
+    char *text = strdup(f->policy_json);
+    char *m = strstr(text, "\"measurements\"");
+    assert_non_null(m);
+    char *hex = strchr(m, '[');
+    assert_non_null(hex);
+    hex = strchr(hex, '"');
+    assert_non_null(hex);
+    hex[1] = hex[1] == '0' ? '1' : '0';
+    assert_int_equal(confai_policy_new(&other, text, strlen(text), &err), CONFAI_OK);
+    assert_int_equal(confai_client_new(&c, mitm_url(f->proxy), other, NULL, &err), CONFAI_OK);
+    int tampered = mitm_tampered(f->proxy);
+    assert_int_equal(chat(c, &a, &err), CONFAI_E_POLICY_MEASUREMENT);
+    assert_int_equal(a.len, 0);
+    assert_int_equal(mitm_tampered(f->proxy), tampered);
+    confai_client_free(c);
+    confai_policy_free(other);
+    free(text);
+}
+
+int main(int argc, char **argv)
+{
+    gateway_binary = argc > 1 ? argv[1] : getenv("CONFAI_GATEWAY");
+    if (gateway_binary == NULL) {
+        fprintf(stderr, "usage: test_e2e <confai-gateway>\n");
+        return 2;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(streamed_chat_is_verified_and_complete, honest),
+        cmocka_unit_test_setup(non_streamed_chat, honest),
+        cmocka_unit_test_setup(key_rotation_costs_one_attestation, honest),
+        cmocka_unit_test_setup(swapped_key_config_is_refused, honest),
+        cmocka_unit_test_setup(replayed_bundle_is_refused, honest),
+        cmocka_unit_test_setup(truncated_stream, honest),
+        cmocka_unit_test_setup(dropped_chunk, honest),
+        cmocka_unit_test_setup(duplicated_chunk, honest),
+        cmocka_unit_test_setup(reordered_chunks, honest),
+        cmocka_unit_test_setup(flipped_byte_in_stream, honest),
+        cmocka_unit_test_setup(plaintext_answer_to_a_stream, honest),
+        cmocka_unit_test_setup(tampered_whole_responses, honest),
+        cmocka_unit_test_setup(wrong_policy_never_seals, honest),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
