@@ -20,6 +20,10 @@
 
 #include <cmocka.h>
 #include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <confai/confai.h>
 
@@ -298,6 +302,138 @@ static void chat_request_must_be_an_object(void **state)
     confai_client_free(c);
 }
 
+/* --- TLS: CA bundle and public-key pinning --------------------------------- */
+
+typedef struct tls_server {
+    struct MHD_Daemon *daemon;
+    char url[64];
+    char ca_path[64];
+    char pin[128];      /* sha256//<base64 of SHA-256(SPKI)> */
+    char *key_pem, *cert_pem;
+} tls_server;
+
+static char *pem_of(int (*write)(BIO *, const void *), const void *obj)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *data = NULL, *copy = NULL;
+    if (b != NULL && write(b, obj) == 1) {
+        long n = BIO_get_mem_data(b, &data);
+        copy = calloc(1, (size_t)n + 1);
+        if (copy != NULL)
+            memcpy(copy, data, (size_t)n);
+    }
+    BIO_free(b);
+    return copy;
+}
+
+static int write_key(BIO *b, const void *k)
+{
+    return PEM_write_bio_PrivateKey(b, (EVP_PKEY *)k, NULL, NULL, 0, NULL, NULL);
+}
+
+static int write_cert(BIO *b, const void *c)
+{
+    return PEM_write_bio_X509(b, (X509 *)c);
+}
+
+/* A self-signed P-256 certificate for 127.0.0.1, made for this run. */
+static void tls_server_start(tls_server *t)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *cert = X509_new();
+    assert_non_null(key);
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME *name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1,
+                               -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509_EXTENSION *san = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, "IP:127.0.0.1");
+    X509_add_ext(cert, san, -1);
+    X509_EXTENSION_free(san);
+    assert_true(X509_sign(cert, key, EVP_sha256()) > 0);
+
+    t->key_pem = pem_of(write_key, key);
+    t->cert_pem = pem_of(write_cert, cert);
+    snprintf(t->ca_path, sizeof(t->ca_path), "/tmp/confai-ca-XXXXXX");
+    int fd = mkstemp(t->ca_path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, t->cert_pem, strlen(t->cert_pem)), (ssize_t)strlen(t->cert_pem));
+    close(fd);
+
+    unsigned char *spki = NULL, digest[32], b64[64];
+    int spki_len = i2d_PUBKEY(key, &spki);
+    assert_true(spki_len > 0);
+    EVP_Digest(spki, (size_t)spki_len, digest, NULL, EVP_sha256(), NULL);
+    EVP_EncodeBlock(b64, digest, sizeof(digest));
+    snprintf(t->pin, sizeof(t->pin), "sha256//%s", b64);
+    OPENSSL_free(spki);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    t->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                                     MHD_USE_TLS,
+                                 0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, &addr,
+                                 MHD_OPTION_HTTPS_MEM_KEY, t->key_pem, MHD_OPTION_HTTPS_MEM_CERT,
+                                 t->cert_pem, MHD_OPTION_END);
+    assert_non_null(t->daemon);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(t->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    snprintf(t->url, sizeof(t->url), "https://127.0.0.1:%u", (unsigned)info->port);
+}
+
+static void tls_server_stop(tls_server *t)
+{
+    MHD_stop_daemon(t->daemon);
+    unlink(t->ca_path);
+    free(t->key_pem);
+    free(t->cert_pem);
+}
+
+static confai_status attest_over_tls(const tls_server *t, const char *ca, const char *pin,
+                                     confai_error *err)
+{
+    confai_client_options o;
+    confai_client *c = NULL;
+    assert_int_equal(confai_client_options_init(&o, CONFAI_CLIENT_OPTIONS_VERSION, err),
+                     CONFAI_OK);
+    o.attest_retries = 0;
+    o.ca_file = ca;
+    o.pinned_public_key = pin;
+    assert_int_equal(confai_client_new(&c, t->url, policy, &o, err), CONFAI_OK);
+    confai_status st = confai_client_attest(c, NULL, err);
+    confai_client_free(c);
+    return st;
+}
+
+static void tls_trust_and_pinning(void **state)
+{
+    (void)state;
+    tls_server t;
+    confai_error err;
+    tls_server_start(&t);
+    /* The canned answer never verifies: reaching verification means TLS passed. */
+    reset(200, "application/confai-evidence+json", "{}");
+
+    /* A certificate no trusted CA issued. */
+    assert_int_equal(attest_over_tls(&t, NULL, NULL, &err), CONFAI_E_TLS);
+    /* Our CA bundle: TLS passes. */
+    assert_int_equal(attest_over_tls(&t, t.ca_path, NULL, &err), CONFAI_E_MALFORMED);
+    /* The right pin on top. */
+    assert_int_equal(attest_over_tls(&t, t.ca_path, t.pin, &err), CONFAI_E_MALFORMED);
+    /* Another key's pin fails even though the CA is trusted. */
+    char wrong[128];
+    snprintf(wrong, sizeof(wrong), "%s", t.pin);
+    wrong[10] = wrong[10] == 'A' ? 'B' : 'A';
+    assert_int_equal(attest_over_tls(&t, t.ca_path, wrong, &err), CONFAI_E_TLS);
+    assert_non_null(strstr(err.message, "127.0.0.1"));
+    tls_server_stop(&t);
+}
+
 int main(void)
 {
     confai_error err;
@@ -315,6 +451,7 @@ int main(void)
         cmocka_unit_test(nobody_listening_is_a_network_error),
         cmocka_unit_test(sealed_request_needs_a_lease_first),
         cmocka_unit_test(chat_request_must_be_an_object),
+        cmocka_unit_test(tls_trust_and_pinning),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     confai_policy_free(policy);
