@@ -131,7 +131,8 @@ static snp_sim_role issuer_of(snp_sim_role role)
 static int same_cert_params(const snp_sim_cert_params *a, const snp_sim_cert_params *b)
 {
     return a->not_before == b->not_before && a->not_after == b->not_after &&
-           a->serial == b->serial && strcmp(a->common_name, b->common_name) == 0;
+           a->serial == b->serial && strcmp(a->common_name, b->common_name) == 0 &&
+           strcmp(a->organization, b->organization) == 0;
 }
 
 static int same_ext_params(const snp_sim_ext_params *a, const snp_sim_ext_params *b)
@@ -156,7 +157,8 @@ static int needs_issue(const snp_sim *sim, const snp_sim_config *old, const snp_
     snp_sim_role issuer = issuer_of(role);
     if (sim->der[role] == NULL || old->product != cfg->product ||
         !same_cert_params(&old->cert[role], &cfg->cert[role]) ||
-        strcmp(old->cert[issuer].common_name, cfg->cert[issuer].common_name) != 0)
+        strcmp(old->cert[issuer].common_name, cfg->cert[issuer].common_name) != 0 ||
+        strcmp(old->cert[issuer].organization, cfg->cert[issuer].organization) != 0)
         return 1;
     if (role == SNP_SIM_VCEK)
         return !same_ext_params(&old->vcek, &cfg->vcek);

@@ -80,6 +80,7 @@ typedef struct snp_sim_cert_params {
     int64_t not_after;
     uint64_t serial;
     char common_name[64]; /* subject CN; the issuer's CN is its issuer's subject */
+    char organization[64]; /* subject O; "" is AMD's "Advanced Micro Devices" */
 } snp_sim_cert_params;
 
 /* Extensions to leave out of a VCEK/VLEK (snp_sim_ext_params.omit). */

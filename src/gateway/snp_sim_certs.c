@@ -2,7 +2,8 @@
  * X.509 for the simulated SNP platform, shaped like AMD's KDS output:
  *
  *   names   OU=Engineering, C=US, L=Santa Clara, ST=CA,
- *           O=Advanced Micro Devices, CN=<ARK-Milan | SEV-Milan | SEV-VCEK ...>
+ *           O=Advanced Micro Devices (or the configured organization),
+ *           CN=<ARK-Milan | SEV-Milan | SEV-VCEK ...>
  *   ARK     keyUsage (critical) keyCertSign, cRLSign; subjectKeyIdentifier;
  *           basicConstraints (critical) CA:TRUE
  *   ASK     subjectKeyIdentifier; authorityKeyIdentifier; basicConstraints
@@ -44,12 +45,13 @@ out:
 
 /* --- names and times ----------------------------------------------------------- */
 
-static confai_status amd_name(X509_NAME **out, const char *cn, confai_error *err)
+static confai_status amd_name(X509_NAME **out, const snp_sim_cert_params *p,
+                              confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    static const char *const fields[][2] = {
-        { "OU", "Engineering" }, { "C", "US" }, { "L", "Santa Clara" },
-        { "ST", "CA" }, { "O", "Advanced Micro Devices" },
+    const char *const fields[][2] = {
+        { "OU", "Engineering" }, { "C", "US" }, { "L", "Santa Clara" }, { "ST", "CA" },
+        { "O", p->organization[0] != '\0' ? p->organization : "Advanced Micro Devices" },
     };
     X509_NAME *name = X509_NAME_new();
     OSSL_ENSURE(name != NULL, CONFAI_E_NO_MEMORY, "X509_NAME_new");
@@ -59,7 +61,8 @@ static confai_status amd_name(X509_NAME **out, const char *cn, confai_error *err
                                                0) == 1,
                     CONFAI_E_INTERNAL, "building a name");
     OSSL_ENSURE(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                           (const unsigned char *)cn, -1, -1, 0) == 1,
+                                           (const unsigned char *)p->common_name, -1, -1,
+                                           0) == 1,
                 CONFAI_E_INTERNAL, "building a name");
     *out = name;
     name = NULL;
@@ -258,7 +261,7 @@ confai_status snp_sim_issue_cert(X509 **out, snp_sim_role role, const snp_sim_co
     OSSL_ENSURE(x != NULL && X509_set_version(x, X509_VERSION_3) == 1, CONFAI_E_NO_MEMORY,
                 "X509_new");
     GUARD(set_serial(x, p->serial, err));
-    GUARD(amd_name(&subject, p->common_name, err));
+    GUARD(amd_name(&subject, p, err));
     OSSL_ENSURE(X509_set_subject_name(x, subject) == 1 &&
                     X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer)
                                                            : subject) == 1 &&
