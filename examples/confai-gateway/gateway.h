@@ -1,0 +1,188 @@
+/*
+ * confai-gateway: the reference server half of the confidential inference
+ * protocol (doc/protocol.md, doc/confai-gateway.md) on libmicrohttpd and the
+ * public libconfai API. What its files share:
+ *
+ *   main.c        command line, startup, signals
+ *   http.c        the HTTP server: routing, bodies, logging, /v1/attestation
+ *   sealed.c      /v1/sealed: OHTTP open and seal, chunked streaming, --tamper
+ *   demo_model.c  the built-in deterministic model
+ *   upstream.c    forwarding to an OpenAI-compatible server (--upstream)
+ *   keys.c        the OHTTP key configuration and its rotation
+ *   platform.c    the simulated SEV-SNP platform, the manifest, the policy
+ *   util.c        base64, files, time
+ */
+#ifndef CONFAI_GATEWAY_EXAMPLE_H
+#define CONFAI_GATEWAY_EXAMPLE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <confai/confai.h>
+
+#define GW_MAX_CHUNK 16384          /* plaintext per sealed response chunk */
+#define GW_MAX_SEALED_BODY (8u << 20) /* a sealed request body */
+#define GW_MAX_ATTEST_BODY 4096      /* an attestation request body */
+#define GW_DEMO_MODEL "confai-demo"
+
+/* --tamper: corrupt sealed responses on purpose (tests of the clients only). */
+typedef enum gw_tamper {
+    GW_TAMPER_NONE = 0,
+    GW_TAMPER_FLIP_BYTE,      /* flip a ciphertext byte of the 2nd chunk */
+    GW_TAMPER_TRUNCATE,       /* leave out the final chunk */
+    GW_TAMPER_DROP_CHUNK,     /* leave out the 2nd chunk */
+    GW_TAMPER_DUPLICATE_CHUNK /* send the 2nd chunk twice */
+} gw_tamper;
+
+/* --- keys.c ------------------------------------------------------------------ */
+
+/* One OHTTP key configuration, shared by the requests that use it. */
+typedef struct gw_key {
+    confai_key_config *config;
+    uint8_t encoded[256]; /* the KeyConfig as serialized */
+    size_t encoded_len;
+    uint8_t id;
+    atomic_int refs;
+} gw_key;
+
+/* The current key; rotation swaps it while requests still hold the old one. */
+typedef struct gw_keys {
+    pthread_mutex_t lock;
+    gw_key *current;
+    char *state_file; /* NULL: the key lives in memory only */
+} gw_keys;
+
+/* Loads the key from state_dir (or makes and saves one); NULL dir: fresh. */
+int gw_keys_init(gw_keys *keys, const char *state_dir, char *msg, size_t msg_size);
+void gw_keys_destroy(gw_keys *keys);
+/* A reference to the current key; release it with gw_key_release. */
+gw_key *gw_keys_acquire(gw_keys *keys);
+void gw_key_release(gw_key *key);
+/* A new key with the next key id replaces the current one. */
+int gw_keys_rotate(gw_keys *keys, uint8_t *new_id, char *msg, size_t msg_size);
+
+/* --- platform.c -------------------------------------------------------------- */
+
+typedef struct gw_platform {
+    confai_sim_snp *sim;
+    uint8_t *manifest;
+    size_t manifest_len;
+} gw_platform;
+
+/* The simulated platform (keys from state_dir or fresh) and the manifest. */
+int gw_platform_init(gw_platform *p, const char *state_dir, const char *manifest_file,
+                     char *msg, size_t msg_size);
+void gw_platform_destroy(gw_platform *p);
+/* Writes the policy that trusts the platform to path (0644). */
+int gw_platform_write_policy(const gw_platform *p, const char *path, int64_t max_age,
+                             char *msg, size_t msg_size);
+
+/* --- the inner answer, produced by the model or the upstream ----------------- */
+
+/*
+ * Where a handler writes the inner HTTP response: begin once (status and
+ * header fields as name/value pairs), write the content in pieces, end.
+ * Each returns 0, or -1 when the answer cannot go on (client gone, shutdown,
+ * sealing failed): the handler then stops at once. When streaming is set,
+ * every write is sealed and sent before the call returns.
+ */
+typedef struct gw_sink gw_sink;
+struct gw_sink {
+    int streaming;
+    int (*begin)(gw_sink *s, unsigned status, const char *const *fields, size_t field_count);
+    int (*write)(gw_sink *s, const void *data, size_t len);
+    int (*end)(gw_sink *s);
+    atomic_int *cancelled; /* set when the answer is no longer wanted */
+};
+
+/* Begins a JSON answer, writes it whole and ends. */
+int gw_sink_json(gw_sink *s, unsigned status, const char *json);
+/* An OpenAI-style error answer: {"error": {"message", "type", "code"}}. */
+int gw_sink_error(gw_sink *s, unsigned status, const char *type, const char *code,
+                  const char *message);
+
+/* --- demo_model.c and upstream.c --------------------------------------------- */
+
+typedef struct gw_config gw_config;
+
+/* Answers one inner request with the built-in model; 0 or -1 (see gw_sink). */
+int demo_model_handle(const gw_config *cfg, const confai_http_message *request, gw_sink *out);
+
+/* Forwards one inner request to cfg->upstream; 0 or -1 (see gw_sink). */
+int upstream_handle(const gw_config *cfg, const confai_http_message *request, gw_sink *out);
+
+/* --- sealed.c ---------------------------------------------------------------- */
+
+struct MHD_Connection;
+struct gw_request;
+
+/* The response to a finished POST /v1/sealed; queued on the connection. */
+int sealed_respond(const gw_config *cfg, struct MHD_Connection *conn, struct gw_request *req);
+/* Feeds request body bytes of a chunked sealed request as they arrive. */
+int sealed_feed(const gw_config *cfg, struct gw_request *req, const uint8_t *data, size_t len);
+/* Releases what sealed.c attached to a request. */
+void sealed_request_free(struct gw_request *req);
+
+/* --- http.c ------------------------------------------------------------------ */
+
+/* Per-request state of the HTTP layer. */
+typedef struct gw_request {
+    char method[16];
+    char url[128];
+    char media_type[64]; /* the Content-Type, without parameters, lowercased */
+    int route;
+    uint8_t *body; /* the collected body (not for chunked sealed requests) */
+    size_t body_len, body_cap;
+    int too_large;
+    unsigned status;  /* for the log line */
+    const char *note; /* a short reason for the log line, static */
+    uint64_t started_us;
+    void *sealed; /* sealed.c's state */
+} gw_request;
+
+struct MHD_Daemon *gw_http_start(gw_config *cfg, char *msg, size_t msg_size);
+/* A JSON or text answer with a status; 0 on success. */
+int gw_http_reply(struct MHD_Connection *conn, gw_request *req, unsigned status,
+                  const char *media_type, const void *body, size_t len);
+
+/* --- main.c: the configuration ----------------------------------------------- */
+
+struct gw_config {
+    const char *listen_host;
+    unsigned listen_port;
+    int ipv6;
+    const char *state_dir;
+    const char *policy_out;
+    const char *upstream;
+    const char *manifest_file;
+    int64_t lease;
+    unsigned token_delay_ms;
+    int allow_rotate;
+    gw_tamper tamper;
+    gw_platform platform;
+    gw_keys keys;
+    atomic_int stopping; /* set on SIGINT/SIGTERM: streams end */
+};
+
+/* --- util.c ------------------------------------------------------------------ */
+
+/* Standard base64 with padding; returns malloc'd NUL-terminated text or NULL. */
+char *gw_base64_encode(const uint8_t *data, size_t len);
+/* Decodes standard base64 with padding exactly; -1 on any error. */
+int gw_base64_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in, size_t len);
+/* Reads a whole file (at most max bytes); malloc'd, NULL on error (errno set). */
+uint8_t *gw_read_file(const char *path, size_t max, size_t *len);
+/* Writes a file atomically with the given mode; 0 or -1 (errno set). */
+int gw_write_file(const char *path, const void *data, size_t len, unsigned mode);
+/* path = dir + "/" + name in fresh memory (free), or NULL. */
+char *gw_path_join(const char *dir, const char *name);
+/* Microseconds on a monotonic clock. */
+uint64_t gw_now_us(void);
+/* Sleeps ms milliseconds, waking early (returning -1) when *flag or *flag2 is set. */
+int gw_sleep_ms(unsigned ms, atomic_int *flag, atomic_int *flag2);
+/* Lowercase hex of bytes into out (2 * len + 1). */
+void gw_hex(char *out, const uint8_t *data, size_t len);
+
+#endif /* CONFAI_GATEWAY_EXAMPLE_H */

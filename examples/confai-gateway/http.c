@@ -1,0 +1,255 @@
+/*
+ * The HTTP side of confai-gateway on libmicrohttpd (a thread per
+ * connection, so requests run in parallel and a streamed answer may block
+ * its own thread): routing, request bodies, one log line per request on
+ * stderr, and POST /v1/attestation.
+ *
+ *   POST /v1/attestation    {"nonce": base64 of 32 bytes} -> the evidence
+ *                           bundle (application/confai-evidence+json)
+ *   POST /v1/sealed         see sealed.c
+ *   POST /v1/admin/rotate   a new OHTTP key (only with --allow-rotate)
+ *
+ * Log lines name the outer request only: what a sealed request asks for is
+ * nobody's business outside the TEE, the log's included.
+ */
+#define _GNU_SOURCE
+#include "gateway.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cJSON.h>
+#include <microhttpd.h>
+
+#define MEDIA_EVIDENCE "application/confai-evidence+json"
+
+enum route { ROUTE_NONE = 0, ROUTE_ATTEST, ROUTE_SEALED, ROUTE_ROTATE };
+
+int gw_http_reply(struct MHD_Connection *conn, gw_request *req, unsigned status,
+                  const char *media_type, const void *body, size_t len)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+    if (r == NULL)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, media_type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (status == 405)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
+    req->status = status;
+    int rc = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static int reply_text(struct MHD_Connection *conn, gw_request *req, unsigned status,
+                      const char *text)
+{
+    return gw_http_reply(conn, req, status, "text/plain", text, strlen(text));
+}
+
+/* RFC 3339 in UTC, seconds precision: the profile the binding transcript takes. */
+static int format_time(char out[21], time_t t)
+{
+    struct tm tm;
+    return gmtime_r(&t, &tm) != NULL && strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 20 ? 0
+                                                                                           : -1;
+}
+
+static int attestation(gw_config *cfg, struct MHD_Connection *conn, gw_request *req)
+{
+    uint8_t nonce[CONFAI_ATTESTATION_NONCE_SIZE];
+    size_t nonce_len = 0;
+    char not_after[21];
+    char *bundle = NULL;
+    size_t bundle_len = 0;
+    confai_error err;
+    cJSON *doc = req->body_len > 0 && !req->too_large
+                     ? cJSON_ParseWithLength((const char *)req->body, req->body_len)
+                     : NULL;
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(doc, "nonce");
+    int ok = cJSON_IsObject(doc) && cJSON_IsString(n) &&
+             gw_base64_decode(nonce, sizeof(nonce), &nonce_len, n->valuestring,
+                              strlen(n->valuestring)) == 0 &&
+             nonce_len == sizeof(nonce);
+    cJSON_Delete(doc);
+    if (!ok) {
+        req->note = "bad nonce";
+        return reply_text(conn, req, 400,
+                          "expected {\"nonce\": \"<base64 of 32 random bytes>\"}\n");
+    }
+    if (format_time(not_after, time(NULL) + (time_t)cfg->lease) != 0)
+        return reply_text(conn, req, 500, "clock out of range\n");
+
+    gw_key *key = gw_keys_acquire(&cfg->keys);
+    confai_status st = confai_sim_snp_bundle(cfg->platform.sim, nonce, key->encoded,
+                                             key->encoded_len, cfg->platform.manifest,
+                                             cfg->platform.manifest_len, not_after, &bundle,
+                                             &bundle_len, &err);
+    gw_key_release(key);
+    if (st != CONFAI_OK) {
+        fprintf(stderr, "confai-gateway: evidence: %s\n", err.message);
+        req->note = "evidence failed";
+        return reply_text(conn, req, 500, "the gateway could not produce evidence\n");
+    }
+    int rc = gw_http_reply(conn, req, 200, MEDIA_EVIDENCE, bundle, bundle_len);
+    confai_free(bundle);
+    return rc;
+}
+
+static int rotate(gw_config *cfg, struct MHD_Connection *conn, gw_request *req)
+{
+    char msg[256], json[64];
+    uint8_t id = 0;
+    if (gw_keys_rotate(&cfg->keys, &id, msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "confai-gateway: rotation failed: %s\n", msg);
+        return reply_text(conn, req, 500, "rotation failed\n");
+    }
+    fprintf(stderr, "confai-gateway: OHTTP key rotated, key id now %u\n", id);
+    int n = snprintf(json, sizeof(json), "{\"key_id\":%u}\n", id);
+    return gw_http_reply(conn, req, 200, "application/json", json, (size_t)n);
+}
+
+/* The media type without parameters, lowercased. */
+static void media_type_of(char *out, size_t cap, const char *header)
+{
+    size_t n = 0;
+    if (header != NULL)
+        for (; header[n] != '\0' && header[n] != ';' && n + 1 < cap; n++)
+            out[n] = (char)tolower((unsigned char)header[n]);
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+        n--;
+    out[n] = '\0';
+}
+
+static int append_body(gw_request *req, const char *data, size_t len, size_t max)
+{
+    if (req->too_large || len > max - req->body_len) {
+        req->too_large = 1;
+        return 0;
+    }
+    if (req->body_len + len > req->body_cap) {
+        size_t cap = req->body_cap == 0 ? 1024 : req->body_cap;
+        while (cap < req->body_len + len)
+            cap *= 2;
+        uint8_t *grown = realloc(req->body, cap);
+        if (grown == NULL)
+            return -1;
+        req->body = grown;
+        req->body_cap = cap;
+    }
+    memcpy(req->body + req->body_len, data, len);
+    req->body_len += len;
+    return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    gw_config *cfg = cls;
+    gw_request *req = *con_cls;
+    (void)version;
+    if (req == NULL) {
+        req = calloc(1, sizeof(*req));
+        if (req == NULL)
+            return MHD_NO;
+        req->started_us = gw_now_us();
+        snprintf(req->method, sizeof(req->method), "%s", method);
+        snprintf(req->url, sizeof(req->url), "%s", url);
+        media_type_of(req->media_type, sizeof(req->media_type),
+                      MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                  MHD_HTTP_HEADER_CONTENT_TYPE));
+        if (strcmp(url, "/v1/attestation") == 0)
+            req->route = ROUTE_ATTEST;
+        else if (strcmp(url, "/v1/sealed") == 0)
+            req->route = ROUTE_SEALED;
+        else if (strcmp(url, "/v1/admin/rotate") == 0 && cfg->allow_rotate)
+            req->route = ROUTE_ROTATE;
+        *con_cls = req;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t len = *upload_data_size;
+        *upload_data_size = 0;
+        if (req->route == ROUTE_SEALED && strcmp(req->media_type, "message/ohttp-chunked-req") == 0)
+            return sealed_feed(cfg, req, (const uint8_t *)upload_data, len) == 0 ? MHD_YES
+                                                                                 : MHD_NO;
+        size_t max = req->route == ROUTE_SEALED ? GW_MAX_SEALED_BODY : GW_MAX_ATTEST_BODY;
+        return append_body(req, upload_data, len, max) == 0 ? MHD_YES : MHD_NO;
+    }
+    if (req->route == ROUTE_NONE)
+        return reply_text(conn, req, 404, "not found\n");
+    if (strcmp(method, "POST") != 0)
+        return reply_text(conn, req, 405, "use POST\n");
+    switch (req->route) {
+    case ROUTE_ATTEST: return attestation(cfg, conn, req);
+    case ROUTE_SEALED: return sealed_respond(cfg, conn, req);
+    default: return rotate(cfg, conn, req);
+    }
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+    gw_request *req = *con_cls;
+    (void)cls;
+    (void)conn;
+    if (req == NULL)
+        return;
+    char when[21] = "";
+    format_time(when, time(NULL));
+    double ms = (double)(gw_now_us() - req->started_us) / 1000.0;
+    const char *end = code == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
+                      : code == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? " (client went away)"
+                                                                     : " (cut off)";
+    fprintf(stderr, "%s %s %s %u %.1fms%s%s%s\n", when, req->method, req->url, req->status, ms,
+            req->note != NULL ? " " : "", req->note != NULL ? req->note : "", end);
+    sealed_request_free(req);
+    free(req->body);
+    free(req);
+    *con_cls = NULL;
+}
+
+struct MHD_Daemon *gw_http_start(gw_config *cfg, char *msg, size_t msg_size)
+{
+    struct addrinfo hints, *ai = NULL;
+    char port[8];
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+    snprintf(port, sizeof(port), "%u", cfg->listen_port);
+    int gai = getaddrinfo(cfg->listen_host, port, &hints, &ai);
+    if (gai != 0) {
+        snprintf(msg, msg_size, "--listen %s: %s", cfg->listen_host, gai_strerror(gai));
+        return NULL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_ERROR_LOG;
+    if (ai->ai_family == AF_INET6) {
+        flags |= MHD_USE_IPv6;
+        cfg->ipv6 = 1;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, cfg, MHD_OPTION_SOCK_ADDR,
+        ai->ai_addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, cfg,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (d == NULL) {
+        snprintf(msg, msg_size, "cannot listen on %s:%u (in use?)", cfg->listen_host,
+                 cfg->listen_port);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    if (info != NULL && info->port != 0)
+        cfg->listen_port = info->port;
+    return d;
+}

@@ -1,0 +1,276 @@
+/*
+ * confai-gateway: the reference server half of libconfai's protocol with a
+ * simulated SEV-SNP platform. See doc/confai-gateway.md.
+ *
+ * This file: the command line, startup, and signals (SIGHUP rotates the OHTTP
+ * key, SIGINT and SIGTERM stop the gateway cleanly). Signals are blocked in
+ * every thread and taken with sigwait in the main thread.
+ */
+#define _GNU_SOURCE
+#include "gateway.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <curl/curl.h>
+#include <microhttpd.h>
+
+#define DEFAULT_LEASE 3600
+#define DEFAULT_TOKEN_DELAY_MS 20
+#define MAX_LEASE 31536000
+
+static void usage(FILE *f)
+{
+    fputs("usage: confai-gateway --listen HOST:PORT --sim-snp [options]\n"
+          "\n"
+          "The reference server half of libconfai: evidence from a SIMULATED AMD SEV-SNP\n"
+          "platform (no real TEE, no confidentiality), OHTTP-sealed requests, and a\n"
+          "built-in deterministic model or an OpenAI-compatible upstream.\n"
+          "\n"
+          "  --listen HOST:PORT   address to listen on (PORT 0 picks a free port); prints\n"
+          "                       'listening on http://HOST:PORT' once ready\n"
+          "  --sim-snp            simulate the SEV-SNP platform (the only platform so far)\n"
+          "  --state DIR          keep the platform keys and the OHTTP key in DIR (0600),\n"
+          "                       creating them on first use; default: fresh each start\n"
+          "  --policy-out FILE    write the policy that trusts this gateway to FILE\n"
+          "  --upstream URL       forward opened requests to this OpenAI-compatible server\n"
+          "                       (its root URL; default: the built-in model confai-demo)\n"
+          "  --lease SECONDS      validity of each attestation (default 3600)\n"
+          "  --manifest FILE      the deployment manifest the evidence commits to\n"
+          "                       (default: a built-in description of this gateway)\n"
+          "  --token-delay MS     pause between streamed demo tokens (default 20)\n"
+          "  --allow-rotate       enable POST /v1/admin/rotate (tests; SIGHUP always works)\n"
+          "  --help, --version\n"
+          "\n"
+          "TEST-ONLY switch, never for a real deployment:\n"
+          "  --tamper MODE        corrupt every sealed response on purpose, to test that\n"
+          "                       clients refuse it: flip-byte, truncate, drop-chunk,\n"
+          "                       duplicate-chunk\n",
+          f);
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *end = NULL;
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* HOST:PORT, [IPv6]:PORT. host points into a copy that main keeps. */
+static int parse_listen(gw_config *cfg, char *arg)
+{
+    char *colon = strrchr(arg, ':');
+    unsigned long long port = 0;
+    if (colon == NULL || colon == arg || parse_uint(colon + 1, 65535, &port) != 0)
+        return -1;
+    *colon = '\0';
+    if (arg[0] == '[') {
+        size_t n = strlen(arg);
+        if (n < 3 || arg[n - 1] != ']')
+            return -1;
+        arg[n - 1] = '\0';
+        arg++;
+    }
+    cfg->listen_host = arg;
+    cfg->listen_port = (unsigned)port;
+    return 0;
+}
+
+static int parse_tamper(const char *s, gw_tamper *out)
+{
+    static const struct {
+        const char *name;
+        gw_tamper mode;
+    } modes[] = { { "flip-byte", GW_TAMPER_FLIP_BYTE },
+                  { "truncate", GW_TAMPER_TRUNCATE },
+                  { "drop-chunk", GW_TAMPER_DROP_CHUNK },
+                  { "duplicate-chunk", GW_TAMPER_DUPLICATE_CHUNK } };
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+        if (strcmp(s, modes[i].name) == 0) {
+            *out = modes[i].mode;
+            return 0;
+        }
+    return -1;
+}
+
+/* mkdir -p with mode 0700 for what it creates. */
+static int make_dirs(const char *path)
+{
+    char *p = strdup(path);
+    if (p == NULL)
+        return -1;
+    for (char *s = p + 1; *s != '\0'; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    int rc = mkdir(p, 0700) != 0 && errno != EEXIST ? -1 : 0;
+    free(p);
+    struct stat st;
+    if (rc == 0 && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        errno = ENOTDIR;
+        rc = -1;
+    }
+    return rc;
+}
+
+static int fail(const char *what)
+{
+    fprintf(stderr, "confai-gateway: %s\n", what);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        { "listen", required_argument, NULL, 'l' },
+        { "sim-snp", no_argument, NULL, 's' },
+        { "state", required_argument, NULL, 'd' },
+        { "policy-out", required_argument, NULL, 'p' },
+        { "upstream", required_argument, NULL, 'u' },
+        { "lease", required_argument, NULL, 'L' },
+        { "manifest", required_argument, NULL, 'm' },
+        { "token-delay", required_argument, NULL, 'D' },
+        { "allow-rotate", no_argument, NULL, 'R' },
+        { "tamper", required_argument, NULL, 'T' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    static gw_config cfg; /* shared with the server threads until they stop */
+    char *listen_arg = NULL;
+    int sim_snp = 0, opt;
+    unsigned long long v = 0;
+    char msg[512];
+    cfg.lease = DEFAULT_LEASE;
+    cfg.token_delay_ms = DEFAULT_TOKEN_DELAY_MS;
+    atomic_init(&cfg.stopping, 0);
+
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case 'l':
+            free(listen_arg);
+            listen_arg = strdup(optarg);
+            if (listen_arg == NULL || parse_listen(&cfg, listen_arg) != 0)
+                return fail("--listen takes HOST:PORT, e.g. 127.0.0.1:8080 (0: any free port)");
+            break;
+        case 's': sim_snp = 1; break;
+        case 'd': cfg.state_dir = optarg; break;
+        case 'p': cfg.policy_out = optarg; break;
+        case 'u':
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return fail("--upstream takes an http:// or https:// URL");
+            cfg.upstream = optarg;
+            break;
+        case 'L':
+            if (parse_uint(optarg, MAX_LEASE, &v) != 0 || v == 0)
+                return fail("--lease takes seconds from 1 to 31536000");
+            cfg.lease = (int64_t)v;
+            break;
+        case 'm': cfg.manifest_file = optarg; break;
+        case 'D':
+            if (parse_uint(optarg, 10000, &v) != 0)
+                return fail("--token-delay takes milliseconds from 0 to 10000");
+            cfg.token_delay_ms = (unsigned)v;
+            break;
+        case 'R': cfg.allow_rotate = 1; break;
+        case 'T':
+            if (parse_tamper(optarg, &cfg.tamper) != 0)
+                return fail("--tamper takes flip-byte, truncate, drop-chunk or duplicate-chunk");
+            break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("confai-gateway %s\n", confai_version()); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (listen_arg == NULL || !sim_snp) {
+        fprintf(stderr, "confai-gateway: --listen and --sim-snp are required\n\n");
+        usage(stderr);
+        return 2;
+    }
+    if (cfg.tamper != GW_TAMPER_NONE)
+        fprintf(stderr, "confai-gateway: WARNING: --tamper is on: every sealed response is "
+                        "corrupted on purpose (a test-only switch)\n");
+
+    if (cfg.state_dir != NULL && make_dirs(cfg.state_dir) != 0) {
+        snprintf(msg, sizeof(msg), "--state %s: %s", cfg.state_dir, strerror(errno));
+        return fail(msg);
+    }
+    if (cfg.upstream != NULL && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return fail("libcurl could not be initialised");
+    if (gw_platform_init(&cfg.platform, cfg.state_dir, cfg.manifest_file, msg, sizeof(msg)) != 0)
+        return fail(msg);
+    if (gw_keys_init(&cfg.keys, cfg.state_dir, msg, sizeof(msg)) != 0)
+        return fail(msg);
+    if (cfg.policy_out != NULL && gw_platform_write_policy(&cfg.platform, cfg.policy_out,
+                                                           cfg.lease, msg, sizeof(msg)) != 0)
+        return fail(msg);
+
+    /* every thread started from here on inherits the blocked signals */
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct MHD_Daemon *daemon = gw_http_start(&cfg, msg, sizeof(msg));
+    if (daemon == NULL)
+        return fail(msg);
+    fprintf(stderr,
+            "confai-gateway %s: SIMULATED SEV-SNP platform (no real TEE), OHTTP key id %u, "
+            "%s%s\n",
+            confai_version(), cfg.keys.current->id,
+            cfg.upstream != NULL ? "upstream " : "model " GW_DEMO_MODEL,
+            cfg.upstream != NULL ? cfg.upstream : "");
+    if (cfg.policy_out != NULL)
+        fprintf(stderr, "confai-gateway: policy written to %s\n", cfg.policy_out);
+    printf("listening on http://%s%s%s:%u\n", cfg.ipv6 ? "[" : "", cfg.listen_host,
+           cfg.ipv6 ? "]" : "", cfg.listen_port);
+    fflush(stdout);
+
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&signals, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            uint8_t id = 0;
+            if (gw_keys_rotate(&cfg.keys, &id, msg, sizeof(msg)) == 0)
+                fprintf(stderr, "confai-gateway: SIGHUP: OHTTP key rotated, key id now %u\n", id);
+            else
+                fprintf(stderr, "confai-gateway: SIGHUP: rotation failed: %s\n", msg);
+            continue;
+        }
+        fprintf(stderr, "confai-gateway: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        break;
+    }
+    atomic_store(&cfg.stopping, 1);
+    MHD_stop_daemon(daemon);
+    gw_keys_destroy(&cfg.keys);
+    gw_platform_destroy(&cfg.platform);
+    if (cfg.upstream != NULL)
+        curl_global_cleanup();
+    free(listen_arg);
+    return 0;
+}
