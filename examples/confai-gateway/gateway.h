@@ -124,6 +124,17 @@ int sealed_respond(const gw_config *cfg, struct MHD_Connection *conn, struct gw_
 int sealed_feed(const gw_config *cfg, struct gw_request *req, const uint8_t *data, size_t len);
 /* Releases what sealed.c attached to a request. */
 void sealed_request_free(struct gw_request *req);
+/* Answers an inner request as a whole (model or upstream); NULL on failure. */
+confai_http_message *sealed_answer_whole(const gw_config *cfg,
+                                         const confai_http_message *request);
+
+/* --- plaintext.c ------------------------------------------------------------- */
+
+/*
+ * POST /plain/<path> with --plaintext-for-benchmarks: the inner request
+ * answered in plaintext, as a baseline for measuring what sealing adds.
+ */
+int plaintext_respond(const gw_config *cfg, struct MHD_Connection *conn, struct gw_request *req);
 
 /* --- http.c ------------------------------------------------------------------ */
 
@@ -160,6 +171,7 @@ struct gw_config {
     int64_t lease;
     unsigned token_delay_ms;
     int allow_rotate;
+    int plaintext_bench; /* --plaintext-for-benchmarks: serve /plain/ unsealed */
     gw_tamper tamper;
     gw_platform platform;
     gw_keys keys;

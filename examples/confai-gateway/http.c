@@ -29,7 +29,7 @@
 
 #define MEDIA_EVIDENCE "application/confai-evidence+json"
 
-enum route { ROUTE_NONE = 0, ROUTE_ATTEST, ROUTE_SEALED, ROUTE_ROTATE };
+enum route { ROUTE_NONE = 0, ROUTE_ATTEST, ROUTE_SEALED, ROUTE_ROTATE, ROUTE_PLAIN };
 
 int gw_http_reply(struct MHD_Connection *conn, gw_request *req, unsigned status,
                   const char *media_type, const void *body, size_t len)
@@ -173,6 +173,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             req->route = ROUTE_SEALED;
         else if (strcmp(url, "/v1/admin/rotate") == 0 && cfg->allow_rotate)
             req->route = ROUTE_ROTATE;
+        else if (strncmp(url, "/plain/", 7) == 0 && cfg->plaintext_bench)
+            req->route = ROUTE_PLAIN;
         *con_cls = req;
         return MHD_YES;
     }
@@ -192,6 +194,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     switch (req->route) {
     case ROUTE_ATTEST: return attestation(cfg, conn, req);
     case ROUTE_SEALED: return sealed_respond(cfg, conn, req);
+    case ROUTE_PLAIN: return plaintext_respond(cfg, conn, req);
     default: return rotate(cfg, conn, req);
     }
 }

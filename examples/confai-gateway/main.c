@@ -50,7 +50,10 @@ static void usage(FILE *f)
           "TEST-ONLY switch, never for a real deployment:\n"
           "  --tamper MODE        corrupt every sealed response on purpose, to test that\n"
           "                       clients refuse it: flip-byte, truncate, drop-chunk,\n"
-          "                       duplicate-chunk\n",
+          "                       duplicate-chunk\n"
+          "  --plaintext-for-benchmarks\n"
+          "                       also answer POST /plain/<path> UNSEALED, as the baseline\n"
+          "                       of the end-to-end benchmark\n",
           f);
 }
 
@@ -149,6 +152,7 @@ int main(int argc, char **argv)
         { "token-delay", required_argument, NULL, 'D' },
         { "allow-rotate", no_argument, NULL, 'R' },
         { "tamper", required_argument, NULL, 'T' },
+        { "plaintext-for-benchmarks", no_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -190,6 +194,7 @@ int main(int argc, char **argv)
             cfg.token_delay_ms = (unsigned)v;
             break;
         case 'R': cfg.allow_rotate = 1; break;
+        case 'P': cfg.plaintext_bench = 1; break;
         case 'T':
             if (parse_tamper(optarg, &cfg.tamper) != 0)
                 return fail("--tamper takes flip-byte, truncate, drop-chunk or duplicate-chunk");
@@ -211,6 +216,9 @@ int main(int argc, char **argv)
     if (cfg.tamper != GW_TAMPER_NONE)
         fprintf(stderr, "confai-gateway: WARNING: --tamper is on: every sealed response is "
                         "corrupted on purpose (a test-only switch)\n");
+    if (cfg.plaintext_bench)
+        fprintf(stderr, "confai-gateway: WARNING: --plaintext-for-benchmarks is on: POST "
+                        "/plain/... is answered UNSEALED (a benchmark-only switch)\n");
 
     if (cfg.state_dir != NULL && make_dirs(cfg.state_dir) != 0) {
         snprintf(msg, sizeof(msg), "--state %s: %s", cfg.state_dir, strerror(errno));

@@ -277,7 +277,7 @@ static void buffer_clear(buffer_sink *b)
 }
 
 /* Runs the handler into a buffer; a failed handler becomes an inner 500/502. */
-static confai_http_message *answer_whole(const gw_config *cfg,
+confai_http_message *sealed_answer_whole(const gw_config *cfg,
                                          const confai_http_message *request)
 {
     atomic_int cancelled;
@@ -348,7 +348,7 @@ static int respond_whole(const gw_config *cfg, struct MHD_Connection *conn, gw_r
                                                              NULL) != CONFAI_OK)
             goto fail;
     } else {
-        response = answer_whole(cfg, request);
+        response = sealed_answer_whole(cfg, request);
         if (response == NULL)
             goto fail;
     }

@@ -106,7 +106,7 @@ static size_t split_chunks(const buffer *body, size_t starts[64], size_t ends[64
     while (pos < body->len && count < 64) {
         uint64_t len = 0;
         size_t used = 0;
-        if (confai_varint_decode(&len, &used, body->data + pos, body->len - pos, NULL) !=
+        if (confai_varint_decode(&len, &used, body->data + pos, body->len - pos) !=
             CONFAI_OK)
             break;
         if (len == 0) {

@@ -1,0 +1,98 @@
+/*
+ * Writes the simulated-platform evidence the CLI tests verify: a simulated
+ * SEV-SNP platform (RSA-2048 keys, made fresh: nothing is stored), its
+ * evidence bundle for a fixed nonce and lease, and the policy that pins
+ * its root.
+ *
+ *   make_bundle OUTDIR
+ *     OUTDIR/bundle.json   the bundle (nonce a0a1..bf, not_after 2026-01-01T01:00:00Z)
+ *     OUTDIR/policy.json   confai_sim_snp_policy_json for its manifest, max_age 600
+ *     OUTDIR/keyconfig.bin the KeyConfig the bundle binds
+ *
+ * The certificates are issued for 2026-01-01, so the tests verify at
+ * 2026-01-01T00:10:00Z.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <confai/confai.h>
+
+#include "gateway/sim_snp.h"
+
+#define NOW INT64_C(1767225600) /* 2026-01-01T00:00:00Z */
+
+static int write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        fprintf(stderr, "make_bundle: cannot write %s\n", path);
+        return 0;
+    }
+    return 1;
+}
+
+static int fail(const char *what, const confai_error *err)
+{
+    fprintf(stderr, "make_bundle: %s: %s: %s\n", what, confai_status_name(err->status),
+            err->message);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    static const char manifest[] = "{\"model\":\"example-llm\",\"image\":\"sha256:0123\"}";
+    confai_error err = { 0 };
+    confai_sim_snp *sim = NULL;
+    confai_hpke_key *key = NULL;
+    confai_key_config *config = NULL;
+    uint8_t measurement[48], nonce[32], ikm[32], kc[256];
+    size_t kc_len = sizeof(kc);
+    char *policy = NULL, *bundle = NULL;
+    size_t policy_len = 0, bundle_len = 0;
+    const confai_ohttp_algorithms algs[] = { { CONFAI_HPKE_KDF_HKDF_SHA256,
+                                               CONFAI_HPKE_AEAD_AES_256_GCM } };
+    int rc = 1;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: make_bundle OUTDIR\n");
+        return 2;
+    }
+    memset(measurement, 0x11, sizeof(measurement));
+    for (int i = 0; i < 32; i++) {
+        nonce[i] = (uint8_t)(0xa0 + i);
+        ikm[i] = (uint8_t)i;
+    }
+    if (sim_snp_new_generated(&sim, 2048, measurement, NOW, &err) != CONFAI_OK) {
+        rc = fail("simulated platform", &err);
+        goto out;
+    }
+    if (confai_hpke_key_derive(&key, CONFAI_HPKE_KEM_X25519_SHA256, ikm, sizeof(ikm), &err) !=
+            CONFAI_OK ||
+        confai_key_config_new(&config, key, 7, algs, 1, &err) != CONFAI_OK ||
+        confai_key_config_serialize(config, kc, &kc_len, &err) != CONFAI_OK) {
+        rc = fail("key config", &err);
+        goto out;
+    }
+    if (confai_sim_snp_policy_json(sim, (const uint8_t *)manifest, strlen(manifest), 600,
+                                   &policy, &policy_len, &err) != CONFAI_OK ||
+        confai_sim_snp_bundle(sim, nonce, kc, kc_len, (const uint8_t *)manifest,
+                              strlen(manifest), "2026-01-01T01:00:00Z", &bundle, &bundle_len,
+                              &err) != CONFAI_OK) {
+        rc = fail("evidence", &err);
+        goto out;
+    }
+    if (write_file(argv[1], "bundle.json", bundle, bundle_len) &&
+        write_file(argv[1], "policy.json", policy, policy_len) &&
+        write_file(argv[1], "keyconfig.bin", kc, kc_len))
+        rc = 0;
+out:
+    confai_free(policy);
+    confai_free(bundle);
+    confai_key_config_free(config);
+    confai_hpke_key_free(key);
+    confai_sim_snp_free(sim);
+    return rc;
+}
