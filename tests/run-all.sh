@@ -8,7 +8,9 @@
 #   3. build/openssl35-own   the same OpenSSL, own HPKE forced
 #   4. build/asan            clang, ASan + UBSan, libFuzzer targets; then a
 #                            short libFuzzer run of each target
-#   5. valgrind memcheck over the unit suite of build/system
+#   5. valgrind memcheck over the unit and client suites of build/system
+# The language bindings (suite 'bindings': Python, Go, Node with the official
+# OpenAI SDKs) load the library of build/system and run in step 1 only.
 # Ends with one line: "tests: N passed, M failed" over all meson test runs.
 set -euo pipefail
 
@@ -163,13 +165,13 @@ uses_openssl35() { # DIR
 CC=gcc CXX=g++ setup build/openssl35 -Dhpke=openssl "${ossl_opts[@]}"
 compile build/openssl35
 uses_openssl35 build/openssl35
-run_tests openssl35 -C build/openssl35
+run_tests openssl35 -C build/openssl35 --no-suite bindings
 
 section "3/5 build/openssl35-own: OpenSSL 3.5, HPKE backend forced to own"
 CC=gcc CXX=g++ setup build/openssl35-own -Dhpke=own "${ossl_opts[@]}"
 compile build/openssl35-own
 uses_openssl35 build/openssl35-own
-run_tests openssl35-own -C build/openssl35-own
+run_tests openssl35-own -C build/openssl35-own --no-suite bindings
 
 # --- 4. Sanitizers and fuzzing ----------------------------------------------
 section "4/5 build/asan: clang, ASan + UBSan, libFuzzer targets"
@@ -180,7 +182,7 @@ CC=clang CXX=clang++ setup build/asan \
 compile build/asan
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-run_tests asan -C build/asan
+run_tests asan -C build/asan --no-suite bindings
 if [ -f tests/fuzz/run-libfuzzer.sh ]; then
     section "4/5 libFuzzer: 20 s per target (build/asan)"
     bash tests/fuzz/run-libfuzzer.sh build/asan 20
@@ -188,13 +190,13 @@ fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 # --- 5. Valgrind --------------------------------------------------------------
-section "5/5 valgrind memcheck: unit suite of build/system"
+section "5/5 valgrind memcheck: unit and client suites of build/system"
 # OpenSSL's one-time global init stays "still reachable" at exit; that is not
 # a leak, so only definite and indirect leaks count.
 # The exhaustive byte-flip loops already ran in full above; under valgrind,
 # which is some 30 times slower, they sample every 97th byte.
 CONFAI_TDX_FLIP_STRIDE=97 CONFAI_SNP_FLIP_STRIDE=97 \
-run_tests valgrind -C build/system --suite unit --timeout-multiplier 4 \
+run_tests valgrind -C build/system --suite unit --suite client --timeout-multiplier 4 \
     --wrapper 'valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect'
 
 section "done in $(($(date +%s) - START)) s"
