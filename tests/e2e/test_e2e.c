@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -35,6 +38,10 @@ typedef struct fixture {
     confai_policy *policy;
     confai_client *direct;  /* to the gateway */
     confai_client *proxied; /* through the attacker */
+    gateway_process slow_gateway; /* streams with a pause between tokens */
+    char *slow_policy_json;
+    confai_policy *slow_policy;
+    confai_client *slow;
     char expected[4096];    /* the demo model's whole answer */
 } fixture;
 
@@ -84,10 +91,23 @@ static int setup(void **state)
         fprintf(stderr, "policy: %s\n", f->policy_json == NULL ? "missing" : err.message);
         return -1;
     }
+    char slow_dir[300];
+    snprintf(slow_dir, sizeof(slow_dir), "%s/slow", dir);
+    const char *slow_extra[] = {"--token-delay", "20", NULL};
+    if (mkdir(slow_dir, 0700) != 0 ||
+        gateway_start(&f->slow_gateway, gateway_binary, slow_dir, slow_extra) != 0)
+        return -1;
     f->proxy = mitm_start(f->gateway.url);
     if (f->proxy == NULL ||
         confai_client_new(&f->direct, f->gateway.url, f->policy, NULL, &err) != CONFAI_OK ||
         confai_client_new(&f->proxied, mitm_url(f->proxy), f->policy, NULL, &err) != CONFAI_OK)
+        return -1;
+    /* The slow gateway has its own state folder, so its own policy. */
+    size_t slow_len = 0;
+    f->slow_policy_json = gateway_policy(&f->slow_gateway, &slow_len);
+    if (f->slow_policy_json == NULL ||
+        confai_policy_new(&f->slow_policy, f->slow_policy_json, slow_len, &err) != CONFAI_OK ||
+        confai_client_new(&f->slow, f->slow_gateway.url, f->slow_policy, NULL, &err) != CONFAI_OK)
         return -1;
     answer a;
     if (chat(f->direct, &a, &err) != CONFAI_OK) {
@@ -104,6 +124,10 @@ static int teardown(void **state)
     fixture *f = *state;
     confai_client_free(f->direct);
     confai_client_free(f->proxied);
+    confai_client_free(f->slow);
+    confai_policy_free(f->slow_policy);
+    free(f->slow_policy_json);
+    gateway_stop(&f->slow_gateway);
     mitm_stop(f->proxy);
     confai_policy_free(f->policy);
     free(f->policy_json);
@@ -331,6 +355,61 @@ static void wrong_policy_never_seals(void **state)
     free(text);
 }
 
+static int stop_after_first(void *user, const char *text, size_t len)
+{
+    int *calls = user;
+    (void)text, (void)len;
+    return ++*calls >= 1;
+}
+
+static void *cancel_later(void *arg)
+{
+    struct timespec ts = {0, 50 * 1000000L};
+    nanosleep(&ts, NULL);
+    confai_stream_cancel(arg);
+    return NULL;
+}
+
+static void cancellation(void **state)
+{
+    fixture *f = *state;
+    confai_error err;
+    int calls = 0;
+    /* From the chat callback. */
+    assert_int_equal(confai_client_chat(f->direct, chat_request, strlen(chat_request),
+                                        stop_after_first, &calls, &err),
+                     CONFAI_E_CANCELLED);
+    assert_int_equal(calls, 1);
+
+    /* From another thread, while a read waits for the slow demo model. */
+    confai_http_message *req = NULL;
+    confai_stream *s = NULL;
+    const char *body = "{\"model\":\"confai-demo\",\"stream\":true,\"messages\":"
+                       "[{\"role\":\"user\",\"content\":\"a long answer please\"}]}";
+    assert_int_equal(confai_http_message_new_request(&req, "POST", "https", "service",
+                                                     "/v1/chat/completions", &err),
+                     CONFAI_OK);
+    assert_int_equal(confai_http_message_set_body(req, (const uint8_t *)body, strlen(body), &err),
+                     CONFAI_OK);
+    assert_int_equal(confai_client_stream_open(f->slow, req, &s, &err), CONFAI_OK);
+    assert_int_equal(confai_http_message_status(confai_stream_response(s)), 200);
+    pthread_t t;
+    pthread_create(&t, NULL, cancel_later, s);
+    uint8_t buf[256];
+    size_t n = 0;
+    confai_status st;
+    do
+        st = confai_stream_read(s, buf, sizeof(buf), &n, &err);
+    while (st == CONFAI_OK && n > 0);
+    pthread_join(t, NULL);
+    assert_int_equal(st, CONFAI_E_CANCELLED);
+    /* Final: every later read says the same. */
+    assert_int_equal(confai_stream_read(s, buf, sizeof(buf), &n, &err), CONFAI_E_CANCELLED);
+    assert_int_equal(n, 0);
+    confai_stream_free(s);
+    confai_http_message_free(req);
+}
+
 int main(int argc, char **argv)
 {
     gateway_binary = argc > 1 ? argv[1] : getenv("CONFAI_GATEWAY");
@@ -352,6 +431,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(plaintext_answer_to_a_stream, honest),
         cmocka_unit_test_setup(tampered_whole_responses, honest),
         cmocka_unit_test_setup(wrong_policy_never_seals, honest),
+        cmocka_unit_test_setup(cancellation, honest),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
