@@ -110,6 +110,11 @@ typedef enum confai_status {
     CONFAI_E_NONCE_MISMATCH = 507,     /* evidence answers another nonce */
     CONFAI_E_EVIDENCE_EXPIRED = 508,   /* evidence past its not_after or max age */
     CONFAI_E_COLLATERAL = 509,         /* collateral missing, stale or mismatched */
+    CONFAI_E_TOKEN_ALGORITHM = 510,    /* token alg none, HMAC or not accepted */
+    CONFAI_E_TOKEN_KEY = 511,          /* no pinned key fits the token (kid, kty, crv) */
+    CONFAI_E_TOKEN_EXPIRED = 512,      /* token exp, nbf or iat outside the skew */
+    CONFAI_E_TOKEN_CLAIM = 513,        /* token header or claim not acceptable */
+    CONFAI_E_TOKEN_DETACHED = 514,     /* detached token missing or digest differs */
 
     /* 6xx: evidence verified, but the policy does not accept it. */
     CONFAI_E_POLICY_INVALID = 600,     /* the policy document itself is invalid */
@@ -123,6 +128,9 @@ typedef enum confai_status {
     CONFAI_E_POLICY_CHIP = 608,        /* chip id not in the allowlist */
     CONFAI_E_POLICY_FIRMWARE = 609,    /* firmware build/version below minimum */
     CONFAI_E_POLICY_MANIFEST = 610,    /* manifest digest not accepted */
+    CONFAI_E_POLICY_GPU_COUNT = 620,   /* number of GPUs outside the policy's range */
+    CONFAI_E_POLICY_GPU_VERSION = 621, /* GPU driver or VBIOS version not accepted */
+    CONFAI_E_POLICY_TOKEN = 622,       /* tokens missing, or from an issuer not pinned */
 
     /* 7xx: the transport to the service failed (client layer). */
     CONFAI_E_NETWORK = 700,            /* connect, DNS, reset: no usable answer */
@@ -1333,9 +1341,14 @@ typedef struct confai_verdict confai_verdict;
  *                                          _TCB_MISMATCH and parse statuses
  *   report data == SHA-512(T)             CONFAI_E_BINDING
  *   the policy's checks                   CONFAI_E_POLICY_* (6xx)
+ *   each GPU: chain to the NVIDIA root,   CONFAI_E_CERT_*, _UNKNOWN_ROOT,
+ *   signature, SPDM nonce == SHA-256(T),   _BAD_SIGNATURE, _BINDING,
+ *   the policy's gpus section              CONFAI_E_POLICY_GPU_*, _MEASUREMENT
+ *   each token: the tokens section, its   CONFAI_E_POLICY_TOKEN, _TOKEN_*,
+ *   signature and claims, eat_nonce        _BAD_SIGNATURE, _BINDING
  *   the key configuration parses          CONFAI_E_UNSUPPORTED, parse statuses
  * The verdict expires at min(not_after, verify time + policy max_age, the
- * end of the endorsement chain's validity).
+ * end of the endorsement chain's validity, the earliest token exp).
  * options may be NULL (defaults). On failure *verdict is NULL.
  * Thread-safe for a shared policy; a cache in options needs exclusive use.
  */

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "attest/attestation.h"
+#include "attest/attestation_gpu.h"
 #include "attest/binding.h"
 #include "attest/bundle.h"
 #include "attest/policy.h"
@@ -25,8 +26,9 @@ static confai_status check_supported(const bundle *b, confai_error *err)
     confai_status status = CONFAI_OK;
     ENSURE(b->cpu.type == BUNDLE_CPU_SEV_SNP, CONFAI_E_UNSUPPORTED,
            "attestation: TDX evidence cannot be verified by this build");
-    ENSURE(b->gpu_count == 0, CONFAI_E_UNSUPPORTED,
-           "attestation: GPU evidence cannot be verified by this build");
+    ENSURE(b->cpu.type != BUNDLE_CPU_TDX || (b->gpu_count == 0 && b->token_count == 0),
+           CONFAI_E_UNSUPPORTED,
+           "attestation: GPU evidence or tokens next to a TDX quote cannot be verified by this build");
 out:
     return status;
 }
@@ -101,6 +103,7 @@ static confai_status verify_bundle(confai_verdict **verdict, const confai_policy
     snp_verified v;
     uint8_t digest[32];
     confai_key_config *config = NULL;
+    verdict_gpus *gpus = NULL;
 
     memset(&v, 0, sizeof(v));
     GUARD(check_supported(b, err));
@@ -109,6 +112,7 @@ static confai_status verify_bundle(confai_verdict **verdict, const confai_policy
     GUARD(verify_snp(&v, policy, opt, b, checks, err));
     GUARD(check_binding(&v, b, checks, err));
     GUARD(policy_check_snp(policy, &v, checks, err));
+    GUARD(attestation_verify_gpus(&gpus, policy, b, opt->verify_time, checks, err));
     GUARD(manifest_digest(digest, b, err));
     GUARD(policy_check_manifest(policy, digest, checks, err));
     GUARD(confai_key_config_parse(&config, b->key_config.data, b->key_config.len, err));
@@ -128,7 +132,9 @@ static confai_status verify_bundle(confai_verdict **verdict, const confai_policy
         .checks = checks,
     };
     GUARD(verdict_new_snp(verdict, &config, &in, err));
+    verdict_attach_gpus(*verdict, &gpus);
 out:
+    verdict_gpus_free(gpus);
     confai_key_config_free(config);
     confai_wipe(&v, sizeof(v));
     return status;

@@ -6,7 +6,7 @@
  *     "cpu": {"type": "sev-snp", "report": b64, "certs": [b64, ...]}
  *          | {"type": "tdx", "quote": b64, "collateral": {...}},
  *     "gpus": [{"type": "nvidia-spdm", "evidence": b64, "certs": [...]}],
- *     "tokens": [{"type": "jwt", "token": "..."}] }
+ *     "tokens": [{"type": "jwt" | "nras", "token": "..."}] }
  *
  * Every binary member is strict base64 of bytes with a known size range; a
  * failure names the member. The strict JSON rules (duplicates, trailing
@@ -268,7 +268,9 @@ static confai_status parse_token(const json_ctx *ctx, const char *path, const cJ
     size_t len;
 
     GUARD(read_type(ctx, path, obj, &type));
-    if (strcmp(type, "jwt") != 0)
+    /* "nras": NRAS's response array as text; attest/token.c reads its shape. */
+    token->kind = strcmp(type, "nras") == 0 ? BUNDLE_TOKEN_NRAS : BUNDLE_TOKEN_JWT;
+    if (strcmp(type, "jwt") != 0 && token->kind != BUNDLE_TOKEN_NRAS)
         BAIL(CONFAI_E_UNSUPPORTED, "%s: %s.type: unknown token type \"%.32s\"", ctx->doc,
              path, type);
     json_field f[] = {
@@ -278,7 +280,7 @@ static confai_status parse_token(const json_ctx *ctx, const char *path, const cJ
     GUARD(json_read_object(ctx, path, obj, f, COUNT(f)));
     json_path_member(p, path, "token");
     GUARD(json_read_string(ctx, p, f[1].value, &s, &len));
-    if (!is_compact_jws(s, len))
+    if (token->kind == BUNDLE_TOKEN_JWT && !is_compact_jws(s, len))
         BAIL(ctx->bad, "%s: %s: not a compact JWS", ctx->doc, p);
     token->token = OPENSSL_strndup(s, len);
     ENSURE(token->token != NULL, CONFAI_E_NO_MEMORY, "bundle: out of memory");

@@ -72,8 +72,13 @@ typedef struct bundle_gpu {
     size_t cert_count;
 } bundle_gpu;
 
-/* A token from a remote verifier: a compact JWS ("jwt"). */
+/* The type of a token: a compact JWS, or NVIDIA NRAS's JSON response. */
+#define BUNDLE_TOKEN_JWT 0
+#define BUNDLE_TOKEN_NRAS 1
+
+/* A token from a remote verifier: a compact JWS ("jwt") or an NRAS response ("nras"). */
 typedef struct bundle_token {
+    int kind;                                  /* BUNDLE_TOKEN_* */
     char *token;
 } bundle_token;
 

@@ -246,7 +246,7 @@ out:
 
 /* --- signature ---------------------------------------------------------------- */
 
-static confai_status verify_signature(X509 *leaf, const uint8_t *signed_bytes, size_t len,
+static confai_status verify_signature(EVP_PKEY *key, const uint8_t *signed_bytes, size_t len,
                                       const uint8_t sig[SPDM_P384_SIGNATURE_SIZE],
                                       confai_error *err)
 {
@@ -262,7 +262,7 @@ static confai_status verify_signature(X509 *leaf, const uint8_t *signed_bytes, s
     r = sv = NULL;
     int der_len = i2d_ECDSA_SIG(s, &der);
     OSSL_ENSURE(der_len > 0, CONFAI_E_INTERNAL, "encoding the ECDSA signature");
-    OSSL_ENSURE(EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, X509_get0_pubkey(leaf)) == 1,
+    OSSL_ENSURE(EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, key) == 1,
                 CONFAI_E_INTERNAL, "EVP_DigestVerifyInit");
     int ok = EVP_DigestVerify(md, der, (size_t)der_len, signed_bytes, len);
     ERR_clear_error();
@@ -277,14 +277,149 @@ out:
     return status;
 }
 
+/* --- caller-held chain cache ------------------------------------------------------ */
+
+#define CACHE_SLOTS 16
+
+typedef struct cache_entry {
+    uint8_t chain_sha256[32];         /* over u32(len) || DER of every certificate */
+    EVP_PKEY *leaf_key;
+    int64_t not_before, not_after;    /* where every certificate is valid */
+    nvgpu_root_kind root_kind;
+    uint8_t root_spki_sha256[32];
+    char leaf_subject[160];
+    char root_subject[96];
+} cache_entry;
+
+struct nvgpu_chain_cache {
+    size_t count, next;
+    cache_entry entries[CACHE_SLOTS];
+};
+
+confai_status nvgpu_chain_cache_new(nvgpu_chain_cache **cache, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    confai_err_clear(err);
+    ENSURE_ARG(cache != NULL, "cache");
+    *cache = confai_zalloc(sizeof(**cache));
+    ENSURE(*cache != NULL, CONFAI_E_NO_MEMORY, "allocating a GPU chain cache");
+out:
+    return status;
+}
+
+void nvgpu_chain_cache_free(nvgpu_chain_cache *cache)
+{
+    if (cache == NULL)
+        return;
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        EVP_PKEY_free(cache->entries[i].leaf_key);
+    confai_free_secret(cache, sizeof(*cache));
+}
+
+static int chain_digest(uint8_t out[32], const uint8_t *const *certs, const size_t *lens,
+                        size_t n)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+    for (size_t i = 0; ok && i < n; i++) {
+        uint8_t len[4] = { (uint8_t)(lens[i] >> 24), (uint8_t)(lens[i] >> 16),
+                           (uint8_t)(lens[i] >> 8), (uint8_t)lens[i] };
+        ok = EVP_DigestUpdate(md, len, 4) == 1 && EVP_DigestUpdate(md, certs[i], lens[i]) == 1;
+    }
+    ok = ok && EVP_DigestFinal_ex(md, out, NULL) == 1;
+    EVP_MD_CTX_free(md);
+    return ok;
+}
+
+/* Seconds since 1970 of an ASN1_TIME; 0 when it cannot be read. */
+static int time_of(int64_t *out, const ASN1_TIME *t)
+{
+    int days = 0, secs = 0;
+    ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+    int ok = epoch != NULL && ASN1_TIME_diff(&days, &secs, epoch, t) == 1;
+    ASN1_TIME_free(epoch);
+    if (ok)
+        *out = (int64_t)days * 86400 + secs;
+    return ok;
+}
+
+static int root_still_trusted(const nvgpu_trust *trust, const cache_entry *e)
+{
+    if (CRYPTO_memcmp(e->root_spki_sha256, nvidia_device_root_spki_sha256, 32) == 0)
+        return e->root_kind == NVGPU_ROOT_VENDOR;
+    int custom = 0;
+    for (size_t i = 0; trust != NULL && i < trust->root_count; i++)
+        custom |= CRYPTO_memcmp(e->root_spki_sha256, trust->roots[i], 32) == 0;
+    return custom && e->root_kind == NVGPU_ROOT_CUSTOM;
+}
+
+static const cache_entry *cache_find(const nvgpu_chain_cache *cache, const nvgpu_trust *trust,
+                                     const uint8_t digest[32], int64_t verify_time)
+{
+    for (size_t i = 0; cache != NULL && i < cache->count; i++) {
+        const cache_entry *e = &cache->entries[i];
+        if (CRYPTO_memcmp(e->chain_sha256, digest, 32) == 0 && verify_time >= e->not_before
+            && verify_time <= e->not_after && root_still_trusted(trust, e))
+            return e;
+    }
+    return NULL;
+}
+
+/* Remembers a chain that verified; a full cache drops its oldest entry. */
+static void cache_add(nvgpu_chain_cache *cache, const uint8_t digest[32], X509 **chain, size_t n,
+                      const nvgpu_verified *v)
+{
+    cache_entry e;
+    memset(&e, 0, sizeof(e));
+    e.not_before = INT64_MIN;
+    e.not_after = INT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        int64_t nb, na;
+        if (!time_of(&nb, X509_get0_notBefore(chain[i])) ||
+            !time_of(&na, X509_get0_notAfter(chain[i])))
+            return; /* not cached; the next verification checks it in full again */
+        if (nb > e.not_before)
+            e.not_before = nb;
+        if (na < e.not_after)
+            e.not_after = na;
+    }
+    e.leaf_key = X509_get_pubkey(chain[0]);
+    if (e.leaf_key == NULL)
+        return;
+    memcpy(e.chain_sha256, digest, 32);
+    e.root_kind = v->root_kind;
+    memcpy(e.root_spki_sha256, v->root_spki_sha256, 32);
+    memcpy(e.leaf_subject, v->leaf_subject, sizeof(e.leaf_subject));
+    memcpy(e.root_subject, v->root_subject, sizeof(e.root_subject));
+    cache_entry *slot = &cache->entries[cache->next];
+    EVP_PKEY_free(slot->leaf_key);
+    *slot = e;
+    cache->next = (cache->next + 1) % CACHE_SLOTS;
+    if (cache->count < CACHE_SLOTS)
+        cache->count++;
+}
+
 confai_status nvgpu_verify(nvgpu_verified *out, const nvgpu_trust *trust,
                            const uint8_t *evidence, size_t evidence_len,
                            const uint8_t *const *certs, const size_t *cert_lens,
                            size_t cert_count, const uint8_t expected_nonce[SPDM_NONCE_SIZE],
                            int64_t verify_time, confai_error *err)
 {
+    return nvgpu_verify_cached(out, trust, NULL, evidence, evidence_len, certs, cert_lens,
+                               cert_count, expected_nonce, verify_time, err);
+}
+
+confai_status nvgpu_verify_cached(nvgpu_verified *out, const nvgpu_trust *trust,
+                                  nvgpu_chain_cache *cache, const uint8_t *evidence,
+                                  size_t evidence_len, const uint8_t *const *certs,
+                                  const size_t *cert_lens, size_t cert_count,
+                                  const uint8_t expected_nonce[SPDM_NONCE_SIZE],
+                                  int64_t verify_time, confai_error *err)
+{
     confai_status status = CONFAI_OK;
     X509 *chain[NVGPU_MAX_CERTS] = { 0 };
+    uint8_t digest[32];
+    const cache_entry *hit = NULL;
     confai_err_clear(err);
     ENSURE_ARG(out != NULL, "out");
     memset(out, 0, sizeof(*out));
@@ -298,12 +433,29 @@ confai_status nvgpu_verify(nvgpu_verified *out, const nvgpu_trust *trust,
            "root", cert_count);
     ENSURE(cert_count <= NVGPU_MAX_CERTS, CONFAI_E_CERT_CHAIN,
            "GPU certificate chain: %zu certificates, over %d", cert_count, NVGPU_MAX_CERTS);
-    for (size_t i = 0; i < cert_count; i++)
-        GUARD(parse_cert(&chain[i], certs[i], cert_lens[i], i, CONFAI_E_CERT_CHAIN, err));
-    GUARD(verify_chain(out, trust, chain, cert_count, verify_time, err));
-    GUARD(check_leaf(chain[0], err));
-    GUARD(verify_signature(chain[0], evidence, out->evidence.signed_len,
-                           out->evidence.signature, err));
+    if (cache != NULL) {
+        OSSL_ENSURE(chain_digest(digest, certs, cert_lens, cert_count), CONFAI_E_INTERNAL,
+                    "SHA-256 of the GPU certificate chain");
+        hit = cache_find(cache, trust, digest, verify_time);
+    }
+    if (hit != NULL) {
+        /* The same certificates verified before, under a root still trusted, and are valid now. */
+        out->root_kind = hit->root_kind;
+        memcpy(out->root_spki_sha256, hit->root_spki_sha256, 32);
+        memcpy(out->leaf_subject, hit->leaf_subject, sizeof(out->leaf_subject));
+        memcpy(out->root_subject, hit->root_subject, sizeof(out->root_subject));
+        GUARD(verify_signature(hit->leaf_key, evidence, out->evidence.signed_len,
+                               out->evidence.signature, err));
+    } else {
+        for (size_t i = 0; i < cert_count; i++)
+            GUARD(parse_cert(&chain[i], certs[i], cert_lens[i], i, CONFAI_E_CERT_CHAIN, err));
+        GUARD(verify_chain(out, trust, chain, cert_count, verify_time, err));
+        GUARD(check_leaf(chain[0], err));
+        GUARD(verify_signature(X509_get0_pubkey(chain[0]), evidence, out->evidence.signed_len,
+                               out->evidence.signature, err));
+        if (cache != NULL)
+            cache_add(cache, digest, chain, cert_count, out);
+    }
     ENSURE(CRYPTO_memcmp(out->evidence.request_nonce, expected_nonce, SPDM_NONCE_SIZE) == 0,
            CONFAI_E_BINDING,
            "GPU evidence: the SPDM request nonce is not the expected binding value");

@@ -235,6 +235,28 @@ confai_status nvgpu_verify(nvgpu_verified *out, const nvgpu_trust *trust,
                            size_t cert_count, const uint8_t expected_nonce[SPDM_NONCE_SIZE],
                            int64_t verify_time, confai_error *err);
 
+/*
+ * A cache of device chains that verified, held by the caller (the library
+ * keeps none): a chain whose exact certificates verified before, under a
+ * root that is still pinned (the NVIDIA pin, or a custom root of the trust
+ * passed now), and whose certificates are all valid at the verify time is
+ * not verified again; only the evidence's signature (with the remembered
+ * leaf key) and nonce are. 16 entries, oldest dropped first. Changes during
+ * a verification: one thread at a time.
+ */
+typedef struct nvgpu_chain_cache nvgpu_chain_cache;
+
+confai_status nvgpu_chain_cache_new(nvgpu_chain_cache **cache, confai_error *err);
+void nvgpu_chain_cache_free(nvgpu_chain_cache *cache);
+
+/* nvgpu_verify with a cache (NULL: none); the same checks and statuses. */
+confai_status nvgpu_verify_cached(nvgpu_verified *out, const nvgpu_trust *trust,
+                                  nvgpu_chain_cache *cache, const uint8_t *evidence,
+                                  size_t evidence_len, const uint8_t *const *certs,
+                                  const size_t *cert_lens, size_t cert_count,
+                                  const uint8_t expected_nonce[SPDM_NONCE_SIZE],
+                                  int64_t verify_time, confai_error *err);
+
 /* --- reference measurements ---------------------------------------------------- */
 
 /*

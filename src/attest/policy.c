@@ -62,7 +62,7 @@ static confai_status check_section(const json_ctx *ctx, const char *name, const 
     return CONFAI_OK;
 }
 
-enum { P_VERSION, P_PLATFORMS, P_MAX_AGE, P_MANIFEST, P_SNP, P_TDX, P_GPUS, P_COUNT };
+enum { P_VERSION, P_PLATFORMS, P_MAX_AGE, P_MANIFEST, P_SNP, P_TDX, P_GPUS, P_TOKENS, P_COUNT };
 
 static confai_status read_document(const json_ctx *ctx, const cJSON *root, confai_policy *policy)
 {
@@ -77,6 +77,7 @@ static confai_status read_document(const json_ctx *ctx, const cJSON *root, confa
         [P_SNP] = { "sev_snp", JSON_OBJECT, 0, NULL },
         [P_TDX] = { "tdx", JSON_OBJECT, 0, NULL },
         [P_GPUS] = { "gpus", JSON_OBJECT, 0, NULL },
+        [P_TOKENS] = { "tokens", JSON_OBJECT, 0, NULL },
     };
 
     GUARD(json_read_object(ctx, "", root, f, P_COUNT));
@@ -104,6 +105,10 @@ static confai_status read_document(const json_ctx *ctx, const cJSON *root, confa
     if (f[P_GPUS].value != NULL) {
         GUARD(policy_read_gpus(ctx, f[P_GPUS].value, &policy->gpus));
         policy->has_gpus = 1;
+    }
+    if (f[P_TOKENS].value != NULL) {
+        GUARD(policy_read_tokens(ctx, f[P_TOKENS].value, &policy->tokens));
+        policy->has_tokens = 1;
     }
 out:
     return status;
@@ -167,6 +172,7 @@ void confai_policy_free(confai_policy *policy)
     policy_snp_clear(&policy->snp);
     policy_tdx_clear(&policy->tdx);
     policy_gpus_clear(&policy->gpus);
+    policy_tokens_clear(&policy->tokens);
     confai_free_secret(policy, sizeof(*policy));
 }
 

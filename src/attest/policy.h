@@ -17,7 +17,9 @@
 
 #include <confai/confai.h>
 
+#include "attest/nvidia_gpu.h"
 #include "attest/snp.h"
+#include "attest/token.h"
 #include "core/json_strict.h"
 
 #define POLICY_VERSION 1
@@ -111,24 +113,44 @@ typedef struct policy_tdx {
     policy_ders crls;
 } policy_tdx;
 
-/* Reserved until the GPU verifier exists: parsed and validated only. */
+/* The "gpus" section (policy_gpu.c); checked by attestation_gpu.c. */
 typedef struct policy_gpus {
     uint32_t min_count, max_count;
     int allow_devtools;             /* cc_mode "devtools" accepted too */
+    int measurements_any;
+    size_t measurement_count;
+    nvgpu_reference *measurements;  /* index and accepted values, as hex */
     policy_names driver_versions;
     policy_names vbios_versions;
     policy_ders custom_roots;
+    nvgpu_trust *trust;             /* NVIDIA's pin + custom_roots, built when parsed */
 } policy_gpus;
+
+/* One pinned remote verifier of the "tokens" section (policy_token.c). */
+typedef struct policy_token_issuer {
+    char *iss;
+    int nras;                       /* format "nras": overall + detached tokens */
+    policy_names audiences;
+    int64_t max_skew;
+    token_jwks jwks;
+} policy_token_issuer;
+
+typedef struct policy_tokens {
+    uint32_t min_count;             /* tokens a bundle must carry */
+    size_t issuer_count;
+    policy_token_issuer *issuers;
+} policy_tokens;
 
 struct confai_policy {
     uint32_t version;
     unsigned platforms;
     int64_t max_age;
     policy_set manifest;            /* SHA-256 digests */
-    int has_snp, has_tdx, has_gpus;
+    int has_snp, has_tdx, has_gpus, has_tokens;
     policy_snp snp;
     policy_tdx tdx;
     policy_gpus gpus;
+    policy_tokens tokens;
     snp_trust *snp_trust;           /* AMD pins + the policy's roots and CRLs */
 };
 
@@ -161,7 +183,7 @@ void policy_set_clear(policy_set *set);
 void policy_names_clear(policy_names *names);
 void policy_ders_clear(policy_ders *ders);
 
-/* --- sections (policy_snp.c, policy_reserved.c) ---------------------------- */
+/* --- sections (policy_snp.c, policy_reserved.c, policy_gpu.c, policy_token.c) */
 
 confai_status policy_read_snp(const json_ctx *ctx, const cJSON *item, policy_snp *snp);
 void policy_snp_clear(policy_snp *snp);
@@ -171,6 +193,11 @@ void policy_tdx_clear(policy_tdx *tdx);
 
 confai_status policy_read_gpus(const json_ctx *ctx, const cJSON *item, policy_gpus *gpus);
 void policy_gpus_clear(policy_gpus *gpus);
+/* The subject of the gpus section's custom root with this SPKI digest, or NULL. */
+const char *policy_gpu_root_subject(const policy_gpus *gpus, const uint8_t spki_sha256[32]);
+
+confai_status policy_read_tokens(const json_ctx *ctx, const cJSON *item, policy_tokens *tokens);
+void policy_tokens_clear(policy_tokens *tokens);
 
 /* --- checks (policy_check.c) ------------------------------------------------ */
 

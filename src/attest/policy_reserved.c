@@ -1,9 +1,9 @@
 /*
- * The "tdx" and "gpus" sections of a policy: their shape is fixed now
- * (doc/policy.md) and parsed strictly, so policies written today keep
- * working when the TDX and GPU verifiers arrive. Until then nothing checks
- * evidence against them: a bundle that needs them is rejected with
- * CONFAI_E_UNSUPPORTED by the attestation layer.
+ * The "tdx" section of a policy: its shape is fixed now (doc/policy.md)
+ * and parsed strictly, so policies written today keep working when the TDX
+ * verifier arrives. Until then nothing checks evidence against it: a bundle
+ * that needs it is rejected with CONFAI_E_UNSUPPORTED by the attestation
+ * layer. (The "gpus" section lives in policy_gpu.c.)
  */
 #include <string.h>
 
@@ -118,50 +118,4 @@ void policy_tdx_clear(policy_tdx *tdx)
     policy_ders_clear(&tdx->custom_roots);
     policy_ders_clear(&tdx->crls);
     memset(tdx, 0, sizeof(*tdx));
-}
-
-enum { G_MIN_COUNT, G_MAX_COUNT, G_CC_MODE, G_DRIVERS, G_VBIOS, G_CUSTOM_ROOTS, G_COUNT };
-
-confai_status policy_read_gpus(const json_ctx *ctx, const cJSON *item, policy_gpus *gpus)
-{
-    confai_status status = CONFAI_OK;
-    const int list = JSON_STRING | JSON_ARRAY;
-    uint64_t min = 0, max = 0;
-    const char *mode;
-    size_t mode_len;
-    json_field f[G_COUNT] = {
-        [G_MIN_COUNT] = { "min_count", JSON_NUMBER, 1, NULL },
-        [G_MAX_COUNT] = { "max_count", JSON_NUMBER, 1, NULL },
-        [G_CC_MODE] = { "cc_mode", JSON_STRING, 1, NULL },
-        [G_DRIVERS] = { "driver_versions", list, 1, NULL },
-        [G_VBIOS] = { "vbios_versions", list, 1, NULL },
-        [G_CUSTOM_ROOTS] = { "custom_roots", JSON_ARRAY, 0, NULL },
-    };
-
-    GUARD(json_read_object(ctx, "gpus", item, f, G_COUNT));
-    GUARD(json_read_uint(ctx, "gpus.min_count", f[G_MIN_COUNT].value, 0, 16, &min));
-    GUARD(json_read_uint(ctx, "gpus.max_count", f[G_MAX_COUNT].value, min, 16, &max));
-    gpus->min_count = (uint32_t)min;
-    gpus->max_count = (uint32_t)max;
-    GUARD(json_read_string(ctx, "gpus.cc_mode", f[G_CC_MODE].value, &mode, &mode_len));
-    if (strcmp(mode, "on") != 0 && strcmp(mode, "devtools") != 0)
-        return json_fail(ctx, "gpus.cc_mode", "expected \"on\" or \"devtools\"");
-    gpus->allow_devtools = strcmp(mode, "devtools") == 0;
-    GUARD(policy_read_names(ctx, "gpus.driver_versions", f[G_DRIVERS].value, NULL, 0,
-                            &gpus->driver_versions));
-    GUARD(policy_read_names(ctx, "gpus.vbios_versions", f[G_VBIOS].value, NULL, 0,
-                            &gpus->vbios_versions));
-    if (f[G_CUSTOM_ROOTS].value != NULL)
-        GUARD(policy_read_pems(ctx, "gpus.custom_roots", f[G_CUSTOM_ROOTS].value, 1,
-                               &gpus->custom_roots));
-out:
-    return status;
-}
-
-void policy_gpus_clear(policy_gpus *gpus)
-{
-    policy_names_clear(&gpus->driver_versions);
-    policy_names_clear(&gpus->vbios_versions);
-    policy_ders_clear(&gpus->custom_roots);
-    memset(gpus, 0, sizeof(*gpus));
 }

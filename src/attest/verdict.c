@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "attest/attestation_gpu.h"
 #include "attest/policy.h"
 #include "core/error.h"
 #include "core/hex.h"
@@ -101,6 +102,7 @@ void confai_verdict_free(confai_verdict *verdict)
             return;
     }
     confai_key_config_free(verdict->key_config);
+    verdict_gpus_free(verdict->gpus);
     confai_free_secret(verdict, sizeof(*verdict));
 }
 

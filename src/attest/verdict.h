@@ -38,6 +38,7 @@ struct confai_verdict {
     confai_root_kind root_kind;
     char root_warning[VERDICT_WARNING_SIZE]; /* custom roots only */
     confai_key_config *key_config; /* owned reference */
+    struct verdict_gpus *gpus;     /* GPUs and tokens (verdict_gpu.c), or NULL */
     uint8_t key_config_digest[32];
     uint8_t manifest_digest[32];
     uint8_t nonce[32];

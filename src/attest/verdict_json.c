@@ -9,6 +9,7 @@
 
 #include <cJSON.h>
 
+#include "attest/attestation_gpu.h"
 #include "attest/policy.h"
 #include "attest/verdict.h"
 #include "core/error.h"
@@ -162,6 +163,7 @@ static cJSON *build(const confai_verdict *v, builder *b)
     add_root(b, root, v);
     add_snp(b, root, v);
     add_key_config(b, root, v);
+    b->failed |= !verdict_json_add_gpus(root, v->gpus);
     cJSON *m = check(b, cJSON_AddObjectToObject(root, "manifest"));
     if (m != NULL)
         add_hex(b, m, "sha256", v->manifest_digest, sizeof(v->manifest_digest));

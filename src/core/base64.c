@@ -92,3 +92,51 @@ confai_status base64_encode(char **out, const uint8_t *in, size_t len,
 out:
     return status;
 }
+
+/* --- base64url (RFC 4648 section 5, unpadded) ------------------------------ */
+
+confai_status base64url_decode(uint8_t **out, size_t *out_len, const char *in,
+                               size_t in_len, confai_status bad,
+                               const char *what, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    char *std = NULL;
+    size_t std_len = 0;
+
+    *out = NULL;
+    *out_len = 0;
+    ENSURE(in_len <= BASE64_MAX_INPUT - 3, CONFAI_E_LIMIT, "%s: base64url too long", what);
+    /* A single character left over carries fewer than 8 bits: never valid. */
+    ENSURE(in_len % 4 != 1, bad, "%s: not base64url (length)", what);
+    std_len = (in_len + 3) / 4 * 4;
+    std = OPENSSL_malloc(std_len + 1);
+    ENSURE(std != NULL, CONFAI_E_NO_MEMORY, "%s: out of memory", what);
+    for (size_t i = 0; i < in_len; i++) {
+        char c = in[i];
+        ENSURE(c != '+' && c != '/' && c != '=', bad,
+               "%s: not base64url (standard alphabet or padding)", what);
+        std[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+    }
+    for (size_t i = in_len; i < std_len; i++)
+        std[i] = '=';
+    std[std_len] = '\0';
+    GUARD(base64_decode(out, out_len, std, std_len, bad, what, err));
+out:
+    OPENSSL_clear_free(std, std_len + 1);
+    return status;
+}
+
+confai_status base64url_encode(char **out, const uint8_t *in, size_t len,
+                               confai_error *err)
+{
+    confai_status status = base64_encode(out, in, len, err);
+    if (status != CONFAI_OK)
+        return status;
+    char *s = *out;
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == '=')
+        s[--n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        s[i] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
+    return CONFAI_OK;
+}

@@ -39,4 +39,19 @@ confai_status base64_decode(uint8_t **out, size_t *out_len, const char *in,
 confai_status base64_encode(char **out, const uint8_t *in, size_t len,
                             confai_error *err);
 
+/*
+ * base64url without padding (RFC 4648 section 5, as JOSE uses it, RFC 7515
+ * section 2): '-' and '_' in place of '+' and '/', no '=' and no whitespace,
+ * zero bits in the unused part of the last character. Decoding translates
+ * to the standard alphabet and decodes with base64_decode, so the same
+ * strictness applies. Errors as base64_decode.
+ */
+confai_status base64url_decode(uint8_t **out, size_t *out_len, const char *in,
+                               size_t in_len, confai_status bad,
+                               const char *what, confai_error *err);
+
+/* Encodes as base64url without padding; as base64_encode otherwise. */
+confai_status base64url_encode(char **out, const uint8_t *in, size_t len,
+                               confai_error *err);
+
 #endif /* CONFAI_CORE_BASE64_H */

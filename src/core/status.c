@@ -40,6 +40,11 @@ const char *confai_status_str(confai_status status)
     case CONFAI_E_NONCE_MISMATCH: return "the evidence answers another nonce";
     case CONFAI_E_EVIDENCE_EXPIRED: return "the evidence has expired";
     case CONFAI_E_COLLATERAL: return "verification collateral is missing, stale or does not match";
+    case CONFAI_E_TOKEN_ALGORITHM: return "the token's signature algorithm is not accepted (none, HMAC or unknown)";
+    case CONFAI_E_TOKEN_KEY: return "no pinned key fits the token (unknown kid, or a key of another type or curve)";
+    case CONFAI_E_TOKEN_EXPIRED: return "the token is expired, not yet valid or issued in the future";
+    case CONFAI_E_TOKEN_CLAIM: return "a token header or claim is not accepted (issuer, audience, critical header, result)";
+    case CONFAI_E_TOKEN_DETACHED: return "a detached token is missing or does not match its digest";
     case CONFAI_E_POLICY_INVALID: return "the policy document is invalid";
     case CONFAI_E_POLICY_PLATFORM: return "the policy does not accept this platform or product";
     case CONFAI_E_POLICY_MEASUREMENT: return "the policy does not accept this measurement";
@@ -51,6 +56,9 @@ const char *confai_status_str(confai_status status)
     case CONFAI_E_POLICY_CHIP: return "the chip is not in the policy allowlist";
     case CONFAI_E_POLICY_FIRMWARE: return "the firmware is older than the policy minimum";
     case CONFAI_E_POLICY_MANIFEST: return "the policy does not accept this deployment manifest";
+    case CONFAI_E_POLICY_GPU_COUNT: return "the number of GPUs is outside what the policy accepts";
+    case CONFAI_E_POLICY_GPU_VERSION: return "the policy does not accept this GPU driver or VBIOS version";
+    case CONFAI_E_POLICY_TOKEN: return "required tokens are missing or come from an issuer the policy does not pin";
     case CONFAI_E_NETWORK: return "network failure: the service could not be reached or the connection broke";
     case CONFAI_E_TIMEOUT: return "the operation timed out";
     case CONFAI_E_TLS: return "TLS failure: certificate, CA or public-key pin not accepted";
@@ -96,6 +104,11 @@ const char *confai_status_name(confai_status status)
     case CONFAI_E_NONCE_MISMATCH: return "CONFAI_E_NONCE_MISMATCH";
     case CONFAI_E_EVIDENCE_EXPIRED: return "CONFAI_E_EVIDENCE_EXPIRED";
     case CONFAI_E_COLLATERAL: return "CONFAI_E_COLLATERAL";
+    case CONFAI_E_TOKEN_ALGORITHM: return "CONFAI_E_TOKEN_ALGORITHM";
+    case CONFAI_E_TOKEN_KEY: return "CONFAI_E_TOKEN_KEY";
+    case CONFAI_E_TOKEN_EXPIRED: return "CONFAI_E_TOKEN_EXPIRED";
+    case CONFAI_E_TOKEN_CLAIM: return "CONFAI_E_TOKEN_CLAIM";
+    case CONFAI_E_TOKEN_DETACHED: return "CONFAI_E_TOKEN_DETACHED";
     case CONFAI_E_POLICY_INVALID: return "CONFAI_E_POLICY_INVALID";
     case CONFAI_E_POLICY_PLATFORM: return "CONFAI_E_POLICY_PLATFORM";
     case CONFAI_E_POLICY_MEASUREMENT: return "CONFAI_E_POLICY_MEASUREMENT";
@@ -107,6 +120,9 @@ const char *confai_status_name(confai_status status)
     case CONFAI_E_POLICY_CHIP: return "CONFAI_E_POLICY_CHIP";
     case CONFAI_E_POLICY_FIRMWARE: return "CONFAI_E_POLICY_FIRMWARE";
     case CONFAI_E_POLICY_MANIFEST: return "CONFAI_E_POLICY_MANIFEST";
+    case CONFAI_E_POLICY_GPU_COUNT: return "CONFAI_E_POLICY_GPU_COUNT";
+    case CONFAI_E_POLICY_GPU_VERSION: return "CONFAI_E_POLICY_GPU_VERSION";
+    case CONFAI_E_POLICY_TOKEN: return "CONFAI_E_POLICY_TOKEN";
     case CONFAI_E_NETWORK: return "CONFAI_E_NETWORK";
     case CONFAI_E_TIMEOUT: return "CONFAI_E_TIMEOUT";
     case CONFAI_E_TLS: return "CONFAI_E_TLS";

@@ -376,7 +376,7 @@ static void test_tdx_and_gpus_unsupported(void **state)
     assert_int_equal(verify_doc(b, &o), CONFAI_E_UNSUPPORTED);
     assert_non_null(strstr(err.message, "TDX"));
 
-    /* A valid SNP bundle with GPU evidence is not half-verified either. */
+    /* GPU evidence under a policy without a gpus section is never accepted. */
     b = bundle_doc();
     cJSON *gpus = cJSON_AddArrayToObject(b, "gpus");
     cJSON *gpu = cJSON_CreateObject();
@@ -384,7 +384,7 @@ static void test_tdx_and_gpus_unsupported(void **state)
     cJSON_AddStringToObject(gpu, "evidence", "AAAA");
     cJSON_AddItemToObject(gpu, "certs", cJSON_CreateStringArray((const char *const[]){ "AAAA" }, 1));
     cJSON_AddItemToArray(gpus, gpu);
-    assert_int_equal(verify_doc(b, &o), CONFAI_E_UNSUPPORTED);
+    assert_int_equal(verify_doc(b, &o), CONFAI_E_POLICY_GPU_COUNT);
     assert_non_null(strstr(err.message, "GPU"));
     /* An empty GPU list is no GPU. */
     b = bundle_doc();

@@ -550,6 +550,12 @@ static cJSON *gpus_section(void)
     cJSON_AddNumberToObject(g, "min_count", 1);
     cJSON_AddNumberToObject(g, "max_count", 8);
     cJSON_AddStringToObject(g, "cc_mode", "on");
+    cJSON *m = cJSON_AddArrayToObject(g, "measurements");
+    cJSON *entry = cJSON_CreateObject();
+    cJSON_AddNumberToObject(entry, "index", 1);
+    cJSON_AddItemToObject(entry, "accept", cJSON_CreateStringArray(
+        (const char *const[]){ "b558fdac9af53b91ff3bdb06ff589859d6fbc1050d875c88329347f24ff7b3d11ac53688ba56db03cf8751913107e0db" }, 1));
+    cJSON_AddItemToArray(m, entry);
     cJSON_AddItemToObject(g, "driver_versions",
                           cJSON_CreateStringArray((const char *const[]){ "550.90.07" }, 1));
     cJSON_AddStringToObject(g, "vbios_versions", "*");
