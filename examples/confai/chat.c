@@ -192,12 +192,16 @@ int cli_chat(int argc, char **argv)
     if (prompt == NULL) {
         if (!cli_read_file("-", &input))
             return CLI_IO;
-        prompt = (const char *)input.data; /* NUL-terminated by cli_read_file */
-        if (strlen(prompt) != input.len) {
+        if (strlen((const char *)input.data) != input.len) {
             cli_error("chat", "the prompt contains a NUL byte");
             cli_blob_free(&input);
             return CLI_IO;
         }
+        /* the line end a terminal or echo adds is no part of the prompt */
+        while (input.len > 0 && (input.data[input.len - 1] == '\n' ||
+                                 input.data[input.len - 1] == '\r'))
+            input.data[--input.len] = 0;
+        prompt = (const char *)input.data; /* NUL-terminated by cli_read_file */
     }
     if ((rc = cli_client_open(&c, &args)) == CLI_OK) {
         rc = chat(&c, model, system, prompt);

@@ -1,0 +1,247 @@
+/*
+ * One caller request through the client layer: the inner request the
+ * service's own server sees (sealed with it: method, path, headers, body),
+ * and a streamed answer handed on in whole server-sent events.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "proxy.h"
+
+confai_http_message *proxy_inner_request(const proxy_request *req, confai_error *err)
+{
+    confai_http_message *msg = NULL;
+    const struct {
+        const char *name;
+        const char *value;
+    } fields[] = {
+        { "content-type", req->content_type },
+        { "accept", req->accept },
+        { "authorization", req->authorization },
+    };
+
+    if (confai_http_message_new_request(&msg, req->method, "https", "localhost", req->path,
+                                        err) != CONFAI_OK)
+        return NULL;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (fields[i].value == NULL || fields[i].value[0] == '\0')
+            continue;
+        if (confai_http_message_add_field(msg, CONFAI_HTTP_HEADERS, fields[i].name,
+                                          fields[i].value, err) != CONFAI_OK) {
+            confai_http_message_free(msg);
+            return NULL;
+        }
+    }
+    if (req->body_len > 0 &&
+        confai_http_message_set_body(msg, req->body, req->body_len, err) != CONFAI_OK) {
+        confai_http_message_free(msg);
+        return NULL;
+    }
+    return msg;
+}
+
+int proxy_wants_stream(const uint8_t *body, size_t len)
+{
+    if (body == NULL || len == 0)
+        return 0;
+    cJSON *doc = cJSON_ParseWithLength((const char *)body, len);
+    const cJSON *stream = cJSON_GetObjectItemCaseSensitive(doc, "stream");
+    int yes = cJSON_IsObject(doc) && cJSON_IsTrue(stream);
+    cJSON_Delete(doc);
+    return yes;
+}
+
+char *proxy_error_json(const char *message, const char *type, const char *code)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON *e = cJSON_AddObjectToObject(doc, "error");
+    char *text = NULL;
+    if (e != NULL && cJSON_AddStringToObject(e, "message", message) &&
+        cJSON_AddStringToObject(e, "type", type) &&
+        (code == NULL ? cJSON_AddNullToObject(e, "code") != NULL
+                      : cJSON_AddStringToObject(e, "code", code) != NULL))
+        text = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    if (text == NULL)
+        return NULL;
+    /* cJSON's allocator is malloc unless hooks say otherwise; hand out our own copy */
+    char *copy = strdup(text);
+    cJSON_free(text);
+    return copy;
+}
+
+/* --- streamed answers ---------------------------------------------------------- */
+
+#define STREAM_READ 16384
+
+struct proxy_stream {
+    confai_stream *stream;
+    char path[128];
+    char *pending;        /* authenticated bytes not yet handed on */
+    size_t pending_len, pending_cap;
+    size_t ready;         /* bytes of pending that end at an event boundary */
+    int ended;            /* authenticated end: everything may go */
+    int failed;           /* failure: the error event is queued, then -1 */
+    char *error_event;
+    size_t error_len, error_sent;
+    uint64_t forwarded;
+};
+
+proxy_stream *proxy_stream_new(confai_stream *stream, const char *path)
+{
+    proxy_stream *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        confai_stream_free(stream);
+        return NULL;
+    }
+    s->stream = stream;
+    snprintf(s->path, sizeof(s->path), "%s", path);
+    return s;
+}
+
+/* The end of the last complete event in pending ("\n\n" or "\r\n\r\n"). */
+static size_t event_boundary(const char *p, size_t len)
+{
+    for (size_t i = len; i >= 2; i--) {
+        if (p[i - 1] == '\n' && p[i - 2] == '\n')
+            return i;
+        if (i >= 4 && p[i - 1] == '\n' && p[i - 2] == '\r' && p[i - 3] == '\n' &&
+            p[i - 4] == '\r')
+            return i;
+    }
+    return 0;
+}
+
+/*
+ * The "data: [DONE]" event says the answer is complete; it goes out only
+ * once the stream has ended authenticated (its final chunk opened), so a
+ * stream cut after it still ends in an error for the caller. Returns ready,
+ * or the start of a [DONE] event that ends there.
+ */
+static size_t hold_done(const char *p, size_t ready)
+{
+    size_t end = ready;
+    while (end > 0 && (p[end - 1] == '\n' || p[end - 1] == '\r'))
+        end--;
+    size_t start = end;
+    while (start > 0 && p[start - 1] != '\n')
+        start--;
+    static const char done[] = "data: [DONE]";
+    if (end - start == sizeof(done) - 1 && memcmp(p + start, done, sizeof(done) - 1) == 0) {
+        /* only when [DONE] is its event's only line */
+        if (start == 0 || (start >= 2 && p[start - 2] == '\n') ||
+            (start >= 3 && p[start - 2] == '\r' && p[start - 3] == '\n'))
+            return start;
+    }
+    return ready;
+}
+
+static void fail_stream(proxy_stream *s, const confai_error *err)
+{
+    char message[CONFAI_ERROR_MESSAGE_SIZE + 96];
+    snprintf(message, sizeof(message),
+             "confai-proxy: the sealed answer failed its integrity check or ended early "
+             "(%s): %s",
+             confai_status_name(err->status), err->message);
+    proxy_log("%s: stream failed after %llu bytes: %s: %s", s->path,
+              (unsigned long long)s->forwarded, confai_status_name(err->status), err->message);
+    char *json = proxy_error_json(message, "confai_integrity_error",
+                                  confai_status_name(err->status));
+    s->failed = 1;
+    /* the bytes after the last complete event were never handed on: drop them */
+    if (s->pending != NULL)
+        memset(s->pending, 0, s->pending_cap);
+    s->pending_len = s->ready = 0;
+    if (json != NULL) {
+        size_t n = strlen(json) + 16;
+        s->error_event = malloc(n);
+        if (s->error_event != NULL)
+            s->error_len = (size_t)snprintf(s->error_event, n, "data: %s\n\n", json);
+        free(json);
+    }
+}
+
+/* Reads more authenticated bytes into pending; 0 on success. */
+static int fill(proxy_stream *s)
+{
+    confai_error err = { 0 };
+    size_t got = 0;
+    if (s->pending_cap - s->pending_len < STREAM_READ) {
+        size_t cap = s->pending_cap + STREAM_READ * 2;
+        if (cap > PROXY_MAX_BODY * 4) {
+            err.status = CONFAI_E_LIMIT;
+            snprintf(err.message, sizeof(err.message), "an event larger than %u bytes",
+                     PROXY_MAX_BODY * 4);
+            fail_stream(s, &err);
+            return -1;
+        }
+        char *p = realloc(s->pending, cap);
+        if (p == NULL) {
+            err.status = CONFAI_E_NO_MEMORY;
+            snprintf(err.message, sizeof(err.message), "out of memory");
+            fail_stream(s, &err);
+            return -1;
+        }
+        s->pending = p;
+        s->pending_cap = cap;
+    }
+    confai_status st = confai_stream_read(s->stream, (uint8_t *)s->pending + s->pending_len,
+                                          s->pending_cap - s->pending_len, &got, &err);
+    if (st != CONFAI_OK) {
+        fail_stream(s, &err);
+        return -1;
+    }
+    if (got == 0) {
+        s->ended = 1;
+        s->ready = s->pending_len;
+        return 0;
+    }
+    s->pending_len += got;
+    s->ready = event_boundary(s->pending, s->pending_len);
+    s->ready = hold_done(s->pending, s->ready);
+    return 0;
+}
+
+long proxy_stream_next(proxy_stream *s, char *buf, size_t max)
+{
+    for (;;) {
+        if (s->failed) {
+            if (s->error_event == NULL || s->error_sent == s->error_len)
+                return -1;
+            size_t n = s->error_len - s->error_sent;
+            if (n > max)
+                n = max;
+            memcpy(buf, s->error_event + s->error_sent, n);
+            s->error_sent += n;
+            return (long)n;
+        }
+        if (s->ready > 0) {
+            size_t n = s->ready < max ? s->ready : max;
+            memcpy(buf, s->pending, n);
+            memmove(s->pending, s->pending + n, s->pending_len - n);
+            s->pending_len -= n;
+            s->ready -= n;
+            s->forwarded += n;
+            return (long)n;
+        }
+        if (s->ended)
+            return 0;
+        fill(s);
+    }
+}
+
+void proxy_stream_free(proxy_stream *s)
+{
+    if (s == NULL)
+        return;
+    confai_stream_free(s->stream);
+    if (s->pending != NULL) {
+        memset(s->pending, 0, s->pending_cap);
+        free(s->pending);
+    }
+    free(s->error_event);
+    free(s);
+}
