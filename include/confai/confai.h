@@ -128,6 +128,7 @@ typedef enum confai_status {
     CONFAI_E_POLICY_CHIP = 608,        /* chip id not in the allowlist */
     CONFAI_E_POLICY_FIRMWARE = 609,    /* firmware build/version below minimum */
     CONFAI_E_POLICY_MANIFEST = 610,    /* manifest digest not accepted */
+    CONFAI_E_POLICY_COLLATERAL = 611,  /* TDX collateral too old, or CRLs required but absent */
     CONFAI_E_POLICY_GPU_COUNT = 620,   /* number of GPUs outside the policy's range */
     CONFAI_E_POLICY_GPU_VERSION = 621, /* GPU driver or VBIOS version not accepted */
     CONFAI_E_POLICY_TOKEN = 622,       /* tokens missing, or from an issuer not pinned */
@@ -1012,6 +1013,26 @@ confai_ohttp_client_finish_response(confai_ohttp_client *client,
 
 /* Releases the exchange and wipes its secrets. NULL is a no-op. */
 CONFAI_API void confai_ohttp_client_free(confai_ohttp_client *client);
+
+/*
+ * Rebuilds the client's side of a recorded exchange from the gateway's
+ * configurations (with their private keys, confai_key_config_new) and the
+ * encapsulated request (a whole one, or at least the header of a chunked
+ * one; chunked says which): the response key is an HPKE export, which the
+ * gateway's side computes as the client did. The result opens the recorded
+ * response with the functions above, exactly as the client would have. For
+ * conformance tests and for debugging captured exchanges; a client never
+ * needs it. On failure *client is NULL. Errors: CONFAI_E_TRUNCATED,
+ * CONFAI_E_KEY_ID_UNKNOWN, CONFAI_E_UNSUPPORTED, CONFAI_E_BAD_ENCAPSULATION,
+ * CONFAI_E_ARGUMENT (on_chunk NULL for a chunked exchange).
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_ohttp_client_from_request(confai_ohttp_client **client,
+                                 const confai_key_config *const *configs,
+                                 size_t configs_len, const uint8_t *request,
+                                 size_t request_len, int chunked,
+                                 confai_ohttp_chunk_fn on_chunk, void *user,
+                                 confai_error *err);
 
 /* --- Gateway side ---------------------------------------------------------- */
 
