@@ -25,6 +25,8 @@ packages=(
     libssl-dev libcjson-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev
     valgrind python3
     libxml2-dev                             # examples/confai-rim2policy (optional)
+    curl python3-venv                       # tests/e2e/test_proxy.py (curl; the openai
+                                            # package in a build-folder virtualenv)
 )
 # cargo only fetches the OpenSSL source (build-openssl.sh); rustup's is fine.
 if ! command -v cargo >/dev/null; then
