@@ -360,6 +360,23 @@ class Suite:
                             "--policy", self.policy], capture_output=True, timeout=60)
         check(p.returncode == 2, (p.returncode, p.stderr))
 
+    def lease_renewal(self, gw):
+        policy = json.load(open(self.policy))
+        policy["max_age"] = 8  # renewed 5 s before it runs out
+        short = os.path.join(self.work, "short-lease.json")
+        with open(short, "w") as f:
+            json.dump(policy, f)
+        px = self.proxy(gw.url, short)
+        try:
+            deadline = time.time() + 20
+            while time.time() < deadline and px.stderr().count("lease renewed") < 2:
+                time.sleep(0.5)
+            check(px.stderr().count("lease renewed") >= 2, "no renewals: " + px.stderr())
+            status, _, body = http(px.url + "/v1/chat/completions", chat_body(False))
+            check(status == 200, (status, body[:300]))
+        finally:
+            px.stop()
+
     def clean_stop(self, gw):
         for sig in (signal.SIGTERM, signal.SIGINT):
             px = self.proxy(gw.url)
@@ -386,6 +403,7 @@ class Suite:
                 px.stop()
             self.case("proxy logs the verdict and the root warning", self.proxy_log, px)
             self.case("no start without attestation", self.refuses_bad_attestation, gw)
+            self.case("the lease is renewed in the background", self.lease_renewal, gw)
             self.case("clean stop on SIGTERM and SIGINT", self.clean_stop, gw)
         finally:
             gw.stop()
