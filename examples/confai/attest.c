@@ -56,7 +56,7 @@ int cli_attest(int argc, char **argv)
         rc = cli_fail_status("attest", &err);
     } else {
         cli_root_warning(verdict);
-        rc = cli_print_line(json);
+        rc = cli_print_json_text(json);
     }
     confai_free(json);
     confai_verdict_free(verdict);

@@ -67,6 +67,9 @@ int cli_exit_for_status(confai_status status);
 /* Prints item as indented JSON (json) or as indented "name: value" lines. */
 int cli_print_json(const cJSON *item, int json);
 
+/* Prints a JSON document (a verdict) indented; as is if it does not parse. */
+int cli_print_json_text(const char *json);
+
 /* Writes a NUL-terminated string and a newline to stdout and flushes. */
 int cli_print_line(const char *text);
 

@@ -156,3 +156,11 @@ int cli_add_time(cJSON *obj, const char *name, int64_t t)
         return cJSON_AddNumberToObject(obj, name, (double)t) != NULL;
     return cJSON_AddStringToObject(obj, name, text) != NULL;
 }
+
+int cli_print_json_text(const char *json)
+{
+    cJSON *doc = cJSON_Parse(json);
+    int rc = doc != NULL ? cli_print_json(doc, 1) : cli_print_line(json);
+    cJSON_Delete(doc);
+    return rc;
+}

@@ -84,7 +84,7 @@ static int verify_bundle(const confai_policy *policy, const cli_evidence *ev)
         confai_verdict_free(verdict);
         return cli_fail_status("verify", &err);
     }
-    rc = cli_print_line(json);
+    rc = cli_print_json_text(json);
     confai_free(json);
     confai_verdict_free(verdict);
     return rc;
