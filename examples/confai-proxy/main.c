@@ -5,6 +5,7 @@
  * each one sealed to the attested key. SIGINT or SIGTERM stop it cleanly.
  * doc/confai-proxy.md is the manual.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,7 +47,8 @@ static int parse_listen(const char *arg, char *host, size_t host_cap, uint16_t *
     memcpy(host, arg, (size_t)(colon - arg));
     host[colon - arg] = '\0';
     *port = (uint16_t)p;
-    return 1;
+    struct in_addr addr;
+    return inet_pton(AF_INET, host, &addr) == 1;
 }
 
 static char *read_file(const char *path, size_t *len)
@@ -129,7 +131,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (!parse_listen(listen_arg, host, sizeof(host), &port)) {
-        fprintf(stderr, "confai-proxy: --listen takes HOST:PORT, e.g. 127.0.0.1:8000\n");
+        fprintf(stderr, "confai-proxy: --listen takes IPv4-ADDRESS:PORT, e.g. 127.0.0.1:8000\n");
         return EXIT_USAGE;
     }
 

@@ -99,6 +99,7 @@ static enum MHD_Result relay_whole(proxy_server *s, struct MHD_Connection *c,
             strcmp(name, "content-type") == 0)
             type = value;
     }
+    proxy_log("%s: %u, %zu bytes, sealed both ways", path, confai_http_message_status(resp), len);
     enum MHD_Result ret = send_buffer(c, confai_http_message_status(resp),
                                       type != NULL ? type : "application/json",
                                       body != NULL ? (const void *)body : "", len);
@@ -146,6 +147,7 @@ static enum MHD_Result relay_stream(proxy_server *s, struct MHD_Connection *c,
     }
     char type_copy[256];
     snprintf(type_copy, sizeof(type_copy), "%s", type);
+    proxy_log("%s: %u, streaming (sealed chunks)", path, status);
 
     proxy_stream *ps = proxy_stream_new(stream, path);
     if (ps == NULL)

@@ -356,9 +356,10 @@ class Suite:
                             "http://127.0.0.1:9", "--policy", self.policy],
                            capture_output=True, timeout=120)
         check(p.returncode == 4 and b"listening" not in p.stdout, (p.returncode, p.stderr))
-        p = subprocess.run([self.a.proxy, "--listen", "localhost", "--url", gw.url,
-                            "--policy", self.policy], capture_output=True, timeout=60)
-        check(p.returncode == 2, (p.returncode, p.stderr))
+        for listen in ("localhost", "localhost:0", "127.0.0.1:http", "127.0.0.1:70000"):
+            p = subprocess.run([self.a.proxy, "--listen", listen, "--url", gw.url,
+                                "--policy", self.policy], capture_output=True, timeout=60)
+            check(p.returncode == 2, (listen, p.returncode, p.stderr))
 
     def lease_renewal(self, gw):
         policy = json.load(open(self.policy))
