@@ -89,7 +89,7 @@ static int add_pem_root(cJSON *o, const char *name, const char *pem)
 static void tofu_warning(const char *vendor, const char *pem)
 {
     fprintf(stderr,
-            "confai: WARNING: the chain does NOT end in a %s root. Its self-signed root "
+            "confai: WARNING: the chain does NOT end in %s's root. Its self-signed root "
             "is pinned as a custom root: only a test or simulated platform should be "
             "trusted this way.\n%s",
             vendor, pem);

@@ -3,11 +3,11 @@
 
 Runs the built `confai` on the shared vectors (real SEV-SNP reports, TDX
 quotes with Intel collateral, NVIDIA SPDM evidence) and on simulated-platform
-evidence made fresh by make_bundle: inspect of each kind, verify accept and
+evidence made fresh by make_bundle and make_tdx: inspect of each kind, verify accept and
 reject (one case per rejection reason the tool reports), policy pin then
 verify, usage and exit codes.
 
-    test_cli.py --confai PATH --make-bundle PATH [--vectors DIR]
+    test_cli.py --confai PATH --make-bundle PATH --make-tdx PATH [--vectors DIR]
 
 The vectors folder is $CONFAI_VECTORS, else ../shared/vectors next to the
 source tree. Without it the test is skipped (exit 77) with a message, unless
@@ -372,6 +372,67 @@ def tdx_tests(r):
         r.case(name, fn)
 
 
+def tdx_synthetic_tests(r, tdx):
+    """A test PCK hierarchy (tests/common/tdx_signer.c): the accept path."""
+    quote = os.path.join(tdx, "quote.dat")
+    coll = os.path.join(tdx, "collateral")
+    at = ["--at", T_SIM]
+    state = {}
+
+    def pin_then_verify():
+        policy, _ = r.json_of("policy", "pin", *at, "--tdx-quote", quote, "--collateral", coll,
+                              stderr_has=["does NOT end in Intel's root", "trust on first use"])
+        t = policy["tdx"]
+        check(t["tcb_statuses"] == ["UpToDate"] and t["require_crls"] is True, t)
+        check(t["mrtd"] == ["aa" * 48] and len(t["custom_roots"]) == 1, t)
+        state["policy"] = r.write("tdx-pinned.json", json.dumps(policy))
+        d, err = r.json_of("verify", "--policy", state["policy"], *at, "--tdx-quote", quote,
+                           "--collateral", coll, "--report-data", "5a" * 64,
+                           stderr_has="NOT an Intel root")
+        check(d["result"] == "accepted" and d["tdx"]["tcb_status"] == "UpToDate", d["tdx"])
+        check(d["tdx"]["root"]["kind"] == "custom", d["tdx"]["root"])
+        check("report_data" in d["checks"] and "policy.crls" in d["checks"], d["checks"])
+
+    def revoked():
+        r.expect(1, "verify", "--policy", state["policy"], *at, "--tdx-quote", quote,
+                 "--collateral", os.path.join(tdx, "revoked"), stderr_has="CONFAI_E_CERT_REVOKED")
+
+    def report_data():
+        r.expect(1, "verify", "--policy", state["policy"], *at, "--tdx-quote", quote,
+                 "--collateral", coll, "--report-data", "00" * 64, stderr_has="CONFAI_E_BINDING")
+
+    def measurement():
+        policy = json.load(open(state["policy"]))
+        policy["tdx"]["mrtd"] = ["00" * 48]
+        r.expect(1, "verify", "--policy", r.write("tdx-mrtd.json", json.dumps(policy)), *at,
+                 "--tdx-quote", quote, "--collateral", coll,
+                 stderr_has="CONFAI_E_POLICY_MEASUREMENT")
+
+    def no_collateral():
+        r.expect(1, "verify", "--policy", state["policy"], *at, "--tdx-quote", quote,
+                 stderr_has="CONFAI_E_")
+
+    def stale():
+        r.expect(1, "verify", "--policy", state["policy"], "--at", "2026-03-01T00:00:00Z",
+                 "--tdx-quote", quote, "--collateral", coll, stderr_has="CONFAI_E_")
+
+    def flipped():
+        q = bytearray(open(quote, "rb").read())
+        q[48 + 136] ^= 1  # inside MRTD, signed
+        r.expect(1, "verify", "--policy", state["policy"], *at, "--tdx-quote",
+                 r.write("tdx-flipped.dat", bytes(q)), "--collateral", coll,
+                 stderr_has="CONFAI_E_BAD_SIGNATURE")
+
+    for name, fn in [("pin then verify synthetic tdx", pin_then_verify),
+                     ("verify tdx rejects a revoked PCK", revoked),
+                     ("verify tdx rejects other report data", report_data),
+                     ("verify tdx rejects another MRTD", measurement),
+                     ("verify tdx rejects missing collateral", no_collateral),
+                     ("verify tdx rejects stale collateral", stale),
+                     ("verify tdx rejects a flipped byte", flipped)]:
+        r.case(name, fn)
+
+
 # --- GPUs -----------------------------------------------------------------------------
 
 def gpu_tests(r):
@@ -464,7 +525,7 @@ def bundle_tests(r, sim):
 
     def pin_then_verify():
         pinned, err = r.json_of("policy", "pin", "--nonce", SIM_NONCE, "--at", T_SIM, bundle,
-                                stderr_has=["NOT end in a AMD root", "trust on first use"])
+                                stderr_has=["does NOT end in AMD's root", "trust on first use"])
         check(len(pinned["manifest"]["sha256"]) == 1, pinned["manifest"])
         check(len(pinned["sev_snp"]["custom_roots"]) == 1, "the simulated root is pinned")
         check(pinned["sev_snp"]["measurements"] == ["11" * 48], pinned["sev_snp"])
@@ -524,6 +585,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--confai", required=True)
     ap.add_argument("--make-bundle", required=True)
+    ap.add_argument("--make-tdx", required=True)
     ap.add_argument("--vectors")
     a = ap.parse_args()
     vectors = os.environ.get("CONFAI_VECTORS") or a.vectors
@@ -541,10 +603,17 @@ def main():
         if p.returncode != 0:
             print("FAIL: make_bundle: %s" % p.stderr.decode())
             return 1
+        tdx = os.path.join(work, "tdx")
+        os.makedirs(tdx)
+        p = subprocess.run([a.make_tdx, tdx], capture_output=True, timeout=120)
+        if p.returncode != 0:
+            print("FAIL: make_tdx: %s" % p.stderr.decode())
+            return 1
         r = Runner(a.confai, vectors, work)
         inspect_tests(r, sim)
         snp_tests(r)
         tdx_tests(r)
+        tdx_synthetic_tests(r, tdx)
         gpu_tests(r)
         bundle_tests(r, sim)
         usage_tests(r, sim)
