@@ -12,6 +12,7 @@
 
 #include "attest/attestation.h"
 #include "attest/attestation_gpu.h"
+#include "attest/attestation_tdx.h"
 #include "attest/binding.h"
 #include "attest/bundle.h"
 #include "attest/policy.h"
@@ -24,8 +25,6 @@
 static confai_status check_supported(const bundle *b, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    ENSURE(b->cpu.type == BUNDLE_CPU_SEV_SNP, CONFAI_E_UNSUPPORTED,
-           "attestation: TDX evidence cannot be verified by this build");
     ENSURE(b->cpu.type != BUNDLE_CPU_TDX || (b->gpu_count == 0 && b->token_count == 0),
            CONFAI_E_UNSUPPORTED,
            "attestation: GPU evidence or tokens next to a TDX quote cannot be verified by this build");
@@ -108,6 +107,10 @@ static confai_status verify_bundle(confai_verdict **verdict, const confai_policy
     memset(&v, 0, sizeof(v));
     GUARD(check_supported(b, err));
     GUARD(check_fresh(b, nonce, opt->verify_time, checks, err));
+    if (b->cpu.type == BUNDLE_CPU_TDX) { /* attestation_tdx.c, the same steps for TDX */
+        GUARD(attestation_verify_tdx(verdict, policy, opt, b, checks, err));
+        goto out;
+    }
     GUARD(policy_check_platform(policy, POLICY_PLATFORM_SEV_SNP, checks, err));
     GUARD(verify_snp(&v, policy, opt, b, checks, err));
     GUARD(check_binding(&v, b, checks, err));

@@ -99,18 +99,23 @@ typedef struct policy_snp {
     policy_ders crls;
 } policy_snp;
 
-/* Reserved until the TDX verifier exists: parsed and validated only. */
+/* The "tdx" section (policy_tdx.c); checked by attestation_tdx.c. */
 typedef struct policy_tdx {
     policy_set mrtd, mrseam, mr_config_id, mr_owner, mr_owner_config; /* 48 */
     int rtmrs_any;
     policy_set rtmrs[4];                                              /* 48 */
-    policy_set td_attributes, xfam;                                   /* 8 */
+    policy_set td_attributes, xfam;                                   /* 8, quote order */
     int allow_debug;
     int min_tee_tcb_svn_any;
     uint8_t min_tee_tcb_svn[16];
     policy_names tcb_statuses;
+    uint32_t min_tcb_eval_num;
+    int max_collateral_age_any;
+    int64_t max_collateral_age;     /* seconds */
+    int require_crls;
     policy_ders custom_roots;
     policy_ders crls;
+    struct tdx_trust *trust;        /* Intel's pin + custom_roots, built when parsed */
 } policy_tdx;
 
 /* The "gpus" section (policy_gpu.c); checked by attestation_gpu.c. */
@@ -183,7 +188,7 @@ void policy_set_clear(policy_set *set);
 void policy_names_clear(policy_names *names);
 void policy_ders_clear(policy_ders *ders);
 
-/* --- sections (policy_snp.c, policy_reserved.c, policy_gpu.c, policy_token.c) */
+/* --- sections (policy_snp.c, policy_tdx.c, policy_gpu.c, policy_token.c) --- */
 
 confai_status policy_read_snp(const json_ctx *ctx, const cJSON *item, policy_snp *snp);
 void policy_snp_clear(policy_snp *snp);

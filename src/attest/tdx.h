@@ -275,9 +275,14 @@ typedef struct tdx_collateral {
      * for replaying archived collateral: Intel kept signing with the key of
      * a TCB Signing certificate whose copy in hand has expired (the vectors'
      * cert ended 2025-05-21, collateral from 2025-10 and 2026-02 verifies with
-     * its key). The policy layer leaves it 0.
+     * its key). The attestation layer leaves it 0 (doc/policy.md, "TDX
+     * collateral and time").
      */
     int64_t signer_time;
+    /* More CRLs (DER), e.g. a policy's; each must be issued by a CA of the chains. */
+    const uint8_t *const *extra_crls;
+    const size_t *extra_crl_lens;
+    size_t extra_crl_count;
 } tdx_collateral;
 
 /* What the PCK leaf's SGX extensions (OID 1.2.840.113741.1.13.1) say. */
@@ -303,13 +308,22 @@ confai_status tdx_pck_info_from_der(tdx_pck_info *info, const uint8_t *der, size
 typedef struct tdx_verified {
     tdx_quote quote;            /* pointers borrow the caller's buffer */
     tdx_root_kind root_kind;
+    uint8_t root_spki_sha256[32]; /* SHA-256 of the chain's root SubjectPublicKeyInfo */
     tdx_pck_info pck;
     int64_t not_before;         /* PCK chain validity (intersection) ... */
     int64_t not_after;          /* ... also capped by the collateral's nextUpdate */
     int tcb_info_present;       /* a TCB info for this FMSPC verified */
     int qe_identity_present;    /* a QE identity verified */
     int collateral_missing;     /* either of the two is absent: statuses incomplete */
-    uint32_t tcb_eval_num;
+    uint32_t tcb_eval_num;      /* the lower of the TCB info's and the QE identity's */
+    int64_t collateral_issued;  /* the earlier issueDate of the two documents (0: none) */
+    /*
+     * A supplied CRL covered the PCK leaf (one issued by the PCK CA) and the
+     * PCK CA (one issued by the root); OpenSSL then checked its signature
+     * and validity and the certificate was not on it.
+     */
+    int pck_crl_checked;
+    int root_crl_checked;
     tdx_tcb_status platform_status; /* the TCB level that matched (SGX + TDX comps) */
     int64_t tcb_date;
     tdx_tcb_status module_status;   /* TDX module identity level (TEE_TCB_SVN[1] > 0) */

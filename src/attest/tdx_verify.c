@@ -412,11 +412,16 @@ static confai_status raw_p256_key(EVP_PKEY **key, const uint8_t xy[64], confai_e
         ERR_clear_error();
         BAIL(CONFAI_E_BAD_SIGNATURE, "TDX quote: the attestation key is not a P-256 point");
     }
-    /* fromdata does not always check the point is on the curve: do it */
+    /*
+     * fromdata does not always check the point is on the curve: do it. P-256
+     * has cofactor 1, so a point on the curve is in the group and the quick
+     * check (range and curve equation, no multiplication by the order) is
+     * the complete one.
+     */
     EVP_PKEY_CTX_free(pctx);
     pctx = EVP_PKEY_CTX_new_from_pkey(NULL, *key, NULL);
     OSSL_ENSURE(pctx != NULL, CONFAI_E_INTERNAL, "EC key context");
-    if (EVP_PKEY_public_check(pctx) != 1) {
+    if (EVP_PKEY_public_check_quick(pctx) != 1) {
         ERR_clear_error();
         BAIL(CONFAI_E_BAD_SIGNATURE, "TDX quote: the attestation key is not a P-256 point");
     }
@@ -603,32 +608,46 @@ out:
 
 /* --- collateral ------------------------------------------------------------------ */
 
-static confai_status verify_document(tdx_root_kind *kind, const tdx_trust *trust,
-                                     const tdx_collateral *c, STACK_OF(X509_CRL) *crls,
-                                     const char *span, size_t span_len, const uint8_t sig[64],
-                                     int64_t issue, int64_t next, int64_t verify_time,
-                                     const char *what, confai_error *err)
+/*
+ * The collateral's signer: the TCB Signing certificate, chained to the same
+ * anchors at signer_time (or the verification time). Verified once for both
+ * documents; *signer holds the certificate (X509_free).
+ */
+static confai_status verify_signer(X509 **signer, tdx_root_kind *kind, const tdx_trust *trust,
+                                   const tdx_collateral *c, STACK_OF(X509_CRL) *crls,
+                                   int64_t verify_time, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     X509 *chain[2] = { NULL, NULL };
-    char label[64];
-    snprintf(label, sizeof(label), "%s signing chain", what);
+    const char *label = "TCB signing chain";
     ENSURE(c->signing_chain != NULL && c->signing_chain_len > 0, CONFAI_E_COLLATERAL,
-           "%s: no signing chain (TCB-Info-Issuer-Chain) was supplied", what);
+           "TDX collateral: no signing chain (TCB-Info-Issuer-Chain) was supplied");
     GUARD(parse_pem_chain(chain, 2, (const uint8_t *)c->signing_chain, c->signing_chain_len,
                           label, err));
     int64_t at = c->signer_time != 0 ? c->signer_time : verify_time;
     GUARD(chain_verify(kind, trust, chain, 2, crls, at, label, err));
-    EVP_PKEY *key = X509_get0_pubkey(chain[0]);
-    ENSURE(is_p256(key), CONFAI_E_COLLATERAL, "%s: the signing key is not P-256", what);
-    GUARD(ecdsa_verify(key, sig, (const uint8_t *)span, span_len, what, err));
+    ENSURE(is_p256(X509_get0_pubkey(chain[0])), CONFAI_E_COLLATERAL,
+           "TDX collateral: the signing key is not P-256");
+    *signer = chain[0];
+    chain[0] = NULL;
+out:
+    X509_free(chain[0]);
+    X509_free(chain[1]);
+    return status;
+}
+
+static confai_status verify_document(X509 *signer, const char *span, size_t span_len,
+                                     const uint8_t sig[64], int64_t issue, int64_t next,
+                                     int64_t verify_time, const char *what, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    GUARD(ecdsa_verify(X509_get0_pubkey(signer), sig, (const uint8_t *)span, span_len, what,
+                       err));
     ENSURE(verify_time >= issue, CONFAI_E_COLLATERAL,
            "%s: issued after the verification time", what);
     ENSURE(verify_time <= next, CONFAI_E_COLLATERAL,
            "%s: stale (nextUpdate before the verification time)", what);
 out:
-    X509_free(chain[0]);
-    X509_free(chain[1]);
     return status;
 }
 
@@ -796,7 +815,7 @@ confai_status tdx_verify(tdx_verified *out, const tdx_trust *trust, const uint8_
                          confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    X509 *chain[3] = { NULL, NULL, NULL };
+    X509 *chain[3] = { NULL, NULL, NULL }, *signer = NULL;
     STACK_OF(X509_CRL) *crls = NULL;
     EVP_PKEY *ak = NULL;
     tdx_tcb_info *info = NULL;
@@ -818,6 +837,12 @@ confai_status tdx_verify(tdx_verified *out, const tdx_trust *trust, const uint8_
         GUARD(add_crl(crls, collateral->pck_crl, collateral->pck_crl_len, "PCK CRL", err));
         GUARD(add_crl(crls, collateral->root_crl, collateral->root_crl_len, "root CA CRL",
                       err));
+        ENSURE(collateral->extra_crl_count == 0 ||
+                   (collateral->extra_crls != NULL && collateral->extra_crl_lens != NULL),
+               CONFAI_E_ARGUMENT, "collateral: extra CRLs without their lengths");
+        for (size_t i = 0; i < collateral->extra_crl_count; i++)
+            GUARD(add_crl(crls, collateral->extra_crls[i], collateral->extra_crl_lens[i],
+                          "extra CRL", err));
     }
 
     /* PCK chain */
@@ -834,6 +859,15 @@ confai_status tdx_verify(tdx_verified *out, const tdx_trust *trust, const uint8_
             v->not_after = na;
     }
     GUARD(pck_info_from_x509(&v->pck, chain[0], err));
+    GUARD(spki_sha256(v->root_spki_sha256, chain[2], err));
+    /* chain_verify checked every CRL whose issuer is a CA of the chain */
+    for (int i = 0; i < sk_X509_CRL_num(crls); i++) {
+        const X509_NAME *issuer = X509_CRL_get_issuer(sk_X509_CRL_value(crls, i));
+        if (X509_NAME_cmp(issuer, X509_get_subject_name(chain[1])) == 0)
+            v->pck_crl_checked = 1;
+        if (X509_NAME_cmp(issuer, X509_get_subject_name(chain[2])) == 0)
+            v->root_crl_checked = 1;
+    }
 
     /* QE report: signed by the PCK leaf, binding the attestation key */
     EVP_PKEY *pck_key = X509_get0_pubkey(chain[0]);
@@ -849,15 +883,22 @@ confai_status tdx_verify(tdx_verified *out, const tdx_trust *trust, const uint8_
     GUARD(raw_p256_key(&ak, q->attestation_key, err));
     GUARD(ecdsa_verify(ak, q->signature, quote, q->signed_len, "TDX quote", err));
 
-    /* collateral */
-    if (collateral != NULL && collateral->tcb_info != NULL) {
-        tdx_root_kind kind;
+    /* collateral: both documents are parsed before the signer is verified */
+    if (collateral != NULL && collateral->tcb_info != NULL)
         GUARD(tdx_tcb_info_parse(&info, collateral->tcb_info, collateral->tcb_info_len, err));
-        GUARD(verify_document(&kind, trust, collateral, crls, info->signed_span,
-                              info->signed_span_len, info->signature, info->issue_date,
-                              info->next_update, verify_time, "TCB info", err));
+    if (collateral != NULL && collateral->qe_identity != NULL)
+        GUARD(tdx_qe_identity_parse(&qeid, collateral->qe_identity,
+                                    collateral->qe_identity_len, err));
+    if (info != NULL || qeid != NULL) {
+        tdx_root_kind kind;
+        GUARD(verify_signer(&signer, &kind, trust, collateral, crls, verify_time, err));
         ENSURE(kind == v->root_kind, CONFAI_E_UNKNOWN_ROOT,
-               "TCB info: signed under another kind of root than the PCK chain");
+               "TDX collateral: signed under another kind of root than the PCK chain");
+    }
+    if (info != NULL) {
+        GUARD(verify_document(signer, info->signed_span, info->signed_span_len, info->signature,
+                              info->issue_date, info->next_update, verify_time, "TCB info",
+                              err));
         ENSURE(memcmp(info->fmspc, v->pck.fmspc, 6) == 0, CONFAI_E_TCB_MISMATCH,
                "TCB info: FMSPC %02x%02x%02x%02x%02x%02x is not the PCK certificate's "
                "%02x%02x%02x%02x%02x%02x",
@@ -868,6 +909,7 @@ confai_status tdx_verify(tdx_verified *out, const tdx_trust *trust, const uint8_
                "TCB info: PCE id is not the PCK certificate's");
         v->tcb_info_present = 1;
         v->tcb_eval_num = info->tcb_eval_num;
+        v->collateral_issued = info->issue_date;
         if (info->next_update < v->not_after)
             v->not_after = info->next_update;
         tcb_eval launch = { 0 }, current = { 0 };
@@ -883,16 +925,15 @@ confai_status tdx_verify(tdx_verified *out, const tdx_trust *trust, const uint8_
             v->current_tcb_status = current.converged;
         }
     }
-    if (collateral != NULL && collateral->qe_identity != NULL) {
-        tdx_root_kind kind;
-        GUARD(tdx_qe_identity_parse(&qeid, collateral->qe_identity,
-                                    collateral->qe_identity_len, err));
-        GUARD(verify_document(&kind, trust, collateral, crls, qeid->signed_span,
-                              qeid->signed_span_len, qeid->signature, qeid->issue_date,
-                              qeid->next_update, verify_time, "QE identity", err));
-        ENSURE(kind == v->root_kind, CONFAI_E_UNKNOWN_ROOT,
-               "QE identity: signed under another kind of root than the PCK chain");
+    if (qeid != NULL) {
+        GUARD(verify_document(signer, qeid->signed_span, qeid->signed_span_len,
+                              qeid->signature, qeid->issue_date, qeid->next_update,
+                              verify_time, "QE identity", err));
         v->qe_identity_present = 1;
+        if (!v->tcb_info_present || qeid->tcb_eval_num < v->tcb_eval_num)
+            v->tcb_eval_num = qeid->tcb_eval_num;
+        if (!v->tcb_info_present || qeid->issue_date < v->collateral_issued)
+            v->collateral_issued = qeid->issue_date;
         if (qeid->next_update < v->not_after)
             v->not_after = qeid->next_update;
         GUARD(evaluate_qe(v, qeid, err));
@@ -905,6 +946,7 @@ confai_status tdx_verify(tdx_verified *out, const tdx_trust *trust, const uint8_
 out:
     for (int i = 0; i < 3; i++)
         X509_free(chain[i]);
+    X509_free(signer);
     sk_X509_CRL_pop_free(crls, X509_CRL_free);
     EVP_PKEY_free(ak);
     tdx_tcb_info_free(info);

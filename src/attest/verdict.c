@@ -118,6 +118,11 @@ const char *confai_verdict_product(const confai_verdict *verdict)
 
 const uint8_t *confai_verdict_measurement(const confai_verdict *verdict, size_t *len)
 {
+    if (verdict != NULL && verdict->is_tdx) { /* MRTD */
+        if (len != NULL)
+            *len = sizeof(verdict->tdx.quote.mrtd);
+        return verdict->tdx.quote.mrtd;
+    }
     if (len != NULL)
         *len = verdict == NULL ? 0 : sizeof(verdict->snp.report.measurement);
     return verdict == NULL ? NULL : verdict->snp.report.measurement;
@@ -173,7 +178,7 @@ int64_t confai_verdict_expiry(const confai_verdict *verdict)
 /* The TCB of a kind, or NULL. */
 static const snp_tcb *tcb_of(const confai_verdict *verdict, confai_tcb_kind kind)
 {
-    if (verdict == NULL)
+    if (verdict == NULL || verdict->is_tdx) /* SEV-SNP TCB values only */
         return NULL;
     switch (kind) {
     case CONFAI_TCB_CURRENT: return &verdict->snp.report.current_tcb;

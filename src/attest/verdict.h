@@ -13,6 +13,7 @@
 #include <confai/confai.h>
 
 #include "attest/snp.h"
+#include "attest/tdx.h"
 #include "core/rfc3339.h"
 
 #define VERDICT_MAX_CHECKS 48
@@ -32,9 +33,11 @@ void verdict_note(verdict_checks *checks, const char *name, int waived);
 struct confai_verdict {
     /* References beyond the first, so that a zeroed verdict has one owner. */
     atomic_uint extra_refs;
-    const char *platform;          /* static: "sev-snp" */
+    const char *platform;          /* static: "sev-snp", "tdx" */
     const char *product;           /* static: "milan", ... */
     snp_verified snp;              /* the verified report and its root */
+    int is_tdx;                    /* platform "tdx": tdx holds the quote, snp is zero */
+    tdx_verified tdx;              /* verdict_tdx.c; borrowed pointers cleared */
     confai_root_kind root_kind;
     char root_warning[VERDICT_WARNING_SIZE]; /* custom roots only */
     confai_key_config *key_config; /* owned reference */

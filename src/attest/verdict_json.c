@@ -12,6 +12,7 @@
 #include "attest/attestation_gpu.h"
 #include "attest/policy.h"
 #include "attest/verdict.h"
+#include "attest/verdict_tdx.h"
 #include "core/error.h"
 #include "core/hex.h"
 #include "core/memory.h"
@@ -121,7 +122,8 @@ static void add_root(builder *b, cJSON *root, const confai_verdict *v)
         return;
     int custom = v->root_kind == CONFAI_ROOT_CUSTOM;
     check(b, cJSON_AddStringToObject(o, "kind", custom ? "custom" : "vendor"));
-    add_hex(b, o, "spki_sha256", v->snp.root_spki_sha256, sizeof(v->snp.root_spki_sha256));
+    add_hex(b, o, "spki_sha256", v->is_tdx ? v->tdx.root_spki_sha256 : v->snp.root_spki_sha256,
+            sizeof(v->snp.root_spki_sha256));
     if (custom)
         check(b, cJSON_AddStringToObject(o, "warning", v->root_warning));
 }
@@ -159,9 +161,13 @@ static cJSON *build(const confai_verdict *v, builder *b)
         return NULL;
     check(b, cJSON_AddStringToObject(root, "result", "accepted"));
     check(b, cJSON_AddStringToObject(root, "platform", v->platform));
-    check(b, cJSON_AddStringToObject(root, "product", v->product ? v->product : "unknown"));
+    if (!v->is_tdx) /* TDX names no product */
+        check(b, cJSON_AddStringToObject(root, "product", v->product ? v->product : "unknown"));
     add_root(b, root, v);
-    add_snp(b, root, v);
+    if (v->is_tdx)
+        b->failed |= !verdict_json_add_tdx(root, v);
+    else
+        add_snp(b, root, v);
     add_key_config(b, root, v);
     b->failed |= !verdict_json_add_gpus(root, v->gpus);
     cJSON *m = check(b, cJSON_AddObjectToObject(root, "manifest"));

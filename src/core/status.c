@@ -56,6 +56,7 @@ const char *confai_status_str(confai_status status)
     case CONFAI_E_POLICY_CHIP: return "the chip is not in the policy allowlist";
     case CONFAI_E_POLICY_FIRMWARE: return "the firmware is older than the policy minimum";
     case CONFAI_E_POLICY_MANIFEST: return "the policy does not accept this deployment manifest";
+    case CONFAI_E_POLICY_COLLATERAL: return "the verification collateral is older than the policy accepts, or CRLs it requires are absent";
     case CONFAI_E_POLICY_GPU_COUNT: return "the number of GPUs is outside what the policy accepts";
     case CONFAI_E_POLICY_GPU_VERSION: return "the policy does not accept this GPU driver or VBIOS version";
     case CONFAI_E_POLICY_TOKEN: return "required tokens are missing or come from an issuer the policy does not pin";
@@ -120,6 +121,7 @@ const char *confai_status_name(confai_status status)
     case CONFAI_E_POLICY_CHIP: return "CONFAI_E_POLICY_CHIP";
     case CONFAI_E_POLICY_FIRMWARE: return "CONFAI_E_POLICY_FIRMWARE";
     case CONFAI_E_POLICY_MANIFEST: return "CONFAI_E_POLICY_MANIFEST";
+    case CONFAI_E_POLICY_COLLATERAL: return "CONFAI_E_POLICY_COLLATERAL";
     case CONFAI_E_POLICY_GPU_COUNT: return "CONFAI_E_POLICY_GPU_COUNT";
     case CONFAI_E_POLICY_GPU_VERSION: return "CONFAI_E_POLICY_GPU_VERSION";
     case CONFAI_E_POLICY_TOKEN: return "CONFAI_E_POLICY_TOKEN";

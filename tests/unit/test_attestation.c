@@ -373,8 +373,9 @@ static void test_tdx_and_gpus_unsupported(void **state)
     cJSON_AddStringToObject(cpu, "type", "tdx");
     cJSON_AddStringToObject(cpu, "quote", "AAAA");
     set(b, "cpu", cpu);
-    assert_int_equal(verify_doc(b, &o), CONFAI_E_UNSUPPORTED);
-    assert_non_null(strstr(err.message, "TDX"));
+    /* TDX is verified now (test_attestation_tdx.c); this policy does not list it */
+    assert_int_equal(verify_doc(b, &o), CONFAI_E_POLICY_PLATFORM);
+    assert_non_null(strstr(err.message, "tdx"));
 
     /* GPU evidence under a policy without a gpus section is never accepted. */
     b = bundle_doc();
@@ -702,6 +703,9 @@ static void test_policy_platform(void **state)
     for (size_t i = 0; i < sizeof(any) / sizeof(any[0]); i++)
         cJSON_AddStringToObject(t, any[i], "*");
     cJSON_AddFalseToObject(t, "allow_debug");
+    cJSON_AddNumberToObject(t, "min_tcb_evaluation_data_number", 0);
+    cJSON_AddStringToObject(t, "max_collateral_age", "*");
+    cJSON_AddFalseToObject(t, "require_crls");
     expect(doc, CONFAI_E_POLICY_PLATFORM, "sev-snp");
 }
 

@@ -483,7 +483,7 @@ static cJSON *tdx_section(void)
     cJSON *t = cJSON_CreateObject();
     uint8_t v48[48], v8[8];
     memset(v48, 0x5A, sizeof(v48));
-    memset(v8, 0x01, sizeof(v8));
+    memset(v8, 0x02, sizeof(v8)); /* DEBUG (bit 0) clear: allow_debug is false */
     cJSON_AddItemToObject(t, "mrtd", fx_hex_list(v48, 48));
     cJSON *rtmrs = cJSON_AddArrayToObject(t, "rtmrs");
     cJSON_AddItemToArray(rtmrs, fx_hex_list(v48, 48));
@@ -499,6 +499,9 @@ static cJSON *tdx_section(void)
     cJSON_AddStringToObject(t, "min_tee_tcb_svn", "0b010000000000000000000000000000");
     cJSON_AddItemToObject(t, "tcb_statuses",
                           cJSON_CreateStringArray((const char *const[]){ "UpToDate" }, 1));
+    cJSON_AddNumberToObject(t, "min_tcb_evaluation_data_number", 17);
+    cJSON_AddNumberToObject(t, "max_collateral_age", 86400);
+    cJSON_AddTrueToObject(t, "require_crls");
     return t;
 }
 

@@ -138,7 +138,7 @@ static int load(loaded *l, const real_case *rc)
     }
     l->c = (tdx_collateral){ l->tcb_info, l->tcb_info_len, l->qe_identity, l->qe_identity_len,
                              l->chain, l->chain_len, l->pck_crl, l->pck_crl_len,
-                             l->root_crl, l->root_crl_len, rc->signer_time };
+                             l->root_crl, l->root_crl_len, rc->signer_time, NULL, NULL, 0 };
     return 1;
 }
 
@@ -828,7 +828,7 @@ static tdx_collateral syn_collateral(const synth *s, int with_crl)
 {
     return (tdx_collateral){ s->tcb_info, s->tcb_info_len, s->qe_identity, s->qe_identity_len,
                              s->chain, s->chain_len, with_crl ? s->crl : NULL,
-                             with_crl ? s->crl_len : 0, NULL, 0, 0 };
+                             with_crl ? s->crl_len : 0, NULL, 0, 0, NULL, NULL, 0 };
 }
 
 static tdx_trust *syn_trust(const synth *s)
