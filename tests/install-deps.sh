@@ -108,3 +108,30 @@ else
     done
     log "Go: $(/usr/local/go/bin/go version)"
 fi
+
+# --- Go modules and npm packages of the Go and Node bindings -----------------
+# bindings/go and examples/go: modules from the Go module proxy, pinned by
+# their go.sum. bindings/node: packages from the npm registry with `npm ci`
+# into bindings/node/node_modules, pinned by package-lock.json, only when the
+# lock file changed (the same stamp as bindings/node/run-tests.sh, which also
+# does both steps itself). Node itself is not installed here: Debian 12's
+# nodejs is too old for node-gyp 12; without Node >= 20.17 and npm the Node
+# tests skip.
+bindings_root=$(cd "$(dirname "$0")/.." && pwd)
+for module in bindings/go examples/go; do
+    GOTOOLCHAIN=local go -C "$bindings_root/$module" mod download
+done
+log "Go modules of bindings/go and examples/go: present"
+if command -v node >/dev/null && command -v npm >/dev/null &&
+    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 17) ? 0 : 1)'; then
+    node_dir="$bindings_root/bindings/node"
+    lock_sum=$(sha256sum "$node_dir/package-lock.json" | cut -d' ' -f1)
+    if [ "$(cat "$node_dir/node_modules/.confai-lock-sha256" 2>/dev/null || true)" != "$lock_sum" ]; then
+        log "npm ci in bindings/node"
+        (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+        echo "$lock_sum" >"$node_dir/node_modules/.confai-lock-sha256"
+    fi
+    log "npm packages of bindings/node: present"
+else
+    log "no Node >= 20.17 with npm: the Node binding's tests will skip"
+fi

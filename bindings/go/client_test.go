@@ -1,6 +1,7 @@
 package confai_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -218,5 +219,35 @@ func TestClientTamper(t *testing.T) {
 				t.Fatalf("a tampered chat was accepted")
 			}
 		})
+	}
+}
+
+// A client that stops reading an event stream at "data: [DONE]" still sees
+// a stream cut off after it: the RoundTripper hands on [DONE] only once the
+// stream has ended authenticated.
+func TestRoundTripperHoldsDoneUntilTheEnd(t *testing.T) {
+	for _, extra := range [][]string{nil, {"--tamper", "truncate"}} {
+		tampered := extra != nil
+		g := startGateway(t, extra...)
+		hc := &http.Client{Transport: &confai.RoundTripper{Client: g.client(t)}}
+		resp, err := hc.Do(chatRequest(t, g.base, true))
+		if err != nil {
+			t.Fatalf("tampered %v: %v", tampered, err)
+		}
+		sc := bufio.NewScanner(resp.Body)
+		sawDone := false
+		for sc.Scan() {
+			if sc.Text() == "data: [DONE]" {
+				sawDone = true
+				break
+			}
+		}
+		resp.Body.Close()
+		switch {
+		case !tampered && (!sawDone || sc.Err() != nil):
+			t.Fatalf("untampered: [DONE] %v, %v", sawDone, sc.Err())
+		case tampered && (sawDone || !errors.Is(sc.Err(), confai.ErrCrypto)):
+			t.Fatalf("truncated: [DONE] %v, %v", sawDone, sc.Err())
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	confai "github.com/libconfai/confai-go"
 )
@@ -76,6 +77,7 @@ func TestMemorySealedRequests(t *testing.T) {
 		one(i)
 	}
 	before := settle()
+	start := time.Now()
 	for i := 0; i < count/2; i++ {
 		one(i)
 	}
@@ -83,9 +85,10 @@ func TestMemorySealedRequests(t *testing.T) {
 	for i := count / 2; i < count; i++ {
 		one(i)
 	}
+	elapsed := time.Since(start)
 	after := settle()
-	t.Logf("Go: %d sealed requests: RSS %d KiB before, %d KiB halfway, %d KiB after (%+d KiB; second half %+d KiB)",
-		count, before, half, after, after-before, after-half)
+	t.Logf("Go: %d sealed requests: RSS %d KiB before, %d KiB halfway, %d KiB after (%+d KiB; second half %+d KiB); %.0f requests/s",
+		count, before, half, after, after-before, after-half, float64(count)/elapsed.Seconds())
 	// A leak grows with the count; allocator and runtime caches do not.
 	// Allow 8 MiB in all and 4 MiB for the second half, whatever the count.
 	if after-before > 8*1024 || after-half > 4*1024 {

@@ -7,6 +7,7 @@ package confai
 import "C"
 
 import (
+	"os"
 	"runtime"
 	"time"
 	"unsafe"
@@ -68,6 +69,15 @@ func NewPolicy(document []byte) (*Policy, error) {
 	policy := &Policy{h: newHandle(unsafe.Pointer(p), freePolicy)}
 	policy.cleanup = runtime.AddCleanup(policy, (*handle).close, policy.h)
 	return policy, nil
+}
+
+// ReadPolicy reads a policy document from a file and parses it.
+func ReadPolicy(path string) (*Policy, error) {
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return NewPolicy(doc)
 }
 
 // acquire returns the C policy for a call or a client; release with

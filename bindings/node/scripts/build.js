@@ -2,7 +2,7 @@
 // Builds the addon with node-gyp against the Node headers installed on this
 // machine (--nodedir: nothing is downloaded) and libconfai found with
 // pkg-config; CONFAI_BUILD_DIR selects a meson build tree that is not
-// installed.
+// installed. --tests also builds the conformance runner's test support.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -34,6 +34,9 @@ if (process.env.CONFAI_BUILD_DIR) {
 }
 const gyp = require.resolve('node-gyp/bin/node-gyp.js');
 const args = [gyp, 'rebuild', `--nodedir=${nodeDir()}`, '--jobs=2'];
+if (process.argv.includes('--tests')) {
+  args.push('--', '-Dconfai_tests=1');
+}
 const root = path.resolve(__dirname, '..');
 const r = spawnSync(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
 if (r.status !== 0) {

@@ -1,0 +1,18 @@
+// node chat.mjs http://127.0.0.1:8080 policy.json: the official openai client, every request sealed.
+import { readFileSync } from 'node:fs';
+import OpenAI from 'openai';
+import confai from 'confai';
+
+const [base, policyFile] = process.argv.slice(2);
+const client = new confai.Client(base, new confai.Policy(readFileSync(policyFile)));
+const verdict = await client.attest();
+console.error(`attested ${verdict.platform}: ${verdict.rootWarning ?? 'vendor root'}`);
+const openai = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'unused', fetch: confai.createFetch(client) });
+const stream = await openai.chat.completions.create({
+  model: 'confai-demo',
+  messages: [{ role: 'user', content: 'What runs here?' }],
+  stream: true,
+});
+for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? '');
+process.stdout.write('\n');
+client.close();
