@@ -40,8 +40,10 @@ type chatCall struct {
 // (confai_client_chat): requestJSON is the body of POST /v1/chat/completions
 // ("stream" is set to true by the library) and onDelta receives each piece
 // of the assistant's answer as it arrives, authenticated. An error from
-// onDelta, or the end of ctx, stops the chat and is returned. Chat returns
-// nil only once the whole answer arrived and the stream ended authenticated.
+// onDelta stops the chat and is returned; so does the end of ctx, noticed
+// at the next delta (use Client.Stream for a stream that a context ends at
+// once). Chat returns nil only once the whole answer arrived and the stream
+// ended authenticated.
 func (c *Client) Chat(ctx context.Context, requestJSON []byte, onDelta func(delta string) error) error {
 	if err := ctx.Err(); err != nil {
 		return err

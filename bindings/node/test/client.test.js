@@ -112,3 +112,47 @@ for (const mode of ['flip-byte', 'truncate', 'drop-chunk', 'duplicate-chunk']) {
     await assert.rejects(c.chatText(CHAT), confai.ConfaiError);
   });
 }
+
+test('the [DONE] line of an event stream is found, also split', () => {
+  const at = (s, lineStart = true) => confai._doneEvent(Buffer.from(s), lineStart);
+  assert.deepEqual(at('data: {"a":1}\n\ndata: [DONE]\n\n'), { at: 15, partial: 0 });
+  assert.deepEqual(at('data:[DONE]\n\n'), { at: 0, partial: 0 });
+  assert.deepEqual(at('data: [DONE]\n\n', false), { at: -1, partial: 0 });
+  assert.deepEqual(at('x\r\ndata: [DONE]'), { at: 3, partial: 0 });
+  assert.deepEqual(at('data: {"text":"data: [DONE]"}\n'), { at: -1, partial: 0 });
+  assert.deepEqual(at('data: {}\n\ndata: [DO'), { at: -1, partial: 9 });
+  assert.deepEqual(at('data: {}\n\n'), { at: -1, partial: 0 });
+});
+
+// A reader that stops at "data: [DONE]" still sees a stream cut off after
+// it: createFetch hands on [DONE] only once the stream ended authenticated.
+for (const tampered of [false, true]) {
+  test(`createFetch holds [DONE] until the end (tampered: ${tampered})`, { skip: SKIP }, async (t) => {
+    const g = await startGateway(t, '--token-delay', '20', ...(tampered ? ['--tamper', 'truncate'] : []));
+    const fetch = confai.createFetch(client(t, g));
+    let text = '';
+    // The error may come with the head (the gateway sent everything at
+    // once) or while reading; [DONE] never comes before it.
+    const readUntilDone = async () => {
+      const r = await fetch(`${g.base}/v1/chat/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...CHAT, stream: true }),
+      });
+      const reader = r.body.getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return false;
+        text += Buffer.from(value).toString();
+        if (/^data: \[DONE\]$/m.test(text)) {
+          await reader.cancel();
+          return true;
+        }
+      }
+    };
+    if (tampered) {
+      await assert.rejects(readUntilDone(), confai.CryptoError);
+      assert.doesNotMatch(text, /\[DONE\]/);
+    } else {
+      assert.equal(await readUntilDone(), true);
+    }
+  });
+}
