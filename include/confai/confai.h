@@ -1561,7 +1561,8 @@ typedef struct confai_client_options {
     size_t chunk_size;             /* CONFAI_CLIENT_DEFAULT_CHUNK_SIZE */
     /* Verification options for each attestation (time, cache, flags);
        NULL = defaults. Copied; a cache in it must outlive the client and is
-       used under the client's lock. */
+       used under the client's lock. Without one, the client keeps its own
+       SEV-SNP chain cache, so re-attesting a machine costs one signature. */
     const confai_verify_options *verify;
     uint64_t reserved[8];          /* must be zero */
 } confai_client_options;

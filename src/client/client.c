@@ -238,6 +238,15 @@ confai_status confai_client_new(confai_client **client, const char *base_url,
     c->policy = policy;
     GUARD(make_share(c, err));
     GUARD(take_options(c, options, err));
+    if (!c->has_verify) {
+        GUARD(confai_verify_options_init(&c->verify, CONFAI_VERIFY_OPTIONS_VERSION, err));
+        c->has_verify = 1;
+    }
+    if (c->verify.snp_cache == NULL) {
+        GUARD(confai_snp_cache_new(&c->own_snp_cache, err));
+        c->verify.snp_cache = c->own_snp_cache;
+    }
+    c->options.verify = &c->verify;
     GUARD(parse_base_url(c, base_url, err));
     *client = c;
     c = NULL;
@@ -253,6 +262,7 @@ void confai_client_free(confai_client *client)
     if (client == NULL)
         return;
     confai_verdict_free(client->lease);
+    confai_snp_cache_free(client->own_snp_cache);
     pthread_mutex_destroy(&client->lease_lock);
     curl_share_cleanup(client->share);
     if (client->share_locks_ready)

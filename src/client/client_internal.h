@@ -36,6 +36,9 @@ struct confai_client {
     char *ca_file, *pinned_public_key, *user_agent;
     confai_verify_options verify;
     int has_verify;
+    /* Endorsement chains verified before: re-attesting the same machine then
+     * costs one signature. Ours unless the caller passed a cache. */
+    confai_snp_cache *own_snp_cache;
 
     /*
      * Connections, DNS answers and TLS sessions shared by every transfer, so
