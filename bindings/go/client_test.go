@@ -8,8 +8,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	confai "github.com/libconfai/confai-go"
 )
@@ -256,4 +258,50 @@ func TestRoundTripperHoldsDoneUntilTheEnd(t *testing.T) {
 			t.Fatalf("truncated: [DONE] %v, %v", sawDone, sc.Err())
 		}
 	}
+}
+
+// A client keeps its policy, a stream its client: closing (or dropping)
+// them in any order is safe, and the garbage collector releases what was
+// not closed.
+func TestHandleLifetimes(t *testing.T) {
+	g := startGateway(t)
+	doc, err := testSim(t).PolicyJSON(nil, time.Minute) // any valid policy to close
+	if err != nil {
+		t.Fatal(err)
+	}
+	spare, _ := confai.NewPolicy(doc)
+	c, err := confai.NewClient(g.base, spare, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spare.Close()
+	if _, err := c.Attest(context.Background()); !errors.Is(err, confai.ErrAttestation) && !errors.Is(err, confai.ErrPolicy) {
+		t.Fatalf("a client whose policy was closed still verifies with it: %v", err)
+	}
+	c.Close()
+
+	c = g.client(t)
+	st, err := c.Stream(chatRequest(t, g.base, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if _, err := io.ReadAll(st); err != nil {
+		t.Fatalf("a stream outlives its closed client: %v", err)
+	}
+	st.Close()
+	for i := 0; i < 20; i++ {
+		if _, err := c.Stream(chatRequest(t, g.base, true)); err == nil {
+			t.Fatal("a closed client opened a stream")
+		}
+		other := g.client(t)
+		if _, err := other.Stream(chatRequest(t, g.base, true)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.Verdict(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.GC()
 }
