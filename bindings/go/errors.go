@@ -70,6 +70,7 @@ const (
 	StatusPolicyChip        Status = C.CONFAI_E_POLICY_CHIP
 	StatusPolicyFirmware    Status = C.CONFAI_E_POLICY_FIRMWARE
 	StatusPolicyManifest    Status = C.CONFAI_E_POLICY_MANIFEST
+	StatusPolicyCollateral  Status = C.CONFAI_E_POLICY_COLLATERAL
 	StatusPolicyGPUCount    Status = C.CONFAI_E_POLICY_GPU_COUNT
 	StatusPolicyGPUVersion  Status = C.CONFAI_E_POLICY_GPU_VERSION
 	StatusPolicyToken       Status = C.CONFAI_E_POLICY_TOKEN

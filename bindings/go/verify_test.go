@@ -104,6 +104,44 @@ func TestStatus(t *testing.T) {
 	if confai.StatusDecrypt.String() == "" || confai.Version() == "" {
 		t.Errorf("empty description or version")
 	}
+	// Names and groups come from the C library for every status, the token,
+	// collateral, GPU and transport ones among them.
+	for _, c := range []struct {
+		status   confai.Status
+		name     string
+		group    confai.Group
+		sentinel error
+	}{
+		{confai.StatusTokenAlgorithm, "CONFAI_E_TOKEN_ALGORITHM", confai.GroupAttestation, confai.ErrAttestation},
+		{confai.StatusTokenKey, "CONFAI_E_TOKEN_KEY", confai.GroupAttestation, confai.ErrAttestation},
+		{confai.StatusTokenExpired, "CONFAI_E_TOKEN_EXPIRED", confai.GroupAttestation, confai.ErrAttestation},
+		{confai.StatusTokenClaim, "CONFAI_E_TOKEN_CLAIM", confai.GroupAttestation, confai.ErrAttestation},
+		{confai.StatusTokenDetached, "CONFAI_E_TOKEN_DETACHED", confai.GroupAttestation, confai.ErrAttestation},
+		{confai.StatusPolicyCollateral, "CONFAI_E_POLICY_COLLATERAL", confai.GroupPolicy, confai.ErrPolicy},
+		{confai.StatusPolicyGPUCount, "CONFAI_E_POLICY_GPU_COUNT", confai.GroupPolicy, confai.ErrPolicy},
+		{confai.StatusPolicyGPUVersion, "CONFAI_E_POLICY_GPU_VERSION", confai.GroupPolicy, confai.ErrPolicy},
+		{confai.StatusPolicyToken, "CONFAI_E_POLICY_TOKEN", confai.GroupPolicy, confai.ErrPolicy},
+		{confai.StatusNetwork, "CONFAI_E_NETWORK", confai.GroupTransport, confai.ErrTransport},
+		{confai.StatusTimeout, "CONFAI_E_TIMEOUT", confai.GroupTransport, confai.ErrTransport},
+		{confai.StatusTLS, "CONFAI_E_TLS", confai.GroupTransport, confai.ErrTransport},
+		{confai.StatusHTTPStatus, "CONFAI_E_HTTP_STATUS", confai.GroupTransport, confai.ErrTransport},
+		{confai.StatusNotSealed, "CONFAI_E_NOT_SEALED", confai.GroupTransport, confai.ErrTransport},
+		{confai.StatusCancelled, "CONFAI_E_CANCELLED", confai.GroupTransport, confai.ErrTransport},
+	} {
+		if got := c.status.Name(); got != c.name {
+			t.Errorf("status %d: name %q, want %q", int(c.status), got, c.name)
+		}
+		if got := c.status.Group(); got != c.group {
+			t.Errorf("%s: group %v, want %v", c.name, got, c.group)
+		}
+		e := &confai.Error{Status: c.status, Name: c.status.Name(), Group: c.status.Group(), Message: "m"}
+		if !errors.Is(e, c.sentinel) || errors.Is(e, confai.ErrResource) {
+			t.Errorf("%s: the sentinel does not follow the group", c.name)
+		}
+	}
+	if int(confai.StatusPolicyCollateral) != 611 {
+		t.Errorf("CONFAI_E_POLICY_COLLATERAL is %d", int(confai.StatusPolicyCollateral))
+	}
 	err := &confai.Error{Status: confai.StatusDecrypt, Name: "CONFAI_E_DECRYPT", Group: confai.GroupCrypto, Message: "tag"}
 	if !errors.Is(err, confai.ErrCrypto) || errors.Is(err, confai.ErrParse) {
 		t.Errorf("sentinels do not follow the group")

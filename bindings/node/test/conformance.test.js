@@ -12,13 +12,10 @@ const DIR = process.env.CONFAI_CONFORMANCE_DIR || path.join(__dirname, '..', '..
 const manifest = JSON.parse(fs.readFileSync(path.join(DIR, 'manifest.json'), 'utf8'));
 
 // Test support built by `node scripts/build.js --tests`: opens sealed
-// requests with the gateway side of the C library.
+// requests with the gateway side of the C library, and the responses of
+// recorded exchanges with the client side rebuilt from the gateway's key
+// (confai_ohttp_client_from_request).
 const GATEWAY_OPEN = path.join(__dirname, '..', 'build', 'Release', 'confai_gateway_open.node');
-
-// The function the public C API would need to rebuild the client side of a
-// recorded exchange; until it exists the sealed-response cases are the C
-// runner's alone.
-const RECORDED_EXCHANGE_FN = 'confai_ohttp_client_from_request';
 
 function file(c, role) {
   assert.ok(role in c.files, `${c.name}: no file for role ${role}`);
@@ -65,12 +62,18 @@ function runBundle(c) {
   });
 }
 
-function runSealedRequest(c) {
+function gatewayArgs(c) {
   assert.ok(c.mode === 'whole' || c.mode === 'chunked', `mode ${c.mode}`);
-  const { openRequest } = require(GATEWAY_OPEN);
-  const r = openRequest(c.mode === 'chunked', c.gateway.kem_id, c.gateway.key_id,
-    c.gateway.algorithms.map((a) => [a.kdf_id, a.aead_id]), file(c, 'gateway_key'), file(c, 'request'));
+  assert.ok(c.gateway, `${c.name}: no gateway`);
+  return [c.mode === 'chunked', c.gateway.kem_id, c.gateway.key_id,
+    c.gateway.algorithms.map((a) => [a.kdf_id, a.aead_id]), file(c, 'gateway_key')];
+}
+
+// The status name of an opened message; on success the chunks must have
+// ended with the final one and the plaintext must be the expected one.
+function sealedOutcome(c, r) {
   if (r.status !== 0) {
+    assert.ok(r.message, `${confai.statusName(r.status)} without a message`);
     return confai.statusName(r.status);
   }
   if (c.mode === 'chunked') {
@@ -82,21 +85,34 @@ function runSealedRequest(c) {
   return 'CONFAI_OK';
 }
 
-const RUNNERS = { policy: runPolicy, bundle: runBundle, 'sealed-request': runSealedRequest };
+function runSealedRequest(c) {
+  const { openRequest } = require(GATEWAY_OPEN);
+  return sealedOutcome(c, openRequest(...gatewayArgs(c), file(c, 'request')));
+}
+
+function runSealedResponse(c) {
+  const { openResponse } = require(GATEWAY_OPEN);
+  return sealedOutcome(c, openResponse(...gatewayArgs(c), file(c, 'request'), file(c, 'response')));
+}
+
+const RUNNERS = {
+  policy: runPolicy,
+  bundle: runBundle,
+  'sealed-request': runSealedRequest,
+  'sealed-response': runSealedResponse,
+};
 
 test('manifest', () => {
   assert.equal(manifest.version, 1);
   const names = manifest.cases.map((c) => c.name);
   assert.equal(new Set(names).size, names.length);
   for (const c of manifest.cases) {
-    assert.ok(c.kind in RUNNERS || c.kind === 'sealed-response', `${c.name}: unknown kind ${c.kind}`);
+    assert.ok(c.kind in RUNNERS, `${c.name}: unknown kind ${c.kind}`);
   }
 });
 
 for (const c of manifest.cases) {
-  const skip = c.kind === 'sealed-response' &&
-    `the public C API has no ${RECORDED_EXCHANGE_FN} to rebuild a recorded exchange (the C runner covers these)`;
-  test(`conformance: ${c.name}`, { skip }, () => {
+  test(`conformance: ${c.name}`, () => {
     const run = RUNNERS[c.kind];
     assert.ok(run, `unknown kind ${c.kind}`);
     assert.equal(run(c), c.expected, `${c.name}: ${c.description}`);
