@@ -22,7 +22,9 @@ fi
 mkdir -p "$1"
 DEST=$(cd "$1" && pwd)
 PREFIX="$DEST/install"
-STAMP="$DEST/.built-openssl-src-$CRATE_VERSION"
+# The stamp names the configuration too, so a changed one builds again.
+CONFIG_TAG=engine-api
+STAMP="$DEST/.built-openssl-src-$CRATE_VERSION-$CONFIG_TAG"
 
 if [ -f "$STAMP" ] && [ -f "$PREFIX/lib/pkgconfig/libcrypto.pc" ]; then
     echo "OpenSSL from openssl-src $CRATE_VERSION already built in $PREFIX"
@@ -126,13 +128,16 @@ PERL
 fi
 
 # 4. Configure and build only the libraries and headers. Left out: tests,
-#    docs, the openssl CLI, the legacy provider, engines and loadable modules.
+#    docs, the openssl CLI, the legacy provider and loadable modules. The
+#    ENGINE API stays: the tests load this libcrypto in place of Debian's,
+#    and Debian's libcurl and libssh2 (the client layer's transport) call it.
 #    Kept (libconfai uses them): EC, X25519/X448, HKDF, AES-GCM,
 #    ChaCha20-Poly1305, RSA-PSS, HPKE.
+rm -rf "$PREFIX" # nothing left from an earlier configuration
 echo "==> building OpenSSL in $OSSL_SRC (prefix $PREFIX)"
 cd "$OSSL_SRC"
 ./Configure --prefix="$PREFIX" --libdir=lib \
-    no-tests no-docs no-apps shared no-legacy no-engine no-module >"$DEST/configure.log"
+    no-tests no-docs no-apps shared no-legacy no-module >"$DEST/configure.log"
 # Full logs stay in DEST; on failure show their end (compiler lines are long).
 make -j"$(nproc)" build_libs >"$DEST/build.log" 2>&1 || { tail -c 3000 "$DEST/build.log" >&2; exit 1; }
 make install_dev >"$DEST/install.log" 2>&1 || { tail -c 3000 "$DEST/install.log" >&2; exit 1; }

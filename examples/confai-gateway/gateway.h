@@ -184,7 +184,7 @@ struct gw_config {
 char *gw_base64_encode(const uint8_t *data, size_t len);
 /* Decodes standard base64 with padding exactly; -1 on any error. */
 int gw_base64_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in, size_t len);
-/* Reads a whole file (at most max bytes); malloc'd, NULL on error (errno set). */
+/* Reads a whole file (at most max bytes) and a NUL after it; malloc'd, NULL on error. */
 uint8_t *gw_read_file(const char *path, size_t max, size_t *len);
 /* Writes a file atomically with the given mode; 0 or -1 (errno set). */
 int gw_write_file(const char *path, const void *data, size_t len, unsigned mode);

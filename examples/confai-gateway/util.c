@@ -106,10 +106,15 @@ uint8_t *gw_read_file(const char *path, size_t max, size_t *len)
         goto fail;
     }
     fclose(f);
+    /* A NUL after the bytes, so text files can be parsed as strings. */
+    uint8_t *ended = realloc(data, n + 1);
+    if (ended == NULL) {
+        free(data);
+        return NULL;
+    }
+    ended[n] = 0;
     *len = n;
-    if (data == NULL)
-        data = calloc(1, 1); /* an empty file */
-    return data;
+    return ended;
 fail:
     fclose(f);
     free(data);
