@@ -1670,7 +1670,10 @@ confai_stream_response(const confai_stream *stream);
  * authenticated, the response ended, or it failed: *read_len is the number
  * written (1..capacity), or 0 with CONFAI_OK at the authenticated end of the
  * response (its final chunk). After a failure every later call returns the
- * same status. Errors: CONFAI_E_ARGUMENT (capacity 0), the 4xx stream
+ * same status. When the inner response is text/event-stream, a
+ * "data: [DONE]" line (and what follows it) is handed out only after the
+ * final chunk authenticated: clients stop reading at [DONE], and must not
+ * miss a stream cut off after it. Errors: CONFAI_E_ARGUMENT (capacity 0), the 4xx stream
  * statuses, 3xx for a malformed inner message, 7xx transport,
  * CONFAI_E_CANCELLED.
  */

@@ -39,6 +39,8 @@ struct confai_stream {
     size_t error_body_len;
 
     const confai_http_message *head; /* the inner response's head (decoder's) */
+    int event_stream;           /* the inner content is text/event-stream */
+    int at_line_start;          /* the last byte handed out ended a line */
     int inner_ended;            /* the inner message's END event arrived */
     int transfer_done;          /* libcurl finished and the ends were checked */
 
@@ -95,7 +97,15 @@ static confai_status on_http_event(void *user, confai_http_event event,
     confai_stream *s = user;
     switch (event) {
     case CONFAI_HTTP_EVENT_INFORMATIONAL: break;
-    case CONFAI_HTTP_EVENT_HEAD: s->head = message; break;
+    case CONFAI_HTTP_EVENT_HEAD: {
+        char media[64];
+        s->head = message;
+        transport_media_type(media, sizeof(media),
+                             confai_http_message_field_value(message, CONFAI_HTTP_HEADERS,
+                                                             "content-type"));
+        s->event_stream = strcmp(media, "text/event-stream") == 0;
+        break;
+    }
     case CONFAI_HTTP_EVENT_CONTENT:
         if (!queue_append(s, data, data_len))
             return CONFAI_E_NO_MEMORY;
@@ -126,6 +136,33 @@ static void check_answer(confai_stream *s)
     curl_easy_getinfo(s->easy, CURLINFO_CONTENT_TYPE, &ct);
     transport_media_type(s->media_type, sizeof(s->media_type), ct);
     s->answer_sealed = s->http_status == 200 && strcmp(s->media_type, MEDIA_CHUNKED_RES) == 0;
+}
+
+/*
+ * How many queued bytes may be handed out now. In a server-sent-events
+ * answer the terminating "data: [DONE]" line waits for the authenticated end
+ * of the stream: OpenAI-style clients stop reading at [DONE], and would
+ * never see a stream cut off after it. Everything else goes out at once.
+ */
+static size_t releasable(const confai_stream *s)
+{
+    static const char *const markers[] = {"data: [DONE]", "data:[DONE]"};
+    size_t avail = s->queue_len - s->queue_pos;
+    const uint8_t *q = s->queue + s->queue_pos;
+    if (!s->event_stream || s->transfer_done)
+        return avail;
+    for (size_t i = 0; i < avail; i++) {
+        int line_start = i == 0 ? s->at_line_start : (q[i - 1] == '\n' || q[i - 1] == '\r');
+        if (!line_start)
+            continue;
+        for (size_t m = 0; m < 2; m++) {
+            size_t len = strlen(markers[m]), rest = avail - i;
+            /* The marker, or what may become it once more bytes arrive. */
+            if (memcmp(q + i, markers[m], rest < len ? rest : len) == 0)
+                return i;
+        }
+    }
+    return avail;
 }
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)
@@ -325,6 +362,7 @@ confai_status confai_client_stream_open(confai_client *client, const confai_http
         s = confai_zalloc(sizeof(*s));
         ENSURE(s != NULL, CONFAI_E_NO_MEMORY, "stream: out of memory");
         s->client = client;
+        s->at_line_start = 1;
         atomic_init(&s->cancelled, 0);
         status = stream_start(s, v, plain, plain_len, err);
         if (status != CONFAI_E_KEY_ID_UNKNOWN)
@@ -374,10 +412,11 @@ confai_status confai_stream_read(confai_stream *stream, uint8_t *buf, size_t cap
                 *err = s->failure_err;
             return s->failure;
         }
-        size_t avail = s->queue_len - s->queue_pos;
+        size_t avail = releasable(s);
         if (avail > 0) {
             size_t n = avail < capacity ? avail : capacity;
             memcpy(buf, s->queue + s->queue_pos, n);
+            s->at_line_start = buf[n - 1] == '\n' || buf[n - 1] == '\r';
             confai_wipe(s->queue + s->queue_pos, n);
             s->queue_pos += n;
             *read_len = n;

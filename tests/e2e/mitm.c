@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -147,6 +149,7 @@ static int tamper_stream(mitm_mode mode, buffer *body)
         return 0; /* too short to alter this way */
     switch (mode) {
     case MITM_TRUNCATE:
+    case MITM_TRUNCATE_LATE:
         for (size_t i = 0; i < n; i++)
             order[k++] = (int)i;
         rebuild(body, starts, ends, order, k, final_start, 0);
@@ -172,6 +175,48 @@ static int tamper_stream(mitm_mode mode, buffer *body)
     }
     rebuild(body, starts, ends, order, k, final_start, 1);
     return 1;
+}
+
+/* A body sent at once, then a pause before the connection ends. */
+typedef struct late_body {
+    buffer body;
+    int paused;
+} late_body;
+
+static ssize_t late_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    late_body *l = cls;
+    if (pos < l->body.len) {
+        size_t n = l->body.len - (size_t)pos < max ? l->body.len - (size_t)pos : max;
+        memcpy(buf, l->body.data + pos, n);
+        return (ssize_t)n;
+    }
+    if (!l->paused) {
+        struct timespec ts = {0, 300 * 1000000L};
+        nanosleep(&ts, NULL);
+        l->paused = 1;
+    }
+    return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static void late_free(void *cls)
+{
+    late_body *l = cls;
+    free(l->body.data);
+    free(l);
+}
+
+static void respond_late(struct MHD_Connection *conn, const char *ct, buffer *body)
+{
+    late_body *l = calloc(1, sizeof(*l));
+    l->body = *body;
+    body->data = NULL;
+    body->len = 0;
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, late_read, l, late_free);
+    MHD_add_response_header(r, "Content-Type", ct);
+    MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
 }
 
 static void respond(struct MHD_Connection *conn, unsigned code, const char *ct, buffer *body)
@@ -271,9 +316,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         } else if (mode == MITM_FLIP_BYTE && answer.len > RESPONSE_NONCE_SIZE + 4) {
             answer.data[RESPONSE_NONCE_SIZE + (answer.len - RESPONSE_NONCE_SIZE) / 2] ^= 0x01;
             atomic_fetch_add(&m->tampered, 1);
-        } else if (mode >= MITM_TRUNCATE && mode <= MITM_REORDER_CHUNKS) {
+        } else if ((mode >= MITM_TRUNCATE && mode <= MITM_REORDER_CHUNKS) ||
+                   mode == MITM_TRUNCATE_LATE) {
             if (tamper_stream(mode, &answer))
                 atomic_fetch_add(&m->tampered, 1);
+            if (mode == MITM_TRUNCATE_LATE) {
+                respond_late(conn, ct, &answer);
+                return MHD_YES;
+            }
         }
     }
     respond(conn, (unsigned)code, ct, &answer);

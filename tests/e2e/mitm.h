@@ -16,6 +16,7 @@ typedef enum mitm_mode {
     MITM_REORDER_CHUNKS,   /* stream: swap the second and third chunks */
     MITM_FLIP_BYTE,        /* sealed answer: flip a ciphertext byte */
     MITM_PLAINTEXT,        /* sealed answer: replaced by a plaintext 200 */
+    MITM_TRUNCATE_LATE,    /* stream: all but the final chunk, then a pause, then the end */
 } mitm_mode;
 
 typedef struct mitm mitm;

@@ -109,6 +109,7 @@ static int setup(void **state)
         confai_policy_new(&f->slow_policy, f->slow_policy_json, slow_len, &err) != CONFAI_OK ||
         confai_client_new(&f->slow, f->slow_gateway.url, f->slow_policy, NULL, &err) != CONFAI_OK)
         return -1;
+
     answer a;
     if (chat(f->direct, &a, &err) != CONFAI_OK) {
         fprintf(stderr, "reference chat failed: %s\n", err.message);
@@ -125,6 +126,7 @@ static int teardown(void **state)
     confai_client_free(f->direct);
     confai_client_free(f->proxied);
     confai_client_free(f->slow);
+
     confai_policy_free(f->slow_policy);
     free(f->slow_policy_json);
     gateway_stop(&f->slow_gateway);
@@ -410,6 +412,45 @@ static void cancellation(void **state)
     confai_http_message_free(req);
 }
 
+/*
+ * A stream cut after its last event: "data: [DONE]" must not reach the
+ * application before the final chunk authenticated, or a client that stops
+ * at [DONE] (as OpenAI SDKs do) would never learn of the cut.
+ */
+static void done_waits_for_the_authenticated_end(void **state)
+{
+    fixture *f = *state;
+    confai_error err;
+    confai_http_message *req = NULL;
+    confai_stream *s = NULL;
+    const char *body = "{\"model\":\"confai-demo\",\"stream\":true,\"messages\":"
+                       "[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    assert_int_equal(confai_client_attest(f->proxied, NULL, &err), CONFAI_OK);
+    /* Every chunk but the final one arrives, [DONE] included; the end comes later. */
+    mitm_set_mode(f->proxy, MITM_TRUNCATE_LATE);
+    assert_int_equal(confai_http_message_new_request(&req, "POST", "https", "service",
+                                                     "/v1/chat/completions", &err),
+                     CONFAI_OK);
+    assert_int_equal(confai_http_message_set_body(req, (const uint8_t *)body, strlen(body), &err),
+                     CONFAI_OK);
+    assert_int_equal(confai_client_stream_open(f->proxied, req, &s, &err), CONFAI_OK);
+    static char seen[65536];
+    size_t seen_len = 0, n = 0;
+    confai_status st;
+    do {
+        st = confai_stream_read(s, (uint8_t *)seen + seen_len, sizeof(seen) - 1 - seen_len, &n,
+                                &err);
+        if (st == CONFAI_OK)
+            seen_len += n;
+    } while (st == CONFAI_OK && n > 0 && seen_len < sizeof(seen) - 1);
+    seen[seen_len] = '\0';
+    assert_int_equal(st, CONFAI_E_STREAM_TRUNCATED);
+    assert_non_null(strstr(seen, "data: {")); /* the events before it did arrive */
+    assert_null(strstr(seen, "[DONE]"));
+    confai_stream_free(s);
+    confai_http_message_free(req);
+}
+
 int main(int argc, char **argv)
 {
     gateway_binary = argc > 1 ? argv[1] : getenv("CONFAI_GATEWAY");
@@ -432,6 +473,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(tampered_whole_responses, honest),
         cmocka_unit_test_setup(wrong_policy_never_seals, honest),
         cmocka_unit_test_setup(cancellation, honest),
+        cmocka_unit_test_setup(done_waits_for_the_authenticated_end, honest),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
