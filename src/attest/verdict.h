@@ -50,6 +50,27 @@ struct confai_verdict {
     verdict_checks checks;
 };
 
+/* What every platform's verdict holds besides its evidence. */
+typedef struct verdict_common_input {
+    const uint8_t *key_config;     /* the bound KeyConfig bytes */
+    size_t key_config_len;
+    const uint8_t *manifest_digest;
+    const uint8_t *nonce;
+    const char *not_after_text;
+    int64_t not_after, verified_at, max_age;
+    int64_t evidence_not_after;    /* end of the chain's (and collateral's)
+                                      validity; 0: none */
+    const verdict_checks *checks;
+} verdict_common_input;
+
+/*
+ * Fills the binding digests, the times, the expiry (the lease the service
+ * offers, cut to the age the policy tolerates and to the end of the
+ * evidence's validity) and the checks. Errors: CONFAI_E_INTERNAL.
+ */
+confai_status verdict_fill_common(confai_verdict *v, const verdict_common_input *in,
+                                  confai_error *err);
+
 /* What a verified SEV-SNP bundle contributes to its verdict. */
 typedef struct verdict_snp_input {
     const snp_verified *snp;

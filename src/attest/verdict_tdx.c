@@ -35,7 +35,6 @@ confai_status verdict_new_tdx(confai_verdict **verdict, confai_key_config **key_
                               const verdict_tdx_input *in, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    unsigned int md_len = 0;
     confai_verdict *v = confai_zalloc(sizeof(*v));
 
     *verdict = NULL;
@@ -55,25 +54,20 @@ confai_status verdict_new_tdx(confai_verdict **verdict, confai_key_config **key_
     v->root_kind = in->tdx->root_kind == TDX_ROOT_VENDOR ? CONFAI_ROOT_VENDOR : CONFAI_ROOT_CUSTOM;
     if (v->root_kind == CONFAI_ROOT_CUSTOM)
         write_warning(v, in->root_subject);
-    OSSL_ENSURE(EVP_Digest(in->key_config, in->key_config_len, v->key_config_digest, &md_len,
-                           EVP_sha256(), NULL) == 1,
-                CONFAI_E_INTERNAL, "verdict: SHA-256 of the key configuration failed");
-    memcpy(v->manifest_digest, in->manifest_digest, sizeof(v->manifest_digest));
-    memcpy(v->nonce, in->nonce, sizeof(v->nonce));
-    memcpy(v->not_after_text, in->not_after_text, sizeof(v->not_after_text));
-    v->not_after = in->not_after;
-    v->verified_at = in->verified_at;
-    /*
-     * The lease, cut to the age the policy tolerates and to the end of the
-     * PCK chain's and the collateral's validity (tdx_verify's not_after).
-     */
-    int64_t expiry = in->not_after;
-    if (in->verified_at + in->max_age < expiry)
-        expiry = in->verified_at + in->max_age;
-    if (in->tdx->not_after > 0 && in->tdx->not_after < expiry)
-        expiry = in->tdx->not_after;
-    v->expiry = expiry;
-    v->checks = *in->checks;
+    /* The PCK chain's and the collateral's validity (tdx_verify's not_after). */
+    verdict_common_input common = {
+        .key_config = in->key_config,
+        .key_config_len = in->key_config_len,
+        .manifest_digest = in->manifest_digest,
+        .nonce = in->nonce,
+        .not_after_text = in->not_after_text,
+        .not_after = in->not_after,
+        .verified_at = in->verified_at,
+        .max_age = in->max_age,
+        .evidence_not_after = in->tdx->not_after,
+        .checks = in->checks,
+    };
+    GUARD(verdict_fill_common(v, &common, err));
     *verdict = v;
     v = NULL;
 out:
