@@ -148,9 +148,9 @@ static size_t releasable(const confai_stream *s)
 {
     static const char *const markers[] = {"data: [DONE]", "data:[DONE]"};
     size_t avail = s->queue_len - s->queue_pos;
-    const uint8_t *q = s->queue + s->queue_pos;
-    if (!s->event_stream || s->transfer_done)
+    if (avail == 0 || !s->event_stream || s->transfer_done)
         return avail;
+    const uint8_t *q = s->queue + s->queue_pos;
     for (size_t i = 0; i < avail; i++) {
         int line_start = i == 0 ? s->at_line_start : (q[i - 1] == '\n' || q[i - 1] == '\r');
         if (!line_start)
