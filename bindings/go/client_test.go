@@ -225,7 +225,7 @@ func TestClientTamper(t *testing.T) {
 }
 
 // A client that stops reading an event stream at "data: [DONE]" still sees
-// a stream cut off after it: the RoundTripper hands on [DONE] only once the
+// a stream cut off after it: the library hands on [DONE] only once the
 // stream has ended authenticated.
 func TestRoundTripperHoldsDoneUntilTheEnd(t *testing.T) {
 	// Tokens 20 ms apart: the head comes back before the stream ends.

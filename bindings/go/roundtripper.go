@@ -18,9 +18,9 @@ import (
 // (Client.Fetch). Every failure of the library, including a stream that
 // does not authenticate, is an error of RoundTrip or of Body.Read; no
 // unauthenticated byte reaches the caller. In a server-sent-events answer
-// the terminating "data: [DONE]" event is handed on only once the stream
-// has ended authenticated, so a client that stops reading there still sees
-// a stream cut off after it as an error.
+// the library hands on the terminating "data: [DONE]" event only once the
+// stream has ended authenticated, so a client that stops reading there
+// still sees a stream cut off after it as an error.
 type RoundTripper struct {
 	Client *Client
 }
@@ -40,9 +40,6 @@ func (rt *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp := newResponse(req, st.StatusCode, st.Header)
 	resp.Body = st
-	if isEventStream(st.Header.Get("Content-Type")) {
-		resp.Body = newEventStreamBody(st)
-	}
 	resp.ContentLength = -1
 	return resp, nil
 }

@@ -440,45 +440,12 @@ async function innerRequest(request) {
   };
 }
 
-const DONE_MARKERS = [Buffer.from('data: [DONE]'), Buffer.from('data:[DONE]')];
-
-// Finds a line "data: [DONE]" (or "data:[DONE]") in buf; lineStart tells
-// whether buf[0] starts a line. Returns {at} with the line's offset, or
-// {at: -1, partial} with the length of a suffix that may become such a line.
-function doneEvent(buf, lineStart) {
-  for (let i = 0; i < buf.length; i++) {
-    if (i === 0 ? !lineStart : buf[i - 1] !== 0x0a && buf[i - 1] !== 0x0d) {
-      continue;
-    }
-    const rest = buf.subarray(i);
-    for (const marker of DONE_MARKERS) {
-      if (rest.length >= marker.length && rest.subarray(0, marker.length).equals(marker)) {
-        return { at: i, partial: 0 };
-      }
-      if (rest.length < marker.length && marker.subarray(0, rest.length).equals(rest)) {
-        return { at: -1, partial: rest.length };
-      }
-    }
-  }
-  return { at: -1, partial: 0 };
-}
-
-function isEventStream(headers) {
-  const entry = headers.find(([name]) => name === 'content-type');
-  return !!entry && entry[1].split(';')[0].trim().toLowerCase() === 'text/event-stream';
-}
-
-// The body of a streamed response: the opened bytes as they arrive. In a
-// server-sent-events answer the terminating "data: [DONE]" event is held
-// back until the stream has ended authenticated (its final chunk) and
-// dropped if it fails, so a reader that stops at [DONE] still sees a stream
-// cut off after it as an error.
+// The body of a streamed response: the opened bytes as they arrive. (In a
+// server-sent-events answer the library itself holds back "data: [DONE]"
+// until the stream has ended authenticated, so a reader that stops at
+// [DONE] still sees a stream cut off after it as an error.)
 function streamResponse(stream, signal) {
-  const events = isEventStream(stream.headers);
   let finished = false;
-  let pending = Buffer.alloc(0); // read, not yet handed on
-  let holding = false;
-  let lineStart = true;
   const finish = () => {
     if (!finished) {
       finished = true;
@@ -490,43 +457,20 @@ function streamResponse(stream, signal) {
   signal.addEventListener('abort', onAbort, { once: true });
   const body = new ReadableStream({
     async pull(controller) {
-      for (;;) {
-        let chunk;
-        try {
-          chunk = await stream.read(65536);
-        } catch (e) {
-          pending = null;
-          finish();
-          controller.error(signal.aborted ? signal.reason : e);
-          return;
-        }
-        if (chunk === null) {
-          if (pending.length > 0) {
-            controller.enqueue(new Uint8Array(pending));
-          }
-          finish();
-          controller.close();
-          return;
-        }
-        if (!events) {
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          return;
-        }
-        pending = Buffer.concat([pending, chunk]);
-        if (holding) {
-          continue;
-        }
-        const { at, partial } = doneEvent(pending, lineStart);
-        const n = at >= 0 ? at : pending.length - partial;
-        holding = at >= 0;
-        if (n > 0) {
-          const out = pending.subarray(0, n);
-          lineStart = out[n - 1] === 0x0a || out[n - 1] === 0x0d;
-          pending = Buffer.from(pending.subarray(n));
-          controller.enqueue(new Uint8Array(out));
-          return;
-        }
+      let chunk;
+      try {
+        chunk = await stream.read(65536);
+      } catch (e) {
+        finish();
+        controller.error(signal.aborted ? signal.reason : e);
+        return;
       }
+      if (chunk === null) {
+        finish();
+        controller.close();
+        return;
+      }
+      controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     },
     cancel() {
       finish();
@@ -572,7 +516,6 @@ function createFetch(client) {
 }
 
 module.exports = {
-  _doneEvent: doneEvent, // for the tests
   version: native.version(),
   nonceSize: native.nonceSize,
   statusName,
