@@ -7,7 +7,7 @@ from ctypes import byref, c_char_p, c_size_t, c_void_p
 from dataclasses import dataclass, field
 
 from . import errors
-from ._lib import HTTP_HEADERS, Error, buf_from, lib
+from ._lib import HTTP_HEADERS, Error, buf_from, Owned, lib
 
 
 def _ascii(value, what: str) -> bytes:
@@ -23,8 +23,10 @@ def _field_value(value) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode("utf-8")
 
 
-class Request:
+class Request(Owned):
     """An inner request (confai_http_message), freed on close or collection."""
+
+    _free = "confai_http_message_free"
 
     def __init__(self, method: str, path: str, headers=(), body: bytes = b"", scheme="https", authority=""):
         err = Error()
@@ -62,20 +64,6 @@ class Request:
     @property
     def handle(self):
         return self._handle
-
-    def close(self) -> None:
-        if getattr(self, "_handle", None) is not None:
-            lib.confai_http_message_free(self._handle)
-            self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
 
 def read_head(handle):

@@ -250,3 +250,24 @@ def string_at(ptr, length: int) -> bytes:
     if not ptr or length == 0:
         return b""
     return ctypes.string_at(ptr, length)
+
+
+class Owned:
+    """Owns one library handle, released once by the function named _free:
+    by close(), at the end of a with block, or when collected."""
+
+    _free = ""
+
+    def close(self) -> None:
+        if getattr(self, "_handle", None) is not None:
+            getattr(lib, self._free)(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()

@@ -8,18 +8,20 @@ import os
 from ctypes import byref, c_size_t, c_void_p
 
 from . import errors
-from ._lib import VERIFY_LENIENT_BUNDLE, VERIFY_OPTIONS_VERSION, Error, VerifyOptions, lib
+from ._lib import VERIFY_LENIENT_BUNDLE, VERIFY_OPTIONS_VERSION, Error, VerifyOptions, Owned, lib
 
 _ROOT_KINDS = {0: "none", 1: "vendor", 2: "custom"}
 _TCB_KINDS = {"current": 0, "reported": 1, "committed": 2, "launch": 3}
 
 
-class Policy:
+class Policy(Owned):
     """A verification policy (doc/policy.md), parsed and checked by the C core.
 
     Immutable: one policy may serve many clients and threads. It must outlive
     every Client made with it (the Client keeps a reference for that).
     """
+
+    _free = "confai_policy_free"
 
     def __init__(self, document):
         if isinstance(document, dict):
@@ -51,26 +53,14 @@ class Policy:
         """Seconds a verified attestation may be reused."""
         return int(lib.confai_policy_max_age(self.handle))
 
-    def close(self) -> None:
-        if getattr(self, "_handle", None) is not None:
-            lib.confai_policy_free(self._handle)
-            self._handle = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
-
-
-class Verdict:
+class Verdict(Owned):
     """What a successful verification proved (doc/protocol.md, section 5.1).
 
     Holds its own reference to the C verdict; immutable and thread-safe.
     """
+
+    _free = "confai_verdict_free"
 
     def __init__(self, handle):
         # takes over one reference
@@ -169,20 +159,6 @@ class Verdict:
 
     def to_dict(self) -> dict:
         return _json.loads(self.json())
-
-    def close(self) -> None:
-        if getattr(self, "_handle", None) is not None:
-            lib.confai_verdict_free(self._handle)
-            self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
     def __repr__(self):
         if self._handle is None:

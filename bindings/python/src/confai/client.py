@@ -10,7 +10,7 @@ from ctypes import byref, c_size_t, c_void_p
 
 from . import errors
 from ._http import Request, Response, read_body, read_head
-from ._lib import CHAT_DELTA_FN, CLIENT_OPTIONS_VERSION, ClientOptions, Error, lib
+from ._lib import CHAT_DELTA_FN, CLIENT_OPTIONS_VERSION, ClientOptions, Error, Owned, lib
 from .attestation import Policy, Verdict, verify_options
 
 _READ_SIZE = 16384
@@ -20,7 +20,7 @@ def _ms(seconds):
     return 0 if seconds is None else max(1, int(seconds * 1000))
 
 
-class Stream:
+class Stream(Owned):
     """A streamed exchange: iterate to get the inner response's content bytes.
 
     Only authenticated bytes are ever yielded; a truncated, reordered,
@@ -28,6 +28,8 @@ class Stream:
     context manager (or call close()) to release the connection.
     One thread at a time; cancel() may be called from any thread.
     """
+
+    _free = "confai_stream_free"
 
     def __init__(self, client: "Client", handle):
         self._client = client  # the client must outlive the stream
@@ -78,22 +80,14 @@ class Stream:
 
     def close(self) -> None:
         with self._lock:
-            if getattr(self, "_handle", None) is not None:
-                lib.confai_stream_free(self._handle)
-                self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+            super().close()
 
     def __del__(self):
         if hasattr(self, "_lock"):
             self.close()
 
 
-class Client:
+class Client(Owned):
     """A client of one confidential service at base_url.
 
     Attests the service against policy before the first request, keeps the
@@ -101,6 +95,8 @@ class Client:
     the verdict binds. Thread-safe; use as a context manager or call close().
     Times are in seconds.
     """
+
+    _free = "confai_client_free"
 
     def __init__(
         self,
@@ -266,17 +262,3 @@ class Client:
             raise errors.error_for(status, outcome.get("message", ""))
         if pending:
             raise errors.ParseError(300, "the answer ended inside a UTF-8 sequence")
-
-    def close(self) -> None:
-        if getattr(self, "_handle", None) is not None:
-            lib.confai_client_free(self._handle)
-            self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
