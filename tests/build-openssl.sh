@@ -23,7 +23,7 @@ mkdir -p "$1"
 DEST=$(cd "$1" && pwd)
 PREFIX="$DEST/install"
 # The stamp names the configuration too, so a changed one builds again.
-CONFIG_TAG=engine-api
+CONFIG_TAG=engine-api-nistp64
 STAMP="$DEST/.built-openssl-src-$CRATE_VERSION-$CONFIG_TAG"
 
 if [ -f "$STAMP" ] && [ -f "$PREFIX/lib/pkgconfig/libcrypto.pc" ]; then
@@ -133,11 +133,14 @@ fi
 #    and Debian's libcurl and libssh2 (the client layer's transport) call it.
 #    Kept (libconfai uses them): EC, X25519/X448, HKDF, AES-GCM,
 #    ChaCha20-Poly1305, RSA-PSS, HPKE.
+#    enable-ec_nistp_64_gcc_128 as Debian builds it: the 64-bit NIST curve
+#    code, which gives OpenSSL >= 3.2 its fast P-384 (SEV-SNP signatures).
 rm -rf "$PREFIX" # nothing left from an earlier configuration
 echo "==> building OpenSSL in $OSSL_SRC (prefix $PREFIX)"
 cd "$OSSL_SRC"
 ./Configure --prefix="$PREFIX" --libdir=lib \
-    no-tests no-docs no-apps shared no-legacy no-module >"$DEST/configure.log"
+    no-tests no-docs no-apps shared no-legacy no-module \
+    enable-ec_nistp_64_gcc_128 >"$DEST/configure.log"
 # Full logs stay in DEST; on failure show their end (compiler lines are long).
 make -j"$(nproc)" build_libs >"$DEST/build.log" 2>&1 || { tail -c 3000 "$DEST/build.log" >&2; exit 1; }
 make install_dev >"$DEST/install.log" 2>&1 || { tail -c 3000 "$DEST/install.log" >&2; exit 1; }
