@@ -115,30 +115,6 @@ static size_t event_boundary(const char *p, size_t len)
     return 0;
 }
 
-/*
- * The "data: [DONE]" event says the answer is complete; it goes out only
- * once the stream has ended authenticated (its final chunk opened), so a
- * stream cut after it still ends in an error for the caller. Returns ready,
- * or the start of a [DONE] event that ends there.
- */
-static size_t hold_done(const char *p, size_t ready)
-{
-    size_t end = ready;
-    while (end > 0 && (p[end - 1] == '\n' || p[end - 1] == '\r'))
-        end--;
-    size_t start = end;
-    while (start > 0 && p[start - 1] != '\n')
-        start--;
-    static const char done[] = "data: [DONE]";
-    if (end - start == sizeof(done) - 1 && memcmp(p + start, done, sizeof(done) - 1) == 0) {
-        /* only when [DONE] is its event's only line */
-        if (start == 0 || (start >= 2 && p[start - 2] == '\n') ||
-            (start >= 3 && p[start - 2] == '\r' && p[start - 3] == '\n'))
-            return start;
-    }
-    return ready;
-}
-
 static void fail_stream(proxy_stream *s, const confai_error *err)
 {
     char message[CONFAI_ERROR_MESSAGE_SIZE + 96];
@@ -200,8 +176,9 @@ static int fill(proxy_stream *s)
         return 0;
     }
     s->pending_len += got;
+    /* libconfai itself holds back "data: [DONE]" until the stream has ended
+       authenticated, so whole events can go out as they complete. */
     s->ready = event_boundary(s->pending, s->pending_len);
-    s->ready = hold_done(s->pending, s->ready);
     return 0;
 }
 
