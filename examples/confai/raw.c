@@ -71,7 +71,7 @@ confai_status cli_raw_tdx(tdx_verified *out, const tdx_trust *trust, const polic
         .extra_crl_lens = crls != NULL ? crls->der_len : NULL,
         .extra_crl_count = crls != NULL ? crls->count : 0,
     };
-    confai_status st = tdx_verify(out, trust, ev->tdx_quote.data, ev->tdx_quote.len,
+    confai_status st = tdx_verify(out, trust, NULL, ev->tdx_quote.data, ev->tdx_quote.len,
                                   TDX_PARSE_PADDED, &c, ev->at, err);
     if (st != CONFAI_OK)
         return st;

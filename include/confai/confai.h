@@ -1287,21 +1287,32 @@ CONFAI_API int64_t confai_policy_max_age(const confai_policy *policy);
 /* --- Verification options ------------------------------------------------ */
 
 /*
- * A cache of SEV-SNP endorsement chains that already verified, held by the
- * caller (the library keeps no cache of its own). With it, verifying a new
- * report from a known machine checks only the report's signature and its
- * fields. Entries remember the trust anchors they were verified under, so
- * one cache may serve several policies. It changes during a verification:
+ * A cache of endorsements that already verified, held by the caller (the
+ * library keeps no cache of its own); one object serves every platform:
+ *   - SEV-SNP: the VCEK/VLEK chain (VCEK/VLEK, ASK/ASVK, ARK). A new report
+ *     from a known machine then costs its signature and field checks.
+ *   - TDX: the quote's PCK chain together with the collateral that came with
+ *     it (CRLs, TCB info, QE identity, TCB Signing chain), verified and
+ *     parsed. A new quote from a known machine with the same collateral then
+ *     costs the QE report and quote signatures and the TCB level evaluation
+ *     of its SVNs.
+ * An entry is found by the exact bytes it was verified from (certificates,
+ * CRLs, collateral) and the policy's trust anchors and CRLs, so one cache
+ * may serve several policies and new CRL or collateral bytes are verified in
+ * full. It is used only strictly inside the validity of every certificate,
+ * CRL and collateral document it was verified with; only verifications that
+ * pass add entries, a few per platform, the oldest replaced first. Verdicts
+ * are the same with and without a cache. It changes during a verification:
  * one thread at a time (or a lock around confai_attestation_verify).
  */
-typedef struct confai_snp_cache confai_snp_cache;
+typedef struct confai_verify_cache confai_verify_cache;
 
 /* Creates an empty cache. On failure *cache is NULL. Errors: NO_MEMORY. */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
-confai_snp_cache_new(confai_snp_cache **cache, confai_error *err);
+confai_verify_cache_new(confai_verify_cache **cache, confai_error *err);
 
-/* Releases a cache. NULL is a no-op. */
-CONFAI_API void confai_snp_cache_free(confai_snp_cache *cache);
+/* Releases a cache and every entry. NULL is a no-op. */
+CONFAI_API void confai_verify_cache_free(confai_verify_cache *cache);
 
 #define CONFAI_VERIFY_OPTIONS_VERSION 1
 
@@ -1321,7 +1332,7 @@ typedef struct confai_verify_options {
     uint32_t version;             /* CONFAI_VERIFY_OPTIONS_VERSION */
     uint32_t flags;               /* CONFAI_VERIFY_* bits; 0 = strict */
     int64_t verify_time;          /* seconds since 1970 (UTC); 0 = now */
-    confai_snp_cache *snp_cache;  /* NULL: verify every chain in full */
+    confai_verify_cache *cache;   /* NULL: verify every chain and collateral in full */
     uint64_t reserved[8];         /* must be zero */
 } confai_verify_options;
 

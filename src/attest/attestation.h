@@ -10,12 +10,14 @@
 #include <confai/confai.h>
 
 #include "attest/snp.h"
+#include "attest/tdx.h"
 
 /* confai_verify_options after defaults and checks. */
 typedef struct attestation_options {
     int strict;               /* unknown bundle members rejected */
     int64_t verify_time;      /* never 0: "now" is resolved */
-    snp_chain_cache *cache;   /* may be NULL */
+    snp_chain_cache *cache;   /* SEV-SNP chains; may be NULL */
+    tdx_cache *tdx_cache;     /* TDX endorsements; may be NULL */
 } attestation_options;
 
 /*

@@ -344,8 +344,8 @@ static confai_status verify_quote(tdx_verified *v, const confai_policy *policy,
            "policy: no tdx section");
     GUARD(gather_collateral(&in, b, &policy->tdx, err));
     /* The bundle carries exactly the quote: no padding accepted. */
-    GUARD(tdx_verify(v, policy->tdx.trust, b->cpu.quote.data, b->cpu.quote.len, 0, &in.c,
-                     opt->verify_time, err));
+    GUARD(tdx_verify(v, policy->tdx.trust, opt->tdx_cache, b->cpu.quote.data,
+                     b->cpu.quote.len, 0, &in.c, opt->verify_time, err));
     verdict_note(checks, "tdx.pck_chain", 0);
     verdict_note(checks, "tdx.qe_report", 0);
     verdict_note(checks, "tdx.signature", 0);

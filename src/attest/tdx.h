@@ -1,8 +1,9 @@
 /*
  * Intel TDX evidence: the internal interface between the TDX quote verifier
- * (tdx_quote.c, tdx_collateral.c, tdx_verify.c) and the layers above it
- * (bundle, binding, policy, verdict). Pure functions of bytes: no I/O, no
- * globals, the verification time is always an input.
+ * (tdx_quote.c, tdx_collateral.c, tdx_trust.c, tdx_pck.c, tdx_endorsement.c,
+ * tdx_cache.c, tdx_crypto.c, tdx_verify.c; tdx_internal.h between them) and
+ * the layers above it (bundle, binding, policy, verdict). Pure functions of
+ * bytes: no I/O, no globals, the verification time is always an input.
  *
  * Split of work:
  *   tdx_quote_parse       bytes -> fields (quote v4 and v5, TD 1.0 and
@@ -10,10 +11,12 @@
  *                         certification data type 6 wrapping type 5)
  *   tdx_tcb_info_parse    Intel PCS TCB info v3 (id "TDX") -> levels
  *   tdx_qe_identity_parse Intel PCS QE identity v2 (id "TD_QE") -> levels
- *   tdx_verify            quote signature, QE report signature and binding,
- *                         PCK chain to the Intel SGX Root CA (or a custom
- *                         root), CRLs, collateral signatures and validity,
- *                         TCB level and QE identity -> TCB statuses
+ *   tdx_verify            PCK chain to the Intel SGX Root CA (or a custom
+ *                         root), CRLs, collateral signatures and validity
+ *                         (the endorsement, which a caller-held tdx_cache can
+ *                         keep), then quote signature, QE report signature
+ *                         and binding, TCB level and QE identity -> TCB
+ *                         statuses
  * The policy layer then compares the verified fields with what the user
  * pins, and decides what to do with a TCB status or missing collateral.
  */
@@ -244,6 +247,17 @@ confai_status tdx_trust_add_root(tdx_trust *trust, const uint8_t *der, size_t de
                                  confai_error *err);
 void tdx_trust_free(tdx_trust *trust);
 
+/*
+ * A caller-held cache of verified endorsements: a quote's PCK chain with the
+ * collateral that came with it, under a trust (see tdx_verify). A few
+ * entries, the oldest replaced first. It changes on every verification that
+ * uses it: not shared between threads without a lock; never global.
+ */
+typedef struct tdx_cache tdx_cache;
+
+confai_status tdx_cache_new(tdx_cache **cache, confai_error *err);
+void tdx_cache_free(tdx_cache *cache);
+
 /* SHA-256 of the Intel SGX Root CA's SPKI, the built-in pin. */
 extern const uint8_t tdx_intel_root_spki_sha256[32];
 
@@ -344,29 +358,31 @@ typedef struct tdx_verified {
 /*
  * Verifies a quote (TDX_PARSE_* flags as for tdx_quote_parse) with optional
  * collateral at verify_time (seconds since the epoch). Checks, each with its
- * own status:
+ * own status, in this order:
  *   - the quote parses                             (parse statuses)
  *   - QE vendor id is Intel's                      CONFAI_E_UNSUPPORTED
+ * the endorsement (PCK chain and collateral):
  *   - the PEM chain is exactly three canonical certificates, leaf <- CA <-
  *     self-signed root                             CONFAI_E_CERT_CHAIN
  *   - the root is Intel's pinned root or custom    CONFAI_E_UNKNOWN_ROOT
  *   - every certificate valid at verify_time       CONFAI_E_CERT_EXPIRED
  *   - not on a supplied CRL                        CONFAI_E_CERT_REVOKED
  *     (CRL badly signed, stale, unparsable:        CONFAI_E_COLLATERAL)
- *   - QE report signature by the PCK leaf          CONFAI_E_BAD_SIGNATURE
- *   - QE report data == SHA-256(attestation key || QE auth data) || 0^32
- *                                                  CONFAI_E_BINDING
- *   - quote signature by the attestation key       CONFAI_E_BAD_SIGNATURE
  *   - collateral parses, its signature verifies with the signing chain to
  *     the same trust anchors, and it is inside [issueDate, nextUpdate]
  *                                                  CONFAI_E_COLLATERAL,
  *                                                  _BAD_SIGNATURE, _CERT_*,
  *                                                  _UNKNOWN_ROOT
  *   - TCB info's FMSPC and PCE id equal the PCK's  CONFAI_E_TCB_MISMATCH
- *   - QE identity: MRSIGNER, ISVPRODID, masked MISCSELECT and ATTRIBUTES
- *     equal the QE report's                        CONFAI_E_TCB_MISMATCH
+ * the quote:
+ *   - QE report signature by the PCK leaf          CONFAI_E_BAD_SIGNATURE
+ *   - QE report data == SHA-256(attestation key || QE auth data) || 0^32
+ *                                                  CONFAI_E_BINDING
+ *   - quote signature by the attestation key       CONFAI_E_BAD_SIGNATURE
  *   - the TDX module identity (MRSIGNERSEAM, masked SEAMATTRIBUTES) is the
  *     one the TCB info names                       CONFAI_E_TCB_MISMATCH
+ *   - QE identity: MRSIGNER, ISVPRODID, masked MISCSELECT and ATTRIBUTES
+ *     equal the QE report's                        CONFAI_E_TCB_MISMATCH
  * TCB level selection (Intel's rules): the first level whose 16 SGX
  * components and PCE SVN (PCK leaf) and TDX components (TEE_TCB_SVN; indices
  * 0 and 1 skipped when TEE_TCB_SVN[1] > 0 and the TCB info has
@@ -379,10 +395,16 @@ typedef struct tdx_verified {
  * A TCB status (even Revoked or NotSupported) is reported, not rejected:
  * that is the policy's decision. Missing collateral leaves the statuses at
  * TDX_TCB_UNKNOWN and sets collateral_missing. collateral may be NULL.
- * On failure *out is zeroed.
+ *
+ * cache may be NULL. With one, the endorsement comes from the cache when it
+ * holds one for the same trust, PCK chain bytes and collateral bytes and
+ * verify_time lies strictly inside the validity of every certificate, CRL
+ * and document it was verified with; the quote checks always run. Only a
+ * verification that passes as a whole adds an entry. The result is the same
+ * with and without a cache. On failure *out is zeroed.
  */
-confai_status tdx_verify(tdx_verified *out, const tdx_trust *trust, const uint8_t *quote,
-                         size_t quote_len, uint32_t parse_flags,
+confai_status tdx_verify(tdx_verified *out, const tdx_trust *trust, tdx_cache *cache,
+                         const uint8_t *quote, size_t quote_len, uint32_t parse_flags,
                          const tdx_collateral *collateral, int64_t verify_time,
                          confai_error *err);
 

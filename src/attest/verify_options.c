@@ -1,6 +1,7 @@
 /*
- * Options of confai_attestation_verify and the caller-held SNP chain cache,
- * plus the size constants as functions.
+ * Options of confai_attestation_verify and the caller-held cache of verified
+ * endorsements (one per platform inside), plus the size constants as
+ * functions.
  */
 #include <string.h>
 #include <time.h>
@@ -12,33 +13,36 @@
 /* 9999-12-31T23:59:59Z: the last instant a verdict can print. */
 #define LAST_TIME INT64_C(253402300799)
 
-struct confai_snp_cache {
-    snp_chain_cache *chains;
+struct confai_verify_cache {
+    snp_chain_cache *snp;
+    tdx_cache *tdx;
 };
 
-confai_status confai_snp_cache_new(confai_snp_cache **cache, confai_error *err)
+confai_status confai_verify_cache_new(confai_verify_cache **cache, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    confai_snp_cache *c = NULL;
+    confai_verify_cache *c = NULL;
 
     confai_err_clear(err);
     ENSURE_ARG(cache != NULL, "cache");
     *cache = NULL;
     c = confai_zalloc(sizeof(*c));
     ENSURE(c != NULL, CONFAI_E_NO_MEMORY, "cache: out of memory");
-    GUARD(snp_chain_cache_new(&c->chains, err));
+    GUARD(snp_chain_cache_new(&c->snp, err));
+    GUARD(tdx_cache_new(&c->tdx, err));
     *cache = c;
     c = NULL;
 out:
-    confai_snp_cache_free(c);
+    confai_verify_cache_free(c);
     return status;
 }
 
-void confai_snp_cache_free(confai_snp_cache *cache)
+void confai_verify_cache_free(confai_verify_cache *cache)
 {
     if (cache == NULL)
         return;
-    snp_chain_cache_free(cache->chains);
+    snp_chain_cache_free(cache->snp);
+    tdx_cache_free(cache->tdx);
     confai_free_secret(cache, sizeof(*cache));
 }
 
@@ -83,7 +87,10 @@ confai_status attestation_resolve_options(attestation_options *out,
                CONFAI_E_ARGUMENT, "invalid argument: verify_time out of range");
         out->strict = (options->flags & CONFAI_VERIFY_LENIENT_BUNDLE) == 0;
         out->verify_time = options->verify_time;
-        out->cache = options->snp_cache != NULL ? options->snp_cache->chains : NULL;
+        if (options->cache != NULL) {
+            out->cache = options->cache->snp;
+            out->tdx_cache = options->cache->tdx;
+        }
     }
     if (out->verify_time == 0) {
         time_t now = time(NULL);

@@ -242,9 +242,9 @@ confai_status confai_client_new(confai_client **client, const char *base_url,
         GUARD(confai_verify_options_init(&c->verify, CONFAI_VERIFY_OPTIONS_VERSION, err));
         c->has_verify = 1;
     }
-    if (c->verify.snp_cache == NULL) {
-        GUARD(confai_snp_cache_new(&c->own_snp_cache, err));
-        c->verify.snp_cache = c->own_snp_cache;
+    if (c->verify.cache == NULL) {
+        GUARD(confai_verify_cache_new(&c->own_cache, err));
+        c->verify.cache = c->own_cache;
     }
     c->options.verify = &c->verify;
     GUARD(parse_base_url(c, base_url, err));
@@ -262,7 +262,7 @@ void confai_client_free(confai_client *client)
     if (client == NULL)
         return;
     confai_verdict_free(client->lease);
-    confai_snp_cache_free(client->own_snp_cache);
+    confai_verify_cache_free(client->own_cache);
     pthread_mutex_destroy(&client->lease_lock);
     curl_share_cleanup(client->share);
     if (client->share_locks_ready)

@@ -36,9 +36,11 @@ struct confai_client {
     char *ca_file, *pinned_public_key, *user_agent;
     confai_verify_options verify;
     int has_verify;
-    /* Endorsement chains verified before: re-attesting the same machine then
-     * costs one signature. Ours unless the caller passed a cache. */
-    confai_snp_cache *own_snp_cache;
+    /* Endorsements verified before (SEV-SNP chains, TDX PCK chains with
+     * their collateral): re-attesting the same machine then costs the
+     * report's or quote's own signatures. Ours unless the caller passed a
+     * cache. */
+    confai_verify_cache *own_cache;
 
     /*
      * Connections, DNS answers and TLS sessions shared by every transfer, so

@@ -11,7 +11,13 @@
  *   signing chain, the TCB level evaluated; go-tdx-guest: verify.TdxQuote
  *   with the same collateral served by a local Getter (it ends in "no
  *   matching TCB level found" for this quote, after every signature, where
- *   libconfai reports NotSupported; see go-tdx-guest/main.go).
+ *   libconfai reports NotSupported; see go-tdx-guest/main.go);
+ * - warm: each of the two again with a caller-held tdx_cache that already
+ *   holds the endorsement (PCK chain, CRLs, collateral): parse the quote,
+ *   hash the chain and collateral bytes to find the entry, the QE report
+ *   signature with the cached PCK key and binding, the quote signature, the
+ *   TCB level and QE identity evaluation; compared with the same
+ *   go-tdx-guest call as the cold case.
  *
  * The quote is the real Sapphire Rapids v4 quote of go-tdx-guest's own tests
  * (vectors tdx/go-tdx-guest, with the collateral PROVENANCE.md pairs with
@@ -34,7 +40,7 @@
 
 #include <confai/confai.h>
 
-#include "attest/tdx.h"
+#include "attest/tdx_internal.h"
 #include "tdx_signer.h"
 #include "test_util.h"
 
@@ -58,14 +64,15 @@ typedef struct evidence {
     int64_t time;
     const tdx_trust *trust;
     tdx_tcb_status want;              /* the TCB status the collateral gives */
+    tdx_cache *cache;                 /* NULL: cold, every verification in full */
 } evidence;
 
 static int op_verify(const evidence *ev)
 {
     tdx_verified v;
     confai_error err;
-    if (tdx_verify(&v, ev->trust, ev->quote, ev->quote_len, 0, ev->collateral, ev->time, &err) !=
-        CONFAI_OK) {
+    if (tdx_verify(&v, ev->trust, ev->cache, ev->quote, ev->quote_len, 0, ev->collateral,
+                   ev->time, &err) != CONFAI_OK) {
         fprintf(stderr, "bench_tdx: tdx_verify failed: %s (%s)\n",
                 confai_status_name(err.status), err.message);
         return -1;
@@ -150,8 +157,11 @@ static int go_round(const char *go_bench, const char *dir, int collateral, doubl
 static void bench_case(const char *title, const evidence *ev, const char *go_bench,
                        const char *dir, double seconds)
 {
-    if (op_verify(ev) != 0) /* check, warm up */
+    if (op_verify(ev) != 0) /* check, warm up (and fill the cache) */
         exit(1);
+    size_t entries = 0, hits_before = 0, hits = 0;
+    if (ev->cache != NULL)
+        tdx_cache_stats(ev->cache, &entries, &hits_before);
     double rate = 0, go_rate = 0;
     int go_ok = go_bench != NULL;
     for (int i = 0; i < ROUNDS; i++) {
@@ -165,8 +175,17 @@ static void bench_case(const char *title, const evidence *ev, const char *go_ben
             go_ok = 0;
         }
     }
+    if (ev->cache != NULL) {
+        /* a warm case that missed would measure the cold path */
+        tdx_cache_stats(ev->cache, &entries, &hits);
+        if (entries == 0 || hits == hits_before) {
+            fprintf(stderr, "bench_tdx: the warm case did not hit the cache\n");
+            exit(1);
+        }
+    }
     printf("%s\n", title);
-    print_rate("libconfai tdx_verify", rate);
+    print_rate(ev->cache != NULL ? "libconfai tdx_verify, warm cache" : "libconfai tdx_verify",
+               rate);
     if (go_ok) {
         print_rate("go-tdx-guest verify.TdxQuote", go_rate);
         printf("  libconfai/go-tdx-guest: %.2fx (%s)\n", rate / go_rate, go_version);
@@ -203,12 +222,23 @@ static int bench_real(const char *dir, const char *go_bench, double seconds)
                          f.chain,    f.chain_len,    f.pck_crl,     f.pck_crl_len,
                          f.root_crl, f.root_crl_len, 0,             NULL,
                          NULL,       0 };
-    evidence quote_only = { f.quote, SPR_QUOTE_LEN, NULL, SPR_TIME, trust, TDX_TCB_UNKNOWN };
-    evidence full = { f.quote, SPR_QUOTE_LEN, &c, SPR_TIME, trust, TDX_TCB_NOT_SUPPORTED };
+    tdx_cache *cache = NULL;
+    if (tdx_cache_new(&cache, NULL) != CONFAI_OK)
+        return -1;
+    evidence quote_only = { f.quote, SPR_QUOTE_LEN, NULL, SPR_TIME, trust, TDX_TCB_UNKNOWN,
+                            NULL };
+    evidence full = { f.quote, SPR_QUOTE_LEN, &c, SPR_TIME, trust, TDX_TCB_NOT_SUPPORTED,
+                      NULL };
     bench_case("real SPR v4 quote (go-tdx-guest tdx_prod_quote_SPR_E4), quote + PCK chain:",
                &quote_only, go_bench, dir, seconds);
+    quote_only.cache = cache;
+    bench_case("the same, warm (PCK chain cached):", &quote_only, go_bench, dir, seconds);
     bench_case("the same with TCB info, QE identity and both CRLs:", &full, go_bench, dir,
                seconds);
+    full.cache = cache;
+    bench_case("the same, warm (PCK chain, CRLs and collateral cached):", &full, go_bench, dir,
+               seconds);
+    tdx_cache_free(cache);
     tdx_trust_free(trust);
     free(f.quote);
     free(f.pck_crl);
@@ -243,9 +273,15 @@ static void bench_simulated(double seconds)
         exit(1);
     tdx_collateral c = { tcb_info, tl, qe_identity, ql, chain, cl, crl, crl_len, NULL, 0, 0,
                          NULL, NULL, 0 };
-    evidence ev = { quote, quote_len, &c, SIM_TIME, trust, TDX_TCB_UP_TO_DATE };
+    tdx_cache *cache = NULL;
+    if (tdx_cache_new(&cache, NULL) != CONFAI_OK)
+        exit(1);
+    evidence ev = { quote, quote_len, &c, SIM_TIME, trust, TDX_TCB_UP_TO_DATE, NULL };
     bench_case("simulated v4 quote with collateral and PCK CRL (custom root):", &ev, NULL, NULL,
                seconds);
+    ev.cache = cache;
+    bench_case("the same, warm:", &ev, NULL, NULL, seconds);
+    tdx_cache_free(cache);
     tdx_trust_free(trust);
     tdx_signer_free(s);
 }

@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     tdx_verified v;
     confai_error verr = { 0 };
-    confai_status vs = tdx_verify(&v, trust, bytes, size, flags, NULL, FUZZ_NOW, &verr);
+    confai_status vs = tdx_verify(&v, trust, NULL, bytes, size, flags, NULL, FUZZ_NOW, &verr);
     FUZZ_CHECK(documented(vs));
     FUZZ_CHECK(vs == CONFAI_OK || verr.message[0] != '\0');
     if (ps != CONFAI_OK)

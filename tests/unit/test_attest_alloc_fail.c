@@ -34,7 +34,7 @@ typedef struct walk_input {
     const char *bundle;
     size_t bundle_len;
     const uint8_t *nonce;
-    confai_snp_cache *cache;
+    confai_verify_cache *cache;
 } walk_input;
 
 /* Makes a policy: CONFAI_OK and a handle, or a status and none. */
@@ -57,7 +57,7 @@ static confai_status verify(const walk_input *in)
     assert_int_equal(confai_verify_options_init(&o, CONFAI_VERIFY_OPTIONS_VERSION, NULL),
                      CONFAI_OK);
     o.verify_time = FX_NOW;
-    o.snp_cache = in->cache;
+    o.cache = in->cache;
     confai_status st = confai_attestation_verify(&v, in->policy, &o, in->nonce, in->bundle,
                                                  in->bundle_len, NULL);
     if (st != CONFAI_OK) {
@@ -113,8 +113,8 @@ static void every_allocation_failure_is_clean(void **state)
     cJSON_Delete(doc);
     size_t bundle_len = 0;
     char *text = fx_bundle(&f, &bundle_len);
-    confai_snp_cache *cache = NULL;
-    assert_int_equal(confai_snp_cache_new(&cache, NULL), CONFAI_OK);
+    confai_verify_cache *cache = NULL;
+    assert_int_equal(confai_verify_cache_new(&cache, NULL), CONFAI_OK);
     confai_policy *policy = NULL;
     assert_int_equal(confai_policy_new(&policy, with_root, strlen(with_root), NULL), CONFAI_OK);
 
@@ -131,7 +131,7 @@ static void every_allocation_failure_is_clean(void **state)
     walk("policy with a custom root", make_policy, &in, 61);
 
     confai_policy_free(policy);
-    confai_snp_cache_free(cache);
+    confai_verify_cache_free(cache);
     confai_free(text);
     cJSON_free(with_root);
     cJSON_free(without_root);

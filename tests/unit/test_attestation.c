@@ -796,11 +796,11 @@ static void test_verify_now(void **state)
 static void test_cache(void **state)
 {
     (void)state;
-    confai_snp_cache *cache = NULL;
-    FX_OK(confai_snp_cache_new(&cache, NULL));
+    confai_verify_cache *cache = NULL;
+    FX_OK(confai_verify_cache_new(&cache, NULL));
     confai_policy *p = policy_of(fx_policy_doc(&F));
     confai_verify_options o = options_at(FX_NOW);
-    o.snp_cache = cache;
+    o.cache = cache;
     for (int round = 0; round < 3; round++) {
         F.nonce[0] = (uint8_t)round;
         size_t len = 0;
@@ -827,9 +827,9 @@ static void test_cache(void **state)
     confai_free(json);
     confai_policy_free(vendor_only);
     confai_policy_free(p);
-    confai_snp_cache_free(cache);
-    confai_snp_cache_free(NULL);
-    assert_int_equal(confai_snp_cache_new(NULL, &err), CONFAI_E_ARGUMENT);
+    confai_verify_cache_free(cache);
+    confai_verify_cache_free(NULL);
+    assert_int_equal(confai_verify_cache_new(NULL, &err), CONFAI_E_ARGUMENT);
 }
 
 static void test_constants(void **state)

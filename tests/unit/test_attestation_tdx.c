@@ -7,7 +7,9 @@
  * production path. The accept case (v4 and v5 quotes), the verdict and its
  * JSON, then one rejection per check with its own status: the verifier
  * (signature, roots, CRLs, collateral), the binding, and every field of the
- * policy's tdx section.
+ * policy's tdx section. Every verification runs again with a cache of
+ * verified endorsements shared by the whole file, which must give the same
+ * status, message and verdict.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,6 +58,9 @@ typedef struct tfx {
 static tfx T;
 static confai_error err;
 
+/* One cache for every verification of this file: its entries must never change a result. */
+static confai_verify_cache *shared_cache;
+
 static void tfx_reset(void)
 {
     tdx_signer_body_default(&T.body, 4);
@@ -84,6 +89,7 @@ static int group_setup(void **state)
     T.key_config_len = sizeof(T.key_config);
     OK(confai_key_config_serialize(T.config, T.key_config, &T.key_config_len, NULL));
     tfx_reset();
+    OK(confai_verify_cache_new(&shared_cache, NULL));
     return T.root_pem != NULL ? 0 : -1;
 }
 
@@ -94,6 +100,7 @@ static int group_teardown(void **state)
     free(T.root_pem);
     confai_key_config_free(T.config);
     confai_hpke_key_free(T.hpke);
+    confai_verify_cache_free(shared_cache);
     return 0;
 }
 
@@ -278,6 +285,40 @@ static confai_policy *policy_of(cJSON *doc)
 
 /* --- running ------------------------------------------------------------------------ */
 
+static char *verdict_text(const confai_verdict *v)
+{
+    char *text = NULL;
+    OK(confai_verdict_json(v, &text, NULL, NULL));
+    return text;
+}
+
+/*
+ * The verification again with the shared cache, twice (the first may fill
+ * it, the second may hit): the same status, message and verdict.
+ */
+static void same_with_cache(const confai_policy *p, confai_verify_options o, const char *json,
+                            confai_status st, const confai_verdict *v)
+{
+    o.cache = shared_cache;
+    for (int round = 0; round < 2; round++) {
+        confai_error e = { 0 };
+        confai_verdict *w = (confai_verdict *)1;
+        confai_status sw = confai_attestation_verify(&w, p, &o, T.nonce, json, strlen(json), &e);
+        if (sw != st || strcmp(e.message, err.message) != 0)
+            fail_msg("without cache: %s (%s); with: %s (%s)", confai_status_name(st),
+                     err.message, confai_status_name(sw), e.message);
+        if (st != CONFAI_OK) {
+            assert_null(w);
+            continue;
+        }
+        char *a = verdict_text(v), *b = verdict_text(w);
+        assert_string_equal(a, b);
+        confai_free(a);
+        confai_free(b);
+        confai_verdict_free(w);
+    }
+}
+
 static confai_status verify_at(cJSON *policy, cJSON *bundle, int64_t t, confai_verdict **out)
 {
     confai_policy *p = policy_of(policy);
@@ -290,6 +331,7 @@ static confai_status verify_at(cJSON *policy, cJSON *bundle, int64_t t, confai_v
     confai_status st = confai_attestation_verify(&v, p, &o, T.nonce, json, strlen(json), &err);
     if (st != CONFAI_OK)
         assert_null(v);
+    same_with_cache(p, o, json, st, v);
     cJSON_free(json);
     confai_policy_free(p);
     if (out != NULL)

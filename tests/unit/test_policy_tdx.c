@@ -232,7 +232,7 @@ static int verify_real(tdx_verified *v, const real *r)
     tdx_trust *trust = NULL;
     OK(tdx_trust_new(&trust, NULL));
     size_t n = r->flags & TDX_PARSE_PADDED ? qlen : r->len;
-    confai_status st = tdx_verify(v, trust, quote, n, r->flags, &c, r->time, &err);
+    confai_status st = tdx_verify(v, trust, NULL, quote, n, r->flags, &c, r->time, &err);
     if (st != CONFAI_OK)
         fail_msg("%s: %s", r->quote, err.message);
     /* the verdict keeps no pointer into the buffer */

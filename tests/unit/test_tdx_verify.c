@@ -1,8 +1,10 @@
 /*
- * src/attest/tdx_verify.c with tdx_quote.c and tdx_collateral.c: every real
- * TDX quote of the shared vectors verifies (quote signature, QE report
- * signature and binding, PCK chain to the pinned Intel SGX Root CA) at a
- * fixed time inside its certificates' and collateral's validity, with the
+ * src/attest/tdx_verify.c with tdx_quote.c, tdx_collateral.c,
+ * tdx_endorsement.c, tdx_pck.c and tdx_trust.c, without a cache (the cache:
+ * test_tdx_cache.c): every real TDX quote of the shared vectors verifies
+ * (quote signature, QE report signature and binding, PCK chain to the
+ * pinned Intel SGX Root CA) at a fixed time inside its certificates' and
+ * collateral's validity, with the
  * TCB status Intel's rules give where PROVENANCE.md pairs collateral, and
  * "collateral missing" elsewhere; any single flipped byte of a quote is
  * rejected; then one rejection test per check, on real bytes where possible
@@ -173,7 +175,7 @@ static void real_quotes_verify(void **state)
             skip();
         tdx_verified v;
         confai_error err = { 0 };
-        confai_status st = tdx_verify(&v, intel_trust, l.quote, buffer_len(rc, &l), rc->flags,
+        confai_status st = tdx_verify(&v, intel_trust, NULL, l.quote, buffer_len(rc, &l), rc->flags,
                                       &l.c, rc->time, &err);
         if (st != CONFAI_OK)
             fail_msg("%s: %d %s", rc->name, st, err.message);
@@ -255,7 +257,7 @@ static void real_quotes_byte_flips(void **state)
             l.quote[at] ^= 0x01;
             tdx_verified v;
             confai_status st =
-                tdx_verify(&v, intel_trust, l.quote, n, rc->flags, NULL, rc->time, NULL);
+                tdx_verify(&v, intel_trust, NULL, l.quote, n, rc->flags, NULL, rc->time, NULL);
             if (st == CONFAI_OK) {
                 printf("# %s: flip at %zu accepted\n", rc->name, at);
                 accepted++;
@@ -271,8 +273,8 @@ static confai_status verify_case(const real_case *rc, loaded *l, int64_t time)
 {
     tdx_verified v;
     confai_error err = { 0 };
-    confai_status st =
-        tdx_verify(&v, intel_trust, l->quote, buffer_len(rc, l), rc->flags, &l->c, time, &err);
+    confai_status st = tdx_verify(&v, intel_trust, NULL, l->quote, buffer_len(rc, l), rc->flags,
+                                  &l->c, time, &err);
     if (st != CONFAI_OK) {
         assert_string_not_equal(err.message, "");
         printf("# %s: %s\n", rc->name, err.message);
@@ -309,12 +311,12 @@ static void reject_bad_qe_report_signature(void **state)
     l.quote[V4_QE_SIG + 40] ^= 0x01; /* s of the QE report signature */
     tdx_verified v;
     confai_error err = { 0 };
-    assert_int_equal(tdx_verify(&v, intel_trust, l.quote, 4935, 0, NULL, T_2023_06_20, &err),
+    assert_int_equal(tdx_verify(&v, intel_trust, NULL, l.quote, 4935, 0, NULL, T_2023_06_20, &err),
                      CONFAI_E_BAD_SIGNATURE);
     assert_non_null(strstr(err.message, "QE report"));
     l.quote[V4_QE_SIG + 40] ^= 0x01;
     l.quote[V4_QE_REPORT + 256] ^= 0x01; /* ISVPRODID */
-    assert_int_equal(tdx_verify(&v, intel_trust, l.quote, 4935, 0, NULL, T_2023_06_20, &err),
+    assert_int_equal(tdx_verify(&v, intel_trust, NULL, l.quote, 4935, 0, NULL, T_2023_06_20, &err),
                      CONFAI_E_BAD_SIGNATURE);
     unload(&l);
 }
@@ -846,7 +848,7 @@ static void synthetic_verifies(void **state)
     tdx_collateral c = syn_collateral(syn, 0);
     tdx_verified v;
     confai_error err = { 0 };
-    confai_status st = tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err);
+    confai_status st = tdx_verify(&v, t, NULL, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err);
     if (st != CONFAI_OK)
         fail_msg("%d %s", st, err.message);
     assert_int_equal(v.root_kind, TDX_ROOT_CUSTOM);
@@ -856,7 +858,7 @@ static void synthetic_verifies(void **state)
     assert_int_equal(v.pck.pcesvn, 10);
     assert_memory_equal(v.pck.fmspc, syn_fmspc, 6);
     /* the v5 quote with a TD 1.5 body */
-    st = tdx_verify(&v, t, syn->quote5, syn->quote5_len, 0, &c, SYN_T0, &err);
+    st = tdx_verify(&v, t, NULL, syn->quote5, syn->quote5_len, 0, &c, SYN_T0, &err);
     if (st != CONFAI_OK)
         fail_msg("v5: %d %s", st, err.message);
     assert_int_equal(v.quote.version, 5);
@@ -866,14 +868,14 @@ static void synthetic_verifies(void **state)
     /* launched under an older module (TEE_TCB_SVN 3,0,4), running 3,0,5 now */
     syn->quote5[54 + 2] = 4;
     raw_sign(syn->quote5 + 54 + 648 + 4, syn->ak, syn->quote5, 54 + 648);
-    st = tdx_verify(&v, t, syn->quote5, syn->quote5_len, 0, &c, SYN_T0, &err);
+    st = tdx_verify(&v, t, NULL, syn->quote5, syn->quote5_len, 0, &c, SYN_T0, &err);
     assert_int_equal(st, CONFAI_OK);
     assert_int_equal(v.tcb_status, TDX_TCB_OUT_OF_DATE);
     assert_int_equal(v.current_tcb_status, TDX_TCB_UP_TO_DATE);
     syn->quote5[54 + 2] = 5;
     raw_sign(syn->quote5 + 54 + 648 + 4, syn->ak, syn->quote5, 54 + 648);
     syn->quote5[54 + 600] ^= 1; /* MRSERVICETD is signed */
-    assert_int_equal(tdx_verify(&v, t, syn->quote5, syn->quote5_len, 0, &c, SYN_T0, &err),
+    assert_int_equal(tdx_verify(&v, t, NULL, syn->quote5, syn->quote5_len, 0, &c, SYN_T0, &err),
                      CONFAI_E_BAD_SIGNATURE);
     syn->quote5[54 + 600] ^= 1;
     /* the same platform with a lower TEE_TCB_SVN falls to the OutOfDate level */
@@ -881,14 +883,14 @@ static void synthetic_verifies(void **state)
     *low = *syn;
     low->quote[48 + 2] = 4;
     raw_sign(low->quote + 48 + 584 + 4, syn->ak, low->quote, 48 + 584);
-    st = tdx_verify(&v, t, low->quote, low->quote_len, 0, &c, SYN_T0, &err);
+    st = tdx_verify(&v, t, NULL, low->quote, low->quote_len, 0, &c, SYN_T0, &err);
     assert_int_equal(st, CONFAI_OK);
     assert_int_equal(v.tcb_status, TDX_TCB_OUT_OF_DATE);
     assert_int_equal(v.advisories.count, 1);
     assert_string_equal(v.advisories.id[0], "INTEL-SA-00001");
     free(low);
     /* the real Intel trust does not know this root */
-    assert_int_equal(tdx_verify(&v, intel_trust, syn->quote, syn->quote_len, 0, NULL, SYN_T0,
+    assert_int_equal(tdx_verify(&v, intel_trust, NULL, syn->quote, syn->quote_len, 0, NULL, SYN_T0,
                                 &err),
                      CONFAI_E_UNKNOWN_ROOT);
     tdx_trust_free(t);
@@ -901,7 +903,7 @@ static void reject_unknown_root(void **state)
     assert_int_equal(tdx_trust_new(&t, NULL), CONFAI_OK);
     tdx_verified v;
     confai_error err = { 0 };
-    assert_int_equal(tdx_verify(&v, t, syn->quote, syn->quote_len, 0, NULL, SYN_T0, &err),
+    assert_int_equal(tdx_verify(&v, t, NULL, syn->quote, syn->quote_len, 0, NULL, SYN_T0, &err),
                      CONFAI_E_UNKNOWN_ROOT);
     assert_non_null(strstr(err.message, "root"));
     tdx_trust_free(t);
@@ -914,10 +916,10 @@ static void reject_revoked_pck(void **state)
     tdx_collateral c = syn_collateral(syn, 1);
     tdx_verified v;
     confai_error err = { 0 };
-    assert_int_equal(tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err),
+    assert_int_equal(tdx_verify(&v, t, NULL, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err),
                      CONFAI_E_CERT_REVOKED);
     /* a stale CRL is a collateral problem */
-    assert_int_equal(tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c,
+    assert_int_equal(tdx_verify(&v, t, NULL, syn->quote, syn->quote_len, 0, &c,
                                 SYN_T0 + 86400 * 40, &err),
                      CONFAI_E_COLLATERAL);
     /* the real PCK CRL (Intel's PCK Platform CA) does not list the SPR_E4 leaf: see
@@ -925,7 +927,7 @@ static void reject_revoked_pck(void **state)
     uint8_t junk[4] = { 1, 2, 3, 4 };
     c.pck_crl = junk;
     c.pck_crl_len = sizeof(junk);
-    assert_int_equal(tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err),
+    assert_int_equal(tdx_verify(&v, t, NULL, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err),
                      CONFAI_E_COLLATERAL);
     tdx_trust_free(t);
 }
@@ -939,7 +941,7 @@ static void reject_synthetic_collateral(void **state)
     confai_error err = { 0 };
     confai_status st;
     /* stale */
-    assert_int_equal(tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c, SYN_T0 + 86400 * 30,
+    assert_int_equal(tdx_verify(&v, t, NULL, syn->quote, syn->quote_len, 0, &c, SYN_T0 + 86400 * 30,
                                 &err),
                      CONFAI_E_COLLATERAL);
     /* signed by a key that is not the TCB signer */
@@ -948,7 +950,7 @@ static void reject_synthetic_collateral(void **state)
     char *sig = strstr(doc, "\"signature\":\"") + strlen("\"signature\":\"");
     sig[5] = sig[5] == 'a' ? 'b' : 'a';
     c.tcb_info = doc;
-    assert_int_equal(tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err),
+    assert_int_equal(tdx_verify(&v, t, NULL, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err),
                      CONFAI_E_BAD_SIGNATURE);
     free(doc);
     /* validly signed collateral that names another QE or TDX module */
@@ -987,7 +989,7 @@ static void reject_synthetic_collateral(void **state)
             c.tcb_info = doc2;
             c.tcb_info_len = n;
         }
-        st = tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err);
+        st = tdx_verify(&v, t, NULL, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err);
         if (st != edits[i].want || strstr(err.message, edits[i].what) == NULL)
             fail_msg("%s: %d %s", edits[i].what, st, err.message);
     }
@@ -999,7 +1001,7 @@ static void reject_synthetic_collateral(void **state)
         c = syn_collateral(syn, 0);
         c.tcb_info = doc2;
         c.tcb_info_len = n;
-        assert_int_equal(tdx_verify(&v, t, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err),
+        assert_int_equal(tdx_verify(&v, t, NULL, syn->quote, syn->quote_len, 0, &c, SYN_T0, &err),
                          CONFAI_OK);
         assert_int_equal(v.tcb_status, TDX_TCB_REVOKED);
     }

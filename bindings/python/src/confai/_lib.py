@@ -54,7 +54,7 @@ class VerifyOptions(Structure):
         ("version", c_uint32),
         ("flags", c_uint32),
         ("verify_time", c_int64),
-        ("snp_cache", c_void_p),
+        ("cache", c_void_p),
         ("reserved", c_uint64 * 8),
     ]
 
