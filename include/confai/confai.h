@@ -1296,6 +1296,8 @@ CONFAI_API int64_t confai_policy_max_age(const confai_policy *policy);
  *     parsed. A new quote from a known machine with the same collateral then
  *     costs the QE report and quote signatures and the TCB level evaluation
  *     of its SVNs.
+ *   - GPUs: each device's certificate chain to the NVIDIA root. A new SPDM
+ *     report from a known GPU then costs its signature and nonce check.
  * An entry is found by the exact bytes it was verified from (certificates,
  * CRLs, collateral) and the policy's trust anchors and CRLs, so one cache
  * may serve several policies and new CRL or collateral bytes are verified in

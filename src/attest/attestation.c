@@ -115,7 +115,7 @@ static confai_status verify_bundle(confai_verdict **verdict, const confai_policy
     GUARD(verify_snp(&v, policy, opt, b, checks, err));
     GUARD(check_binding(&v, b, checks, err));
     GUARD(policy_check_snp(policy, &v, checks, err));
-    GUARD(attestation_verify_gpus(&gpus, policy, b, opt->verify_time, checks, err));
+    GUARD(attestation_verify_gpus(&gpus, policy, b, opt, checks, err));
     GUARD(manifest_digest(digest, b, err));
     GUARD(policy_check_manifest(policy, digest, checks, err));
     GUARD(confai_key_config_parse(&config, b->key_config.data, b->key_config.len, err));

@@ -9,6 +9,7 @@
 
 #include <confai/confai.h>
 
+#include "attest/nvidia_gpu.h"
 #include "attest/snp.h"
 #include "attest/tdx.h"
 
@@ -18,6 +19,7 @@ typedef struct attestation_options {
     int64_t verify_time;      /* never 0: "now" is resolved */
     snp_chain_cache *cache;   /* SEV-SNP chains; may be NULL */
     tdx_cache *tdx_cache;     /* TDX endorsements; may be NULL */
+    nvgpu_chain_cache *gpu_cache; /* GPU device chains; may be NULL */
 } attestation_options;
 
 /*

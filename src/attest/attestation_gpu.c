@@ -99,8 +99,8 @@ static void describe_gpu(verdict_gpu *out, const nvgpu_verified *v)
 }
 
 static confai_status verify_gpus(verdict_gpus *out, const confai_policy *policy, const bundle *b,
-                                 const uint8_t nonce[32], int64_t now, verdict_checks *checks,
-                                 confai_error *err)
+                                 const uint8_t nonce[32], const attestation_options *opt,
+                                 verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     nvgpu_verified *v = confai_zalloc(sizeof(*v));
@@ -117,8 +117,9 @@ static confai_status verify_gpus(verdict_gpus *out, const confai_policy *policy,
             lens[j] = gpu->certs[j].len;
         }
         snprintf(what, sizeof(what), "gpus[%zu]", i);
-        GUARD(prefixed(nvgpu_verify(v, g->trust, gpu->evidence.data, gpu->evidence.len, certs,
-                                    lens, gpu->cert_count, nonce, now, err),
+        GUARD(prefixed(nvgpu_verify_cached(v, g->trust, opt->gpu_cache, gpu->evidence.data,
+                                           gpu->evidence.len, certs, lens, gpu->cert_count,
+                                           nonce, opt->verify_time, err),
                        err, what));
         describe_gpu(&out->gpus[i], v);
         out->gpu_count = i + 1;
@@ -261,9 +262,10 @@ out:
 }
 
 confai_status attestation_verify_gpus(verdict_gpus **out, const confai_policy *policy,
-                                      const bundle *b, int64_t now, verdict_checks *checks,
-                                      confai_error *err)
+                                      const bundle *b, const attestation_options *opt,
+                                      verdict_checks *checks, confai_error *err)
 {
+    int64_t now = opt->verify_time;
     confai_status status = CONFAI_OK;
     verdict_gpus *g = NULL;
     uint8_t nonce[BINDING_GPU_NONCE_SIZE];
@@ -282,7 +284,7 @@ confai_status attestation_verify_gpus(verdict_gpus **out, const confai_policy *p
     g = confai_zalloc(sizeof(*g));
     ENSURE(g != NULL, CONFAI_E_NO_MEMORY, "attestation: out of memory");
     GUARD(binding_gpu_nonce(nonce, &in, err));
-    GUARD(verify_gpus(g, policy, b, nonce, now, checks, err));
+    GUARD(verify_gpus(g, policy, b, nonce, opt, checks, err));
     GUARD(verify_tokens(g, policy, b, nonce, now, checks, err));
     *out = g;
     g = NULL;

@@ -14,6 +14,7 @@
 
 #include <confai/confai.h>
 
+#include "attest/attestation.h"
 #include "attest/bundle.h"
 #include "attest/nvidia_gpu.h"
 #include "attest/token.h"
@@ -75,7 +76,7 @@ typedef struct verdict_gpus {
  * Messages name the GPU or token ("gpus[1]: ...").
  */
 confai_status attestation_verify_gpus(verdict_gpus **out, const confai_policy *policy,
-                                      const bundle *b, int64_t now,
+                                      const bundle *b, const attestation_options *opt,
                                       struct verdict_checks *checks, confai_error *err);
 
 /*

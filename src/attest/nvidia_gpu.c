@@ -359,8 +359,9 @@ static const cache_entry *cache_find(const nvgpu_chain_cache *cache, const nvgpu
 {
     for (size_t i = 0; cache != NULL && i < cache->count; i++) {
         const cache_entry *e = &cache->entries[i];
-        if (CRYPTO_memcmp(e->chain_sha256, digest, 32) == 0 && verify_time >= e->not_before
-            && verify_time <= e->not_after && root_still_trusted(trust, e))
+        /* Strictly inside the window: the edges are left to a full verification. */
+        if (CRYPTO_memcmp(e->chain_sha256, digest, 32) == 0 && verify_time > e->not_before
+            && verify_time < e->not_after && root_still_trusted(trust, e))
             return e;
     }
     return NULL;

@@ -16,6 +16,7 @@
 struct confai_verify_cache {
     snp_chain_cache *snp;
     tdx_cache *tdx;
+    nvgpu_chain_cache *gpu;
 };
 
 confai_status confai_verify_cache_new(confai_verify_cache **cache, confai_error *err)
@@ -30,6 +31,7 @@ confai_status confai_verify_cache_new(confai_verify_cache **cache, confai_error 
     ENSURE(c != NULL, CONFAI_E_NO_MEMORY, "cache: out of memory");
     GUARD(snp_chain_cache_new(&c->snp, err));
     GUARD(tdx_cache_new(&c->tdx, err));
+    GUARD(nvgpu_chain_cache_new(&c->gpu, err));
     *cache = c;
     c = NULL;
 out:
@@ -43,6 +45,7 @@ void confai_verify_cache_free(confai_verify_cache *cache)
         return;
     snp_chain_cache_free(cache->snp);
     tdx_cache_free(cache->tdx);
+    nvgpu_chain_cache_free(cache->gpu);
     confai_free_secret(cache, sizeof(*cache));
 }
 
@@ -90,6 +93,7 @@ confai_status attestation_resolve_options(attestation_options *out,
         if (options->cache != NULL) {
             out->cache = options->cache->snp;
             out->tdx_cache = options->cache->tdx;
+            out->gpu_cache = options->cache->gpu;
         }
     }
     if (out->verify_time == 0) {

@@ -7,7 +7,9 @@
  * section's checks. The whole public path runs on a simulated SEV-SNP
  * service plus simulated GPUs (src/gateway/gpu_sim.h) whose device root the
  * policy pins as a custom root, with tokens signed here: the accept case,
- * then one rejection per check, each with its own status.
+ * then one rejection per check, each with its own status. Every public
+ * verification runs again with a cache of verified chains shared by the
+ * whole file, which must give the same status, message and verdict.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,6 +35,9 @@ static gpu_sim *G, *OTHER;
 static EVP_PKEY *TOKEN_KEY;
 static confai_error err;
 
+/* One cache for every verification of this file: its entries must never change a result. */
+static confai_verify_cache *shared_cache;
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -40,6 +45,7 @@ static int group_setup(void **state)
     FX_OK(gpu_sim_new(&G, FX_NOW, NULL));
     FX_OK(gpu_sim_new(&OTHER, FX_NOW, NULL));
     TOKEN_KEY = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+    FX_OK(confai_verify_cache_new(&shared_cache, NULL));
     return 0;
 }
 
@@ -50,6 +56,7 @@ static int group_teardown(void **state)
     gpu_sim_free(G);
     gpu_sim_free(OTHER);
     EVP_PKEY_free(TOKEN_KEY);
+    confai_verify_cache_free(shared_cache);
     return 0;
 }
 
@@ -182,6 +189,40 @@ static cJSON *policy_with_gpus(void)
     return doc;
 }
 
+static char *verdict_text(const confai_verdict *v)
+{
+    char *text = NULL;
+    FX_OK(confai_verdict_json(v, &text, NULL, NULL));
+    return text;
+}
+
+/*
+ * The verification again with the shared cache, twice (the first may fill
+ * it, the second may hit): the same status, message and verdict.
+ */
+static void same_with_cache(const confai_policy *p, confai_verify_options o, const char *text,
+                            confai_status st, const confai_verdict *v)
+{
+    o.cache = shared_cache;
+    for (int round = 0; round < 2; round++) {
+        confai_error e = { 0 };
+        confai_verdict *w = (confai_verdict *)1;
+        confai_status sw = confai_attestation_verify(&w, p, &o, F.nonce, text, strlen(text), &e);
+        if (sw != st || strcmp(e.message, err.message) != 0)
+            fail_msg("without cache: %s (%s); with: %s (%s)", confai_status_name(st),
+                     err.message, confai_status_name(sw), e.message);
+        if (st != CONFAI_OK) {
+            assert_null(w);
+            continue;
+        }
+        char *a = verdict_text(v), *b = verdict_text(w);
+        assert_string_equal(a, b);
+        confai_free(a);
+        confai_free(b);
+        confai_verdict_free(w);
+    }
+}
+
 /* Verifies bundle (consumed) against policy (consumed) at FX_NOW. */
 static confai_status verify(cJSON *policy_doc, cJSON *bundle_doc, confai_verdict **out)
 {
@@ -197,6 +238,7 @@ static confai_status verify(cJSON *policy_doc, cJSON *bundle_doc, confai_verdict
     confai_status st = confai_attestation_verify(&v, p, &o, F.nonce, text, strlen(text), &err);
     if (st != CONFAI_OK)
         assert_null(v);
+    same_with_cache(p, o, text, st, v);
     if (out != NULL && st == CONFAI_OK)
         *out = v;
     else
