@@ -1178,8 +1178,9 @@ CONFAI_API void confai_ohttp_gateway_free(confai_ohttp_gateway *gateway);
  * Status codes: 3xx for a bundle that does not parse; 5xx for evidence that
  * does not prove what it claims (signature, chain, root, nonce, freshness,
  * binding); 6xx for verified evidence the policy does not accept;
- * CONFAI_E_UNSUPPORTED for evidence of a platform this build cannot verify
- * yet (TDX, GPUs): such a bundle is always rejected, never half-verified.
+ * CONFAI_E_UNSUPPORTED for evidence of a kind this build cannot verify
+ * (an unknown CPU, GPU or token type): such a bundle is always rejected,
+ * never half-verified.
  *
  * Every function here is a pure function of its inputs: no I/O, the clock is
  * read only when the options ask for "now". The application fetches the
@@ -1364,8 +1365,9 @@ typedef struct confai_verdict confai_verdict;
  * NUL-terminated) that answers our nonce, against a policy. In order, each
  * with its own status:
  *   the bundle parses                     CONFAI_E_MALFORMED (message names
- *                                          the member), _TRAILING_DATA, _LIMIT
- *   platform supported                    CONFAI_E_UNSUPPORTED (TDX, GPUs)
+ *                                          the member), _TRAILING_DATA, _LIMIT,
+ *                                          _UNSUPPORTED (unknown CPU, GPU or
+ *                                          token type, bundle version)
  *   the nonce is ours (constant time)     CONFAI_E_NONCE_MISMATCH
  *   not_after is after the verify time    CONFAI_E_EVIDENCE_EXPIRED
  *   platform accepted by the policy       CONFAI_E_POLICY_PLATFORM

@@ -21,17 +21,6 @@
 #include "core/error.h"
 #include "core/memory.h"
 
-/* Fail closed on evidence this build cannot verify yet. */
-static confai_status check_supported(const bundle *b, confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    ENSURE(b->cpu.type != BUNDLE_CPU_TDX || (b->gpu_count == 0 && b->token_count == 0),
-           CONFAI_E_UNSUPPORTED,
-           "attestation: GPU evidence or tokens next to a TDX quote cannot be verified by this build");
-out:
-    return status;
-}
-
 /* Our nonce, then a lease that has not run out. */
 static confai_status check_fresh(const bundle *b, const uint8_t nonce[32], int64_t now,
                                  verdict_checks *checks, confai_error *err)
@@ -105,7 +94,6 @@ static confai_status verify_bundle(confai_verdict **verdict, const confai_policy
     verdict_gpus *gpus = NULL;
 
     memset(&v, 0, sizeof(v));
-    GUARD(check_supported(b, err));
     GUARD(check_fresh(b, nonce, opt->verify_time, checks, err));
     if (b->cpu.type == BUNDLE_CPU_TDX) { /* attestation_tdx.c, the same steps for TDX */
         GUARD(attestation_verify_tdx(verdict, policy, opt, b, checks, err));

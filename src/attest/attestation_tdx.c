@@ -22,6 +22,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "attest/attestation_gpu.h"
 #include "attest/binding.h"
 #include "attest/policy.h"
 #include "attest/verdict_tdx.h"
@@ -381,16 +382,17 @@ confai_status attestation_verify_tdx(confai_verdict **verdict, const confai_poli
     uint8_t digest[32];
     unsigned int digest_len = 0;
     confai_key_config *config = NULL;
+    verdict_gpus *gpus = NULL;
 
-    /* Never accept a TDX quote on behalf of GPUs nobody verified. */
-    ENSURE(b->gpu_count == 0, CONFAI_E_UNSUPPORTED,
-           "attestation: GPU evidence next to a TDX quote cannot be verified by this build");
     GUARD(policy_check_platform(policy, POLICY_PLATFORM_TDX, checks, err));
     v = confai_zalloc(sizeof(*v));
     ENSURE(v != NULL, CONFAI_E_NO_MEMORY, "attestation: out of memory");
     GUARD(verify_quote(v, policy, opt, b, checks, err));
     GUARD(check_binding(v, b, checks, err));
     GUARD(policy_check_tdx(policy, v, opt->verify_time, checks, err));
+    /* GPUs and tokens are bound to the same transcript as the quote, and the
+       policy's gpus and tokens sections hold whatever the CPU is. */
+    GUARD(attestation_verify_gpus(&gpus, policy, b, opt, checks, err));
     OSSL_ENSURE(EVP_Digest(b->manifest.len ? b->manifest.data : (const uint8_t *)"",
                            b->manifest.len, digest, &digest_len, EVP_sha256(), NULL) == 1,
                 CONFAI_E_INTERNAL, "attestation: SHA-256 of the manifest failed");
@@ -412,7 +414,9 @@ confai_status attestation_verify_tdx(confai_verdict **verdict, const confai_poli
         .checks = checks,
     };
     GUARD(verdict_new_tdx(verdict, &config, &in, err));
+    verdict_attach_gpus(*verdict, &gpus);
 out:
+    verdict_gpus_free(gpus);
     confai_key_config_free(config);
     confai_free_secret(v, v != NULL ? sizeof(*v) : 0);
     return status;

@@ -20,9 +20,9 @@
  * and not_after checks: the policy lists "tdx"; the quote and its collateral
  * verify (tdx_verify at opt->verify_time, the signing chain at the same
  * time); REPORTDATA equals SHA-512 of the binding transcript; the tdx
- * section's checks; the manifest; the key configuration; then the verdict.
- * GPU evidence next to a TDX quote is CONFAI_E_UNSUPPORTED. Errors: those of
- * each step, the first that fails.
+ * section's checks; GPUs and tokens (attestation_verify_gpus, as for
+ * SEV-SNP); the manifest; the key configuration; then the verdict. Errors:
+ * those of each step, the first that fails.
  */
 confai_status attestation_verify_tdx(confai_verdict **verdict, const confai_policy *policy,
                                      const attestation_options *opt, const bundle *b,

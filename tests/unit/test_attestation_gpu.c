@@ -25,6 +25,7 @@
 #include "attest/policy.h"
 #include "core/base64.h"
 #include "gateway/gpu_sim.h"
+#include "gpu_sim_fixture.h"
 #include "jwt_sign.h"
 #include "nvgpu_test_helpers.h"
 
@@ -93,30 +94,12 @@ static void nonce_hex(char out[65])
 
 static cJSON *b64_item(const uint8_t *data, size_t len)
 {
-    char *s = NULL;
-    FX_OK(base64_encode(&s, data, len, NULL));
-    cJSON *item = cJSON_CreateString(s);
-    OPENSSL_free(s);
-    return item;
+    return gsf_b64_item(data, len);
 }
 
-/* One bundle "gpus" entry from sim with these parameters and nonce. */
 static cJSON *gpu_entry(const gpu_sim *sim, const gpu_sim_params *params, const uint8_t nonce[32])
 {
-    uint8_t *ev = NULL;
-    size_t len = 0;
-    FX_OK(gpu_sim_evidence(sim, &ev, &len, nonce, params, NULL));
-    cJSON *g = cJSON_CreateObject();
-    cJSON_AddStringToObject(g, "type", "nvidia-spdm");
-    cJSON_AddItemToObject(g, "evidence", b64_item(ev, len));
-    const uint8_t *certs[GPU_SIM_CERTS];
-    size_t lens[GPU_SIM_CERTS];
-    gpu_sim_chain(sim, certs, lens);
-    cJSON *arr = cJSON_AddArrayToObject(g, "certs");
-    for (size_t i = 0; i < GPU_SIM_CERTS; i++)
-        cJSON_AddItemToArray(arr, b64_item(certs[i], lens[i]));
-    OPENSSL_free(ev);
-    return g;
+    return gsf_gpu_entry(sim, params, nonce);
 }
 
 /* The fixture's bundle with n GPUs of default parameters, bound to it. */
@@ -136,33 +119,9 @@ static cJSON *bundle_with_gpus(size_t n)
     return doc;
 }
 
-/* A gpus section accepting G's default evidence: 1..2 GPUs, every block pinned. */
 static cJSON *gpus_section(void)
 {
-    cJSON *g = cJSON_CreateObject();
-    cJSON_AddNumberToObject(g, "min_count", 1);
-    cJSON_AddNumberToObject(g, "max_count", 2);
-    cJSON_AddStringToObject(g, "cc_mode", "on");
-    cJSON *m = cJSON_AddArrayToObject(g, "measurements");
-    for (unsigned i = 1; i <= 16; i++) {
-        uint8_t v[GPU_SIM_VALUE_SIZE];
-        gpu_sim_default_value(v, i);
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddNumberToObject(e, "index", i - 1);
-        char name[32];
-        snprintf(name, sizeof(name), "Measurement_%u", i - 1);
-        cJSON_AddStringToObject(e, "name", name);
-        cJSON *accept = cJSON_AddArrayToObject(e, "accept");
-        cJSON_AddItemToArray(accept, fx_hex_item(v, sizeof(v)));
-        cJSON_AddItemToArray(m, e);
-    }
-    cJSON_AddItemToObject(g, "driver_versions",
-                          cJSON_CreateStringArray((const char *const[]){ "550.90.07" }, 1));
-    cJSON_AddItemToObject(g, "vbios_versions",
-                          cJSON_CreateStringArray((const char *const[]){ "96.00.9F.00.01" }, 1));
-    cJSON *roots = cJSON_AddArrayToObject(g, "custom_roots");
-    cJSON_AddItemToArray(roots, cJSON_CreateString(gpu_sim_root_pem(G)));
-    return g;
+    return gsf_gpus_section(G);
 }
 
 static cJSON *tokens_section(const char *format, uint32_t min_count)

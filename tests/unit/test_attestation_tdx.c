@@ -30,6 +30,7 @@
 #include "attest/binding.h"
 #include "core/hex.h"
 #include "core/rfc3339.h"
+#include "gpu_sim_fixture.h"
 #include "tdx_signer.h"
 
 #define NOW INT64_C(1767225600) /* 2026-01-01T00:00:00Z */
@@ -57,6 +58,7 @@ typedef struct tfx {
 
 static tfx T;
 static confai_error err;
+static gpu_sim *GPU; /* a simulated GPU next to the simulated TD */
 
 /* One cache for every verification of this file: its entries must never change a result. */
 static confai_verify_cache *shared_cache;
@@ -90,6 +92,7 @@ static int group_setup(void **state)
     OK(confai_key_config_serialize(T.config, T.key_config, &T.key_config_len, NULL));
     tfx_reset();
     OK(confai_verify_cache_new(&shared_cache, NULL));
+    OK(gpu_sim_new(&GPU, NOW, NULL));
     return T.root_pem != NULL ? 0 : -1;
 }
 
@@ -101,6 +104,7 @@ static int group_teardown(void **state)
     confai_key_config_free(T.config);
     confai_hpke_key_free(T.hpke);
     confai_verify_cache_free(shared_cache);
+    gpu_sim_free(GPU);
     return 0;
 }
 
@@ -581,19 +585,101 @@ static void test_reject_collateral(void **state)
     expect_at(policy_doc(), b, NOW, CONFAI_E_COLLATERAL, "pck_crl");
 }
 
+/* --- GPUs and tokens next to TDX ------------------------------------------------------- */
+
+/* The bundle with n simulated GPUs whose SPDM nonce is SHA-256(T) of the bundle's parts. */
+static cJSON *bundle_with_gpus(size_t n, int bound)
+{
+    binding_inputs in = { T.nonce,        32,
+                          T.key_config,   T.key_config_len,
+                          (const uint8_t *)T.manifest, strlen(T.manifest),
+                          T.not_after,    strlen(T.not_after) };
+    uint8_t nonce[32];
+    OK(binding_gpu_nonce(nonce, &in, NULL));
+    nonce[0] ^= (uint8_t)!bound;
+    gpu_sim_params params;
+    gpu_sim_params_default(&params);
+    cJSON *b = bundle_doc();
+    cJSON *gpus = cJSON_AddArrayToObject(b, "gpus");
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(gpus, gsf_gpu_entry(GPU, &params, nonce));
+    return b;
+}
+
+static cJSON *policy_with_gpus(void)
+{
+    cJSON *doc = policy_doc();
+    cJSON_AddItemToObject(doc, "gpus", gsf_gpus_section(GPU));
+    return doc;
+}
+
+static void test_gpus_next_to_tdx(void **state)
+{
+    (void)state;
+    confai_verdict *v = NULL;
+    confai_status st = verify_at(policy_with_gpus(), bundle_with_gpus(2, 1), NOW, &v);
+    if (st != CONFAI_OK)
+        fail_msg("%s: %s", confai_status_name(st), err.message);
+    assert_string_equal(confai_verdict_platform(v), "tdx");
+    const char *must[] = { "policy.gpu.count", "gpu.certificate_chain", "gpu.signature",
+                           "gpu.binding", "policy.gpu.measurements", "tdx.signature",
+                           "binding.report_data" };
+    for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++)
+        if (!passed(v, must[i]))
+            fail_msg("check %s not passed", must[i]);
+    char *json = NULL;
+    OK(confai_verdict_json(v, &json, NULL, NULL));
+    cJSON *doc = cJSON_Parse(json);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "gpus")), 2);
+    cJSON_Delete(doc);
+    confai_free(json);
+    confai_verdict_free(v);
+}
+
 static void test_reject_gpus_next_to_tdx(void **state)
 {
     (void)state;
+    /* a policy that wants GPUs is not satisfied by the TD alone */
+    expect_at(policy_with_gpus(), bundle_doc(), NOW, CONFAI_E_POLICY_GPU_COUNT, "GPU");
+    /* GPU evidence that the policy does not ask for */
+    expect_at(policy_doc(), bundle_with_gpus(1, 1), NOW, CONFAI_E_POLICY_GPU_COUNT,
+              "no gpus section");
+    /* GPU evidence that answers another transcript */
+    expect_at(policy_with_gpus(), bundle_with_gpus(1, 0), NOW, CONFAI_E_BINDING, "gpus[0]");
+    /* not even parseable evidence */
     cJSON *b = bundle_doc();
-    cJSON *gpus = cJSON_AddArrayToObject(b, "gpus");
     cJSON *gpu = cJSON_CreateObject();
     cJSON_AddStringToObject(gpu, "type", "nvidia-spdm");
     cJSON_AddStringToObject(gpu, "evidence", "AAAA");
     cJSON_AddItemToObject(gpu, "certs", cJSON_CreateStringArray((const char *const[]){ "AAAA" }, 1));
-    cJSON_AddItemToArray(gpus, gpu);
-    confai_status st = verify_at(policy_doc(), b, NOW, NULL);
-    /* never accepted on the strength of the TDX quote alone */
-    assert_int_not_equal(st, CONFAI_OK);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(b, "gpus"), gpu);
+    assert_int_not_equal(verify_at(policy_with_gpus(), b, NOW, NULL), CONFAI_OK);
+}
+
+static void test_reject_missing_token_next_to_tdx(void **state)
+{
+    (void)state;
+    /* a tokens section that wants a token is not satisfied by the TD alone */
+    cJSON *doc = policy_doc();
+    cJSON *t = cJSON_AddObjectToObject(doc, "tokens");
+    cJSON_AddNumberToObject(t, "min_count", 1);
+    cJSON *issuer = cJSON_CreateObject();
+    cJSON_AddStringToObject(issuer, "iss", "https://nras.example");
+    cJSON_AddStringToObject(issuer, "format", "jwt");
+    cJSON_AddItemToObject(issuer, "audiences",
+                          cJSON_CreateStringArray((const char *const[]){ "confai" }, 1));
+    cJSON_AddNumberToObject(issuer, "max_skew", 60);
+    cJSON *jwks = cJSON_AddObjectToObject(issuer, "jwks");
+    cJSON *key = cJSON_CreateObject();
+    cJSON_AddStringToObject(key, "kty", "EC");
+    cJSON_AddStringToObject(key, "crv", "P-256");
+    cJSON_AddStringToObject(key, "kid", "k1");
+    /* the P-256 example key of RFC 7515, appendix A.3 */
+    cJSON_AddStringToObject(key, "x", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU");
+    cJSON_AddStringToObject(key, "y", "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(jwks, "keys"), key);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(t, "issuers"), issuer);
+    expect_at(doc, bundle_doc(), NOW, CONFAI_E_POLICY_TOKEN, NULL);
 }
 
 /* --- the binding ----------------------------------------------------------------------- */
@@ -801,7 +887,9 @@ int main(void)
         T_(test_reject_roots),
         T_(test_reject_revoked),
         T_(test_reject_collateral),
+        T_(test_gpus_next_to_tdx),
         T_(test_reject_gpus_next_to_tdx),
+        T_(test_reject_missing_token_next_to_tdx),
         T_(test_reject_binding),
         T_(test_reject_platform),
         T_(test_reject_missing_collateral),
