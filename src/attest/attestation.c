@@ -61,17 +61,24 @@ static confai_status check_binding(const snp_verified *v, const bundle *b,
                                    verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    binding_inputs in = {
-        b->nonce,         BUNDLE_NONCE_SIZE, b->key_config.data, b->key_config.len,
-        b->manifest.data, b->manifest.len,   b->not_after,       RFC3339_LEN,
-    };
+    binding_inputs in = attestation_binding_inputs(b);
     GUARD(binding_check_report_data(v->report.report_data, &in, err));
     verdict_note(checks, "binding.report_data", 0);
 out:
     return status;
 }
 
-static confai_status manifest_digest(uint8_t digest[32], const bundle *b, confai_error *err)
+binding_inputs attestation_binding_inputs(const bundle *b)
+{
+    binding_inputs in = {
+        b->nonce,         BUNDLE_NONCE_SIZE, b->key_config.data, b->key_config.len,
+        b->manifest.data, b->manifest.len,   b->not_after,       RFC3339_LEN,
+    };
+    return in;
+}
+
+confai_status attestation_manifest_digest(uint8_t digest[32], const bundle *b,
+                                          confai_error *err)
 {
     confai_status status = CONFAI_OK;
     unsigned int len = 0;
@@ -104,7 +111,7 @@ static confai_status verify_bundle(confai_verdict **verdict, const confai_policy
     GUARD(check_binding(&v, b, checks, err));
     GUARD(policy_check_snp(policy, &v, checks, err));
     GUARD(attestation_verify_gpus(&gpus, policy, b, opt, checks, err));
-    GUARD(manifest_digest(digest, b, err));
+    GUARD(attestation_manifest_digest(digest, b, err));
     GUARD(policy_check_manifest(policy, digest, checks, err));
     GUARD(confai_key_config_parse(&config, b->key_config.data, b->key_config.len, err));
     verdict_note(checks, "key_config", 0);

@@ -9,6 +9,8 @@
 
 #include <confai/confai.h>
 
+#include "attest/binding.h"
+#include "attest/bundle.h"
 #include "attest/nvidia_gpu.h"
 #include "attest/snp.h"
 #include "attest/tdx.h"
@@ -29,6 +31,13 @@ typedef struct attestation_options {
  */
 confai_status attestation_resolve_options(attestation_options *out,
                                           const confai_verify_options *options,
+                                          confai_error *err);
+
+/* The binding transcript's inputs as the bundle carries them (borrowed). */
+binding_inputs attestation_binding_inputs(const bundle *b);
+
+/* SHA-256 of the bundle's manifest (of nothing when it has none). */
+confai_status attestation_manifest_digest(uint8_t digest[32], const bundle *b,
                                           confai_error *err);
 
 #endif /* CONFAI_ATTEST_ATTESTATION_H */

@@ -269,10 +269,7 @@ confai_status attestation_verify_gpus(verdict_gpus **out, const confai_policy *p
     confai_status status = CONFAI_OK;
     verdict_gpus *g = NULL;
     uint8_t nonce[BINDING_GPU_NONCE_SIZE];
-    binding_inputs in = {
-        b->nonce,         BUNDLE_NONCE_SIZE, b->key_config.data, b->key_config.len,
-        b->manifest.data, b->manifest.len,   b->not_after,       RFC3339_LEN,
-    };
+    binding_inputs in = attestation_binding_inputs(b);
 
     *out = NULL;
     GUARD(check_count(policy, b, checks, err));

@@ -18,7 +18,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -363,10 +362,7 @@ static confai_status check_binding(const tdx_verified *v, const bundle *b,
                                    verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    binding_inputs in = {
-        b->nonce,         BUNDLE_NONCE_SIZE, b->key_config.data, b->key_config.len,
-        b->manifest.data, b->manifest.len,   b->not_after,       RFC3339_LEN,
-    };
+    binding_inputs in = attestation_binding_inputs(b);
     GUARD(binding_check_report_data(v->quote.report_data, &in, err));
     verdict_note(checks, "binding.report_data", 0);
 out:
@@ -380,7 +376,6 @@ confai_status attestation_verify_tdx(confai_verdict **verdict, const confai_poli
     confai_status status = CONFAI_OK;
     tdx_verified *v = NULL;
     uint8_t digest[32];
-    unsigned int digest_len = 0;
     confai_key_config *config = NULL;
     verdict_gpus *gpus = NULL;
 
@@ -393,9 +388,7 @@ confai_status attestation_verify_tdx(confai_verdict **verdict, const confai_poli
     /* GPUs and tokens are bound to the same transcript as the quote, and the
        policy's gpus and tokens sections hold whatever the CPU is. */
     GUARD(attestation_verify_gpus(&gpus, policy, b, opt, checks, err));
-    OSSL_ENSURE(EVP_Digest(b->manifest.len ? b->manifest.data : (const uint8_t *)"",
-                           b->manifest.len, digest, &digest_len, EVP_sha256(), NULL) == 1,
-                CONFAI_E_INTERNAL, "attestation: SHA-256 of the manifest failed");
+    GUARD(attestation_manifest_digest(digest, b, err));
     GUARD(policy_check_manifest(policy, digest, checks, err));
     GUARD(confai_key_config_parse(&config, b->key_config.data, b->key_config.len, err));
     verdict_note(checks, "key_config", 0);

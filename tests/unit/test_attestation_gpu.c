@@ -25,6 +25,7 @@
 #include "attest/policy.h"
 #include "core/base64.h"
 #include "gateway/gpu_sim.h"
+#include "cache_check.h"
 #include "gpu_sim_fixture.h"
 #include "jwt_sign.h"
 #include "nvgpu_test_helpers.h"
@@ -148,40 +149,6 @@ static cJSON *policy_with_gpus(void)
     return doc;
 }
 
-static char *verdict_text(const confai_verdict *v)
-{
-    char *text = NULL;
-    FX_OK(confai_verdict_json(v, &text, NULL, NULL));
-    return text;
-}
-
-/*
- * The verification again with the shared cache, twice (the first may fill
- * it, the second may hit): the same status, message and verdict.
- */
-static void same_with_cache(const confai_policy *p, confai_verify_options o, const char *text,
-                            confai_status st, const confai_verdict *v)
-{
-    o.cache = shared_cache;
-    for (int round = 0; round < 2; round++) {
-        confai_error e = { 0 };
-        confai_verdict *w = (confai_verdict *)1;
-        confai_status sw = confai_attestation_verify(&w, p, &o, F.nonce, text, strlen(text), &e);
-        if (sw != st || strcmp(e.message, err.message) != 0)
-            fail_msg("without cache: %s (%s); with: %s (%s)", confai_status_name(st),
-                     err.message, confai_status_name(sw), e.message);
-        if (st != CONFAI_OK) {
-            assert_null(w);
-            continue;
-        }
-        char *a = verdict_text(v), *b = verdict_text(w);
-        assert_string_equal(a, b);
-        confai_free(a);
-        confai_free(b);
-        confai_verdict_free(w);
-    }
-}
-
 /* Verifies bundle (consumed) against policy (consumed) at FX_NOW. */
 static confai_status verify(cJSON *policy_doc, cJSON *bundle_doc, confai_verdict **out)
 {
@@ -197,7 +164,7 @@ static confai_status verify(cJSON *policy_doc, cJSON *bundle_doc, confai_verdict
     confai_status st = confai_attestation_verify(&v, p, &o, F.nonce, text, strlen(text), &err);
     if (st != CONFAI_OK)
         assert_null(v);
-    same_with_cache(p, o, text, st, v);
+    cache_check_same(shared_cache, p, o, F.nonce, text, st, &err, v);
     if (out != NULL && st == CONFAI_OK)
         *out = v;
     else

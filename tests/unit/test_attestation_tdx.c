@@ -30,6 +30,7 @@
 #include "attest/binding.h"
 #include "core/hex.h"
 #include "core/rfc3339.h"
+#include "cache_check.h"
 #include "gpu_sim_fixture.h"
 #include "tdx_signer.h"
 
@@ -289,40 +290,6 @@ static confai_policy *policy_of(cJSON *doc)
 
 /* --- running ------------------------------------------------------------------------ */
 
-static char *verdict_text(const confai_verdict *v)
-{
-    char *text = NULL;
-    OK(confai_verdict_json(v, &text, NULL, NULL));
-    return text;
-}
-
-/*
- * The verification again with the shared cache, twice (the first may fill
- * it, the second may hit): the same status, message and verdict.
- */
-static void same_with_cache(const confai_policy *p, confai_verify_options o, const char *json,
-                            confai_status st, const confai_verdict *v)
-{
-    o.cache = shared_cache;
-    for (int round = 0; round < 2; round++) {
-        confai_error e = { 0 };
-        confai_verdict *w = (confai_verdict *)1;
-        confai_status sw = confai_attestation_verify(&w, p, &o, T.nonce, json, strlen(json), &e);
-        if (sw != st || strcmp(e.message, err.message) != 0)
-            fail_msg("without cache: %s (%s); with: %s (%s)", confai_status_name(st),
-                     err.message, confai_status_name(sw), e.message);
-        if (st != CONFAI_OK) {
-            assert_null(w);
-            continue;
-        }
-        char *a = verdict_text(v), *b = verdict_text(w);
-        assert_string_equal(a, b);
-        confai_free(a);
-        confai_free(b);
-        confai_verdict_free(w);
-    }
-}
-
 static confai_status verify_at(cJSON *policy, cJSON *bundle, int64_t t, confai_verdict **out)
 {
     confai_policy *p = policy_of(policy);
@@ -335,7 +302,7 @@ static confai_status verify_at(cJSON *policy, cJSON *bundle, int64_t t, confai_v
     confai_status st = confai_attestation_verify(&v, p, &o, T.nonce, json, strlen(json), &err);
     if (st != CONFAI_OK)
         assert_null(v);
-    same_with_cache(p, o, json, st, v);
+    cache_check_same(shared_cache, p, o, T.nonce, json, st, &err, v);
     cJSON_free(json);
     confai_policy_free(p);
     if (out != NULL)
