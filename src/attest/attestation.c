@@ -77,6 +77,25 @@ binding_inputs attestation_binding_inputs(const bundle *b)
     return in;
 }
 
+verdict_common_input attestation_verdict_common(const bundle *b, const confai_policy *policy,
+                                                const attestation_options *opt,
+                                                const uint8_t manifest_digest[32],
+                                                const verdict_checks *checks)
+{
+    verdict_common_input in = {
+        .key_config = b->key_config.data,
+        .key_config_len = b->key_config.len,
+        .manifest_digest = manifest_digest,
+        .nonce = b->nonce,
+        .not_after_text = b->not_after,
+        .not_after = b->not_after_time,
+        .verified_at = opt->verify_time,
+        .max_age = policy->max_age,
+        .checks = checks,
+    };
+    return in;
+}
+
 confai_status attestation_manifest_digest(uint8_t digest[32], const bundle *b,
                                           confai_error *err)
 {
@@ -119,15 +138,7 @@ static confai_status verify_bundle(confai_verdict **verdict, const confai_policy
     verdict_snp_input in = {
         .snp = &v,
         .root_subject = policy_snp_root_subject(policy, v.root_spki_sha256),
-        .key_config = b->key_config.data,
-        .key_config_len = b->key_config.len,
-        .manifest_digest = digest,
-        .nonce = b->nonce,
-        .not_after_text = b->not_after,
-        .not_after = b->not_after_time,
-        .verified_at = opt->verify_time,
-        .max_age = policy->max_age,
-        .checks = checks,
+        .common = attestation_verdict_common(b, policy, opt, digest, checks),
     };
     GUARD(verdict_new_snp(verdict, &config, &in, err));
     verdict_attach_gpus(*verdict, &gpus);

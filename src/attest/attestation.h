@@ -14,6 +14,7 @@
 #include "attest/nvidia_gpu.h"
 #include "attest/snp.h"
 #include "attest/tdx.h"
+#include "attest/verdict.h"
 
 /* confai_verify_options after defaults and checks. */
 typedef struct attestation_options {
@@ -35,6 +36,15 @@ confai_status attestation_resolve_options(attestation_options *out,
 
 /* The binding transcript's inputs as the bundle carries them (borrowed). */
 binding_inputs attestation_binding_inputs(const bundle *b);
+
+/*
+ * What every platform's verdict takes from the bundle, the policy and the
+ * options (borrowed; manifest_digest and checks must outlive it).
+ */
+verdict_common_input attestation_verdict_common(const bundle *b, const confai_policy *policy,
+                                                const attestation_options *opt,
+                                                const uint8_t manifest_digest[32],
+                                                const verdict_checks *checks);
 
 /* SHA-256 of the bundle's manifest (of nothing when it has none). */
 confai_status attestation_manifest_digest(uint8_t digest[32], const bundle *b,

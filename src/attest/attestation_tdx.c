@@ -396,15 +396,7 @@ confai_status attestation_verify_tdx(confai_verdict **verdict, const confai_poli
     verdict_tdx_input in = {
         .tdx = v,
         .root_subject = policy_tdx_root_subject(policy, v->root_spki_sha256),
-        .key_config = b->key_config.data,
-        .key_config_len = b->key_config.len,
-        .manifest_digest = digest,
-        .nonce = b->nonce,
-        .not_after_text = b->not_after,
-        .not_after = b->not_after_time,
-        .verified_at = opt->verify_time,
-        .max_age = policy->max_age,
-        .checks = checks,
+        .common = attestation_verdict_common(b, policy, opt, digest, checks),
     };
     GUARD(verdict_new_tdx(verdict, &config, &in, err));
     verdict_attach_gpus(*verdict, &gpus);

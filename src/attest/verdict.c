@@ -79,18 +79,8 @@ confai_status verdict_new_snp(confai_verdict **verdict, confai_key_config **key_
     v->root_kind = in->snp->root_kind == SNP_ROOT_VENDOR ? CONFAI_ROOT_VENDOR : CONFAI_ROOT_CUSTOM;
     if (v->root_kind == CONFAI_ROOT_CUSTOM)
         write_warning(v, in->root_subject);
-    verdict_common_input common = {
-        .key_config = in->key_config,
-        .key_config_len = in->key_config_len,
-        .manifest_digest = in->manifest_digest,
-        .nonce = in->nonce,
-        .not_after_text = in->not_after_text,
-        .not_after = in->not_after,
-        .verified_at = in->verified_at,
-        .max_age = in->max_age,
-        .evidence_not_after = in->snp->not_after,
-        .checks = in->checks,
-    };
+    verdict_common_input common = in->common;
+    common.evidence_not_after = in->snp->not_after;
     GUARD(verdict_fill_common(v, &common, err));
     *verdict = v;
     v = NULL;

@@ -59,7 +59,8 @@ typedef struct verdict_common_input {
     const char *not_after_text;
     int64_t not_after, verified_at, max_age;
     int64_t evidence_not_after;    /* end of the chain's (and collateral's)
-                                      validity; 0: none */
+                                      validity; 0: none; the platform's
+                                      constructor sets it from its evidence */
     const verdict_checks *checks;
 } verdict_common_input;
 
@@ -75,13 +76,7 @@ confai_status verdict_fill_common(confai_verdict *v, const verdict_common_input 
 typedef struct verdict_snp_input {
     const snp_verified *snp;
     const char *root_subject;      /* custom root's subject, or NULL */
-    const uint8_t *key_config;     /* the bound KeyConfig bytes */
-    size_t key_config_len;
-    const uint8_t *manifest_digest;
-    const uint8_t *nonce;
-    const char *not_after_text;
-    int64_t not_after, verified_at, max_age;
-    const verdict_checks *checks;
+    verdict_common_input common;
 } verdict_snp_input;
 
 /*

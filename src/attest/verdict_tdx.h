@@ -19,13 +19,7 @@
 typedef struct verdict_tdx_input {
     const tdx_verified *tdx;
     const char *root_subject;      /* custom root's subject, or NULL */
-    const uint8_t *key_config;     /* the bound KeyConfig bytes */
-    size_t key_config_len;
-    const uint8_t *manifest_digest;
-    const uint8_t *nonce;
-    const char *not_after_text;
-    int64_t not_after, verified_at, max_age;
-    const verdict_checks *checks;
+    verdict_common_input common;
 } verdict_tdx_input;
 
 /*

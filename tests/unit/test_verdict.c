@@ -92,8 +92,9 @@ static confai_verdict *make(const snp_verified *v, const char *subject, int64_t 
     memset(nonce, 0x6F, sizeof(nonce));
     char text[RFC3339_LEN + 1];
     assert_true(rfc3339_format(text, not_after));
-    verdict_snp_input in = { v, subject, key_config, key_config_len, manifest_digest, nonce,
-                             text, not_after, NOW, max_age, &checks };
+    verdict_snp_input in = { v, subject,
+                             { key_config, key_config_len, manifest_digest, nonce, text,
+                               not_after, NOW, max_age, 0, &checks } };
     confai_verdict *out = NULL;
     OK(verdict_new_snp(&out, &c, &in, NULL));
     assert_null(c); /* the verdict owns it now */
