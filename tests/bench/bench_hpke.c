@@ -27,6 +27,8 @@
 
 #include <confai/confai.h>
 
+#include "bench_util.h"
+
 #define SMALL_MESSAGE 1024
 #define STREAM_MESSAGE (16 * 1024)
 
@@ -52,41 +54,9 @@ static void die(const char *what, const confai_error *err)
     exit(1);
 }
 
-/* --- timing -------------------------------------------------------------- */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* One operation of a case; returns 0, or -1 after printing why it failed. */
-typedef int (*bench_op)(void *state);
-
-/* Runs op for about `seconds`; returns ops/s. Exits if op fails. */
-static double round_rate(bench_op op, void *state, double seconds)
-{
-    long ops = 0;
-    double start = now(), elapsed;
-    do {
-        if (op(state) != 0)
-            exit(1);
-        ops++;
-        elapsed = now() - start;
-    } while (elapsed < seconds);
-    return (double)ops / elapsed;
-}
-
-static void keep_best(double *best, double rate)
-{
-    if (rate > *best)
-        *best = rate;
-}
-
 /* --- Go crypto/hpke ------------------------------------------------------ */
 
-static char go_version[64];
+static bench_go go;
 
 /*
  * One round of the Go program for one suite: it prints
@@ -96,31 +66,18 @@ static char go_version[64];
 static int go_round(const char *go_bench, const char *id, double seconds,
                     double *seal, double *open)
 {
-    char command[4096], line[256], name[64], want[64];
-    double rate;
-    int found = 0;
+    char command[4096], seal_name[64], open_name[64];
+    double rates[2];
     snprintf(command, sizeof(command), "'%s' -case %s -rounds 1 -seconds %g",
              go_bench, id, seconds);
-    FILE *p = popen(command, "r");
-    if (p == NULL)
+    snprintf(seal_name, sizeof(seal_name), "seal-%s", id);
+    snprintf(open_name, sizeof(open_name), "open-%s", id);
+    const char *const names[] = { seal_name, open_name };
+    if (bench_go_run(&go, command, names, rates, 2) != 0)
         return -1;
-    while (fgets(line, sizeof(line), p) != NULL) {
-        if (sscanf(line, "GOVERSION %63s", go_version) == 1)
-            continue;
-        if (sscanf(line, "RESULT %63s %lf", name, &rate) != 2)
-            continue;
-        snprintf(want, sizeof(want), "seal-%s", id);
-        if (strcmp(name, want) == 0) {
-            *seal = rate;
-            found |= 1;
-        }
-        snprintf(want, sizeof(want), "open-%s", id);
-        if (strcmp(name, want) == 0) {
-            *open = rate;
-            found |= 2;
-        }
-    }
-    return pclose(p) == 0 && found == 3 ? 0 : -1;
+    *seal = rates[0];
+    *open = rates[1];
+    return 0;
 }
 
 /* --- single shot: setup+seal, setup+open of 1 KiB ------------------------ */
@@ -184,12 +141,12 @@ static void bench_single(const char *label, const char *id,
     double seal = 0, open = 0, go_seal = 0, go_open = 0;
     int go_ok = go_bench != NULL;
     for (int i = 0; i < ROUNDS; i++) {
-        keep_best(&seal, round_rate(seal_once, &s, seconds / ROUNDS));
-        keep_best(&open, round_rate(open_once, &s, seconds / ROUNDS));
-        double gs, go;
-        if (go_ok && go_round(go_bench, id, seconds / ROUNDS, &gs, &go) == 0) {
-            keep_best(&go_seal, gs);
-            keep_best(&go_open, go);
+        bench_keep_best(&seal, bench_round_rate(seal_once, &s, seconds / ROUNDS));
+        bench_keep_best(&open, bench_round_rate(open_once, &s, seconds / ROUNDS));
+        double gs, gopen;
+        if (go_ok && go_round(go_bench, id, seconds / ROUNDS, &gs, &gopen) == 0) {
+            bench_keep_best(&go_seal, gs);
+            bench_keep_best(&go_open, gopen);
         } else if (go_ok) {
             printf("  (running %s failed: no Go comparison)\n", go_bench);
             go_ok = 0;
@@ -289,8 +246,8 @@ static void bench_stream(const char *label, uint16_t aead_id,
 
     double hpke = 0, evp = 0;
     for (int i = 0; i < ROUNDS; i++) {
-        keep_best(&hpke, round_rate(seal_context, s, seconds / ROUNDS));
-        keep_best(&evp, round_rate(seal_evp, s, seconds / ROUNDS));
+        bench_keep_best(&hpke, bench_round_rate(seal_context, s, seconds / ROUNDS));
+        bench_keep_best(&evp, bench_round_rate(seal_evp, s, seconds / ROUNDS));
     }
     const double mib = (double)STREAM_MESSAGE / (1024.0 * 1024.0);
     printf("  %-19s libconfai %6.0f MiB/s   EVP %6.0f MiB/s   "
@@ -305,20 +262,10 @@ static void bench_stream(const char *label, uint16_t aead_id,
 
 int main(int argc, char **argv)
 {
-    double seconds = 1.0;
-    const char *go_bench = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
-            seconds = atof(argv[++i]);
-        else if (strcmp(argv[i], "--go") == 0 && i + 1 < argc)
-            go_bench = argv[++i];
-        else {
-            fprintf(stderr, "usage: %s [--seconds S] [--go PATH]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (seconds <= 0)
-        seconds = 1.0;
+    double seconds;
+    const char *go_bench;
+    if (bench_args(argc, argv, &seconds, &go_bench) != 0)
+        return 2;
 
     printf("libconfai %s, HPKE backend %s, %s\n", confai_version(),
            confai_hpke_backend(), OpenSSL_version(OPENSSL_VERSION));
@@ -337,8 +284,8 @@ int main(int argc, char **argv)
                                       CONFAI_HPKE_KDF_HKDF_SHA256,
                                       CONFAI_HPKE_AEAD_AES_128_GCM },
                  go_bench, seconds);
-    if (go_version[0] != '\0')
-        printf("  (Go: %s)\n", go_version);
+    if (go.version[0] != '\0')
+        printf("  (Go: %s)\n", go.version);
 
     printf("seal of 16 KiB messages, one HPKE context vs raw OpenSSL EVP\n");
     bench_stream("AES-256-GCM", CONFAI_HPKE_AEAD_AES_256_GCM, "AES-256-GCM",

@@ -3,8 +3,8 @@
  * same run as the baseline (the program in go-sev-guest/):
  *
  * - cold: snp_verify without a cache: parse the report, parse the three
- *   certificates, verify the chain (three RSA-4096 PSS signatures, the ARK's
- *   own included) and the report's ECDSA P-384 signature;
+ *   certificates, verify the chain (two RSA-4096 PSS signatures; the pinned
+ *   ARK's own is not re-checked) and the report's ECDSA P-384 signature;
  * - warm: the same with a caller-held snp_chain_cache: parse, cache lookup,
  *   ECDSA signature, comparisons;
  * - parse: snp_report_parse alone;
@@ -37,18 +37,12 @@
 #include "attest/snp.h"
 #include "gateway/snp_sim.h"
 #include "snp_sim_test_keys.h"
+#include "bench_util.h"
 #include "test_util.h"
 
 #define ROUNDS 5
 #define MILAN_TIME INT64_C(1704067200) /* 2024-01-01, inside the VCEK's validity */
 #define SIM_TIME INT64_C(1767225600)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* One piece of evidence and what verifies it. */
 typedef struct evidence {
@@ -60,10 +54,9 @@ typedef struct evidence {
     snp_chain_cache *cache; /* NULL: cold */
 } evidence;
 
-typedef int (*bench_op)(evidence *ev);
-
-static int op_verify(evidence *ev)
+static int op_verify(void *arg)
 {
+    const evidence *ev = arg;
     snp_verified v;
     confai_error err;
     if (snp_verify(&v, ev->trust, ev->cache, ev->report, SNP_REPORT_SIZE, ev->certs, ev->lens, 3,
@@ -75,69 +68,32 @@ static int op_verify(evidence *ev)
     return 0;
 }
 
-static int op_parse(evidence *ev)
+static int op_parse(void *arg)
 {
+    const evidence *ev = arg;
     snp_report r;
     return snp_report_parse(&r, ev->report, SNP_REPORT_SIZE, NULL) == CONFAI_OK ? 0 : -1;
 }
 
-static double round_rate(bench_op op, evidence *ev, double seconds)
-{
-    long ops = 0;
-    double start = now(), elapsed;
-    do {
-        if (op(ev) != 0)
-            exit(1);
-        ops++;
-        elapsed = now() - start;
-    } while (elapsed < seconds);
-    return (double)ops / elapsed;
-}
-
-static void keep_best(double *best, double rate)
-{
-    if (rate > *best)
-        *best = rate;
-}
-
 /* --- go-sev-guest --------------------------------------------------------------- */
 
-static char go_version[64];
-static char go_unavailable[600];
+static bench_go go;
 
 /* One round of the Go program: "RESULT verify <ops/s>"; 0 when read. */
 static int go_round(const char *go_bench, const char *dir, double seconds, double *rate)
 {
-    char command[8192], line[600];
-    int found = 0;
+    char command[8192];
     snprintf(command, sizeof(command),
              "'%s' -report '%s/sev-snp/go-sev-guest/attestation.bin' "
              "-vcek '%s/sev-snp/go-sev-guest/vcek.testcer' "
              "-chain '%s/sev-snp/go-sev-guest/ask_ark_milan.pem' -product Milan "
              "-time %lld -rounds 1 -seconds %g",
              go_bench, dir, dir, dir, (long long)MILAN_TIME, seconds);
-    FILE *p = popen(command, "r");
-    if (p == NULL)
-        return -1;
-    while (fgets(line, sizeof(line), p) != NULL) {
-        if (strncmp(line, "UNAVAILABLE ", 12) == 0) {
-            snprintf(go_unavailable, sizeof(go_unavailable), "%s", line + 12);
-            go_unavailable[strcspn(go_unavailable, "\n")] = '\0';
-        }
-        if (sscanf(line, "GOVERSION %63s", go_version) == 1)
-            continue;
-        if (sscanf(line, "RESULT verify %lf", rate) == 1)
-            found = 1;
-    }
-    return pclose(p) == 0 && found ? 0 : -1;
+    static const char *const names[] = { "verify" };
+    return bench_go_run(&go, command, names, rate, 1);
 }
 
 /* --- cases ---------------------------------------------------------------------- */
-
-static void print_rate(const char *label, double rate)
-{
-    printf("  %-34s %8.0f /s  %7.3f ms\n", label, rate, 1e3 / rate);
-}
 
 /* cold, warm and parse of one piece of evidence; Go too when go_bench is set */
 static void bench_evidence(const char *title, evidence *ev, const char *go_bench,
@@ -155,26 +111,26 @@ static void bench_evidence(const char *title, evidence *ev, const char *go_bench
     double cold_rate = 0, warm_rate = 0, parse_rate = 0, go_rate = 0;
     int go_ok = go_bench != NULL;
     for (int i = 0; i < ROUNDS; i++) {
-        keep_best(&cold_rate, round_rate(op_verify, ev, seconds / ROUNDS));
-        keep_best(&warm_rate, round_rate(op_verify, &warm, seconds / ROUNDS));
-        keep_best(&parse_rate, round_rate(op_parse, ev, seconds / ROUNDS / 4));
+        bench_keep_best(&cold_rate, bench_round_rate(op_verify, ev, seconds / ROUNDS));
+        bench_keep_best(&warm_rate, bench_round_rate(op_verify, &warm, seconds / ROUNDS));
+        bench_keep_best(&parse_rate, bench_round_rate(op_parse, ev, seconds / ROUNDS / 4));
         double g;
         if (go_ok && go_round(go_bench, dir, seconds / ROUNDS, &g) == 0) {
-            keep_best(&go_rate, g);
+            bench_keep_best(&go_rate, g);
         } else if (go_ok) {
             printf("  (no go-sev-guest comparison: %s)\n",
-                   go_unavailable[0] ? go_unavailable : "running the Go program failed");
+                   go.unavailable[0] ? go.unavailable : "running the Go program failed");
             go_ok = 0;
         }
     }
     printf("%s\n", title);
-    print_rate("libconfai cold (parse+chain+sig)", cold_rate);
-    print_rate("libconfai warm (chain cached)", warm_rate);
-    print_rate("libconfai report parse only", parse_rate);
+    bench_print_rate("libconfai cold (parse+chain+sig)", cold_rate);
+    bench_print_rate("libconfai warm (chain cached)", warm_rate);
+    bench_print_rate("libconfai report parse only", parse_rate);
     if (go_ok) {
-        print_rate("go-sev-guest verify.SnpAttestation", go_rate);
+        bench_print_rate("go-sev-guest verify.SnpAttestation", go_rate);
         printf("  libconfai/go-sev-guest: cold %.2fx, warm %.2fx (%s)\n", cold_rate / go_rate,
-               warm_rate / go_rate, go_version);
+               warm_rate / go_rate, go.version);
     }
     snp_chain_cache_free(cache);
 }
@@ -266,20 +222,10 @@ static void bench_simulated(double seconds)
 
 int main(int argc, char **argv)
 {
-    double seconds = 1.0;
-    const char *go_bench = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
-            seconds = atof(argv[++i]);
-        else if (strcmp(argv[i], "--go") == 0 && i + 1 < argc)
-            go_bench = argv[++i];
-        else {
-            fprintf(stderr, "usage: %s [--seconds S] [--go PATH]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (seconds <= 0)
-        seconds = 1.0;
+    double seconds;
+    const char *go_bench;
+    if (bench_args(argc, argv, &seconds, &go_bench) != 0)
+        return 2;
     printf("libconfai %s, %s\n", confai_version(), OpenSSL_version(OPENSSL_VERSION));
     printf("%.2g s per case, best of %d rounds%s\n", seconds, ROUNDS,
            go_bench != NULL ? ", rounds shared with go-sev-guest"

@@ -42,19 +42,13 @@
 
 #include "attest/tdx_internal.h"
 #include "tdx_signer.h"
+#include "bench_util.h"
 #include "test_util.h"
 
 #define ROUNDS 5
 #define SPR_TIME INT64_C(1687219200) /* 2023-06-20, inside the collateral's validity */
 #define SPR_QUOTE_LEN 4935           /* the file has 39 bytes of text after the quote */
 #define SIM_TIME INT64_C(1767225600)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* One quote and what verifies it. */
 typedef struct evidence {
@@ -67,8 +61,9 @@ typedef struct evidence {
     tdx_cache *cache;                 /* NULL: cold, every verification in full */
 } evidence;
 
-static int op_verify(const evidence *ev)
+static int op_verify(void *arg)
 {
+    const evidence *ev = arg;
     tdx_verified v;
     confai_error err;
     if (tdx_verify(&v, ev->trust, ev->cache, ev->quote, ev->quote_len, 0, ev->collateral,
@@ -85,41 +80,15 @@ static int op_verify(const evidence *ev)
     return 0;
 }
 
-static double round_rate(const evidence *ev, double seconds)
-{
-    long ops = 0;
-    double start = now(), elapsed;
-    do {
-        if (op_verify(ev) != 0)
-            exit(1);
-        ops++;
-        elapsed = now() - start;
-    } while (elapsed < seconds);
-    return (double)ops / elapsed;
-}
-
-static void keep_best(double *best, double rate)
-{
-    if (rate > *best)
-        *best = rate;
-}
-
-static void print_rate(const char *label, double rate)
-{
-    printf("  %-40s %8.0f /s  %7.3f ms\n", label, rate, 1e3 / rate);
-}
-
 /* --- go-tdx-guest ------------------------------------------------------------- */
 
-static char go_version[64];
-static char go_unavailable[600];
+static bench_go go;
 
 /* One round of the Go program in a mode: "RESULT <mode> <ops/s>"; 0 when read. */
 static int go_round(const char *go_bench, const char *dir, int collateral, double seconds,
                     double *rate)
 {
-    char command[8192], line[600], extra[4096] = "";
-    int found = 0;
+    char command[8192], extra[4096] = "";
     const char *v = "tdx/go-tdx-guest";
     if (collateral)
         snprintf(extra, sizeof(extra),
@@ -133,31 +102,15 @@ static int go_round(const char *go_bench, const char *dir, int collateral, doubl
              "'%s' -quote '%s/%s/tdx_prod_quote_SPR_E4.dat' -len %d "
              "-root '%s/%s/trusted_root.pem' -time %lld -rounds 1 -seconds %g %s 2>&1",
              go_bench, dir, v, SPR_QUOTE_LEN, dir, v, (long long)SPR_TIME, seconds, extra);
-    FILE *p = popen(command, "r");
-    if (p == NULL)
-        return -1;
-    while (fgets(line, sizeof(line), p) != NULL) {
-        double r;
-        char mode[32];
-        if (strncmp(line, "UNAVAILABLE ", 12) == 0) {
-            snprintf(go_unavailable, sizeof(go_unavailable), "%s", line + 12);
-            go_unavailable[strcspn(go_unavailable, "\n")] = '\0';
-        }
-        if (sscanf(line, "GOVERSION %63s", go_version) == 1)
-            continue;
-        if (sscanf(line, "RESULT %31s %lf", mode, &r) == 2) {
-            *rate = r;
-            found = 1;
-        }
-    }
-    return pclose(p) == 0 && found ? 0 : -1;
+    static const char *const any[] = { NULL }; /* the one RESULT of the mode */
+    return bench_go_run(&go, command, any, rate, 1);
 }
 
 /* libconfai (and go-tdx-guest in the same mode, when go_bench is set) */
 static void bench_case(const char *title, const evidence *ev, const char *go_bench,
                        const char *dir, double seconds)
 {
-    if (op_verify(ev) != 0) /* check, warm up (and fill the cache) */
+    if (op_verify((void *)ev) != 0) /* check, warm up (and fill the cache) */
         exit(1);
     size_t entries = 0, hits_before = 0, hits = 0;
     if (ev->cache != NULL)
@@ -165,13 +118,13 @@ static void bench_case(const char *title, const evidence *ev, const char *go_ben
     double rate = 0, go_rate = 0;
     int go_ok = go_bench != NULL;
     for (int i = 0; i < ROUNDS; i++) {
-        keep_best(&rate, round_rate(ev, seconds / ROUNDS));
+        bench_keep_best(&rate, bench_round_rate(op_verify, (void *)ev, seconds / ROUNDS));
         double g;
         if (go_ok && go_round(go_bench, dir, ev->collateral != NULL, seconds / ROUNDS, &g) == 0) {
-            keep_best(&go_rate, g);
+            bench_keep_best(&go_rate, g);
         } else if (go_ok) {
             printf("  (no go-tdx-guest comparison: %s)\n",
-                   go_unavailable[0] ? go_unavailable : "running the Go program failed");
+                   go.unavailable[0] ? go.unavailable : "running the Go program failed");
             go_ok = 0;
         }
     }
@@ -184,11 +137,11 @@ static void bench_case(const char *title, const evidence *ev, const char *go_ben
         }
     }
     printf("%s\n", title);
-    print_rate(ev->cache != NULL ? "libconfai tdx_verify, warm cache" : "libconfai tdx_verify",
+    bench_print_rate(ev->cache != NULL ? "libconfai tdx_verify, warm cache" : "libconfai tdx_verify",
                rate);
     if (go_ok) {
-        print_rate("go-tdx-guest verify.TdxQuote", go_rate);
-        printf("  libconfai/go-tdx-guest: %.2fx (%s)\n", rate / go_rate, go_version);
+        bench_print_rate("go-tdx-guest verify.TdxQuote", go_rate);
+        printf("  libconfai/go-tdx-guest: %.2fx (%s)\n", rate / go_rate, go.version);
     }
 }
 
@@ -288,20 +241,10 @@ static void bench_simulated(double seconds)
 
 int main(int argc, char **argv)
 {
-    double seconds = 1.0;
-    const char *go_bench = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
-            seconds = atof(argv[++i]);
-        else if (strcmp(argv[i], "--go") == 0 && i + 1 < argc)
-            go_bench = argv[++i];
-        else {
-            fprintf(stderr, "usage: %s [--seconds S] [--go PATH]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (seconds <= 0)
-        seconds = 1.0;
+    double seconds;
+    const char *go_bench;
+    if (bench_args(argc, argv, &seconds, &go_bench) != 0)
+        return 2;
     printf("libconfai %s, %s\n", confai_version(), OpenSSL_version(OPENSSL_VERSION));
     printf("%.2g s per case, best of %d rounds%s\n", seconds, ROUNDS,
            go_bench != NULL ? ", rounds shared with go-tdx-guest"
