@@ -54,7 +54,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include "attest/nvidia_gpu.h"
+#include "attest/gpu/nvgpu.h"
 
 #define SWID_NS "http://standards.iso.org/iso/19770/-2/2015/schema.xsd"
 #define DSIG_NS "http://www.w3.org/2000/09/xmldsig#"

@@ -14,7 +14,7 @@ import (
 // the C enum; they are never renumbered or reused.
 type Status int
 
-// The status codes of include/confai/confai.h.
+// The status codes of include/confai/common.h.
 const (
 	StatusOK Status = C.CONFAI_OK
 
@@ -103,7 +103,7 @@ func (s Status) Group() Group {
 // the code. Each group has a sentinel error for errors.Is.
 type Group int
 
-// The groups of include/confai/confai.h.
+// The groups of include/confai/common.h.
 const (
 	GroupOK          Group = C.CONFAI_GROUP_OK
 	GroupArgument    Group = C.CONFAI_GROUP_ARGUMENT

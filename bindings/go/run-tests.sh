@@ -36,7 +36,7 @@ export CONFAI_CONFORMANCE_DIR="$root/tests/conformance"
 # Go does not hash headers outside the package into its build cache: a
 # cache per build folder and per state of the public header keeps a stale
 # cgo object from surviving an ABI change.
-header_sum=$(sha256sum "$root/include/confai/confai.h" | cut -c1-16)
+header_sum=$(cat "$root"/include/confai/*.h "$root"/include/confai/*.h.in | sha256sum | cut -c1-16)
 export GOCACHE="$build/bindings/go-cache/$header_sum"
 mkdir -p "$GOCACHE"
 go version

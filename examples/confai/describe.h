@@ -6,10 +6,10 @@
 #ifndef CONFAI_CLI_DESCRIBE_H
 #define CONFAI_CLI_DESCRIBE_H
 
-#include "attest/nvidia_gpu.h"
-#include "attest/policy.h"
-#include "attest/snp.h"
-#include "attest/tdx.h"
+#include "attest/gpu/nvgpu.h"
+#include "attest/policy/policy.h"
+#include "attest/snp/snp.h"
+#include "attest/tdx/tdx.h"
 
 #include "cli.h"
 

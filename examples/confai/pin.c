@@ -14,7 +14,7 @@
 
 #include "attest/binding.h"
 #include "attest/bundle.h"
-#include "attest/policy.h"
+#include "attest/policy/policy.h"
 #include "core/hex.h"
 
 #include "evidence.h"

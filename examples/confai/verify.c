@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "attest/bundle.h"
-#include "attest/policy.h"
+#include "attest/policy/policy.h"
 
 #include "evidence.h"
 #include "verify_policy.h"

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attest/attestation_gpu.h"
-#include "attest/attestation_tdx.h"
+#include "attest/gpu/gpu_attestation.h"
+#include "attest/tdx/tdx_attestation.h"
 
 #include "verify_policy.h"
 

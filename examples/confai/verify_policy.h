@@ -5,10 +5,10 @@
 #ifndef CONFAI_CLI_VERIFY_POLICY_H
 #define CONFAI_CLI_VERIFY_POLICY_H
 
-#include "attest/attestation_gpu.h"
-#include "attest/nvidia_gpu.h"
-#include "attest/policy.h"
-#include "attest/tdx.h"
+#include "attest/gpu/gpu_attestation.h"
+#include "attest/gpu/nvgpu.h"
+#include "attest/policy/policy.h"
+#include "attest/tdx/tdx.h"
 #include "attest/verdict.h"
 
 /* Every check of the tdx section at time at; the first failure's status. */

@@ -11,12 +11,12 @@
 #include <openssl/evp.h>
 
 #include "attest/attestation.h"
-#include "attest/attestation_gpu.h"
-#include "attest/attestation_tdx.h"
+#include "attest/gpu/gpu_attestation.h"
+#include "attest/tdx/tdx_attestation.h"
 #include "attest/binding.h"
 #include "attest/bundle.h"
-#include "attest/policy.h"
-#include "attest/snp.h"
+#include "attest/policy/policy.h"
+#include "attest/snp/snp.h"
 #include "attest/verdict.h"
 #include "core/error.h"
 #include "core/memory.h"
@@ -121,7 +121,7 @@ static confai_status verify_bundle(confai_verdict **verdict, const confai_policy
 
     memset(&v, 0, sizeof(v));
     GUARD(check_fresh(b, nonce, opt->verify_time, checks, err));
-    if (b->cpu.type == BUNDLE_CPU_TDX) { /* attestation_tdx.c, the same steps for TDX */
+    if (b->cpu.type == BUNDLE_CPU_TDX) { /* tdx_attestation.c, the same steps for TDX */
         GUARD(attestation_verify_tdx(verdict, policy, opt, b, checks, err));
         goto out;
     }

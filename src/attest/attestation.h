@@ -11,9 +11,9 @@
 
 #include "attest/binding.h"
 #include "attest/bundle.h"
-#include "attest/nvidia_gpu.h"
-#include "attest/snp.h"
-#include "attest/tdx.h"
+#include "attest/gpu/nvgpu.h"
+#include "attest/snp/snp.h"
+#include "attest/tdx/tdx.h"
 #include "attest/verdict.h"
 
 /* confai_verify_options after defaults and checks. */

@@ -19,7 +19,7 @@
 
 #include <openssl/crypto.h>
 
-#include "attest/snp.h"
+#include "attest/snp/snp.h"
 #include "core/base64.h"
 #include "core/error.h"
 #include "core/json_strict.h"

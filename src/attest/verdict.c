@@ -10,8 +10,8 @@
 
 #include <openssl/evp.h>
 
-#include "attest/attestation_gpu.h"
-#include "attest/policy.h"
+#include "attest/gpu/gpu_attestation.h"
+#include "attest/policy/policy.h"
 #include "core/error.h"
 #include "core/hex.h"
 #include "core/memory.h"

@@ -12,8 +12,8 @@
 
 #include <confai/confai.h>
 
-#include "attest/snp.h"
-#include "attest/tdx.h"
+#include "attest/snp/snp.h"
+#include "attest/tdx/tdx.h"
 #include "core/rfc3339.h"
 
 #define VERDICT_MAX_CHECKS 48
@@ -37,11 +37,11 @@ struct confai_verdict {
     const char *product;           /* static: "milan", ... */
     snp_verified snp;              /* the verified report and its root */
     int is_tdx;                    /* platform "tdx": tdx holds the quote, snp is zero */
-    tdx_verified tdx;              /* verdict_tdx.c; borrowed pointers cleared */
+    tdx_verified tdx;              /* tdx_verdict.c; borrowed pointers cleared */
     confai_root_kind root_kind;
     char root_warning[VERDICT_WARNING_SIZE]; /* custom roots only */
     confai_key_config *key_config; /* owned reference */
-    struct verdict_gpus *gpus;     /* GPUs and tokens (verdict_gpu.c), or NULL */
+    struct verdict_gpus *gpus;     /* GPUs and tokens (gpu_verdict.c), or NULL */
     uint8_t key_config_digest[32];
     uint8_t manifest_digest[32];
     uint8_t nonce[32];

@@ -9,10 +9,10 @@
 
 #include <cJSON.h>
 
-#include "attest/attestation_gpu.h"
-#include "attest/policy.h"
+#include "attest/gpu/gpu_attestation.h"
+#include "attest/policy/policy.h"
 #include "attest/verdict.h"
-#include "attest/verdict_tdx.h"
+#include "attest/tdx/tdx_verdict.h"
 #include "core/error.h"
 #include "core/hex.h"
 #include "core/memory.h"

@@ -13,7 +13,7 @@
  *   the same signed bytes with the same key (the floor of any verifier).
  *
  * The evidence is the real H100 report of trustee (vectors nvidia/trustee,
- * 64 blocks); a simulated GPU (src/gateway/gpu_sim.h, three-certificate
+ * 64 blocks); a simulated GPU (src/sim/gpu_sim.h, three-certificate
  * chain, 16 blocks) is measured too.
  *
  *   bench_gpu [--seconds S]
@@ -38,8 +38,8 @@
 
 #include <confai/confai.h>
 
-#include "attest/nvidia_gpu.h"
-#include "gateway/gpu_sim.h"
+#include "attest/gpu/nvgpu.h"
+#include "sim/gpu_sim.h"
 #include "test_util.h"
 
 #define ROUNDS 5

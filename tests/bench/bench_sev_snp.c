@@ -34,8 +34,8 @@
 
 #include <confai/confai.h>
 
-#include "attest/snp.h"
-#include "gateway/snp_sim.h"
+#include "attest/snp/snp.h"
+#include "sim/snp_sim.h"
 #include "snp_sim_test_keys.h"
 #include "bench_util.h"
 #include "test_util.h"

@@ -21,7 +21,7 @@
  *
  * The quote is the real Sapphire Rapids v4 quote of go-tdx-guest's own tests
  * (vectors tdx/go-tdx-guest, with the collateral PROVENANCE.md pairs with
- * it) at 2023-06-20. A simulated quote (tests/common/tdx_signer.h, custom
+ * it) at 2023-06-20. A simulated quote (tests/common/tdx_sim.h, custom
  * root) with simulated collateral is measured too, without a Go comparison.
  *
  *   bench_tdx [--seconds S] [--go PATH]
@@ -40,8 +40,8 @@
 
 #include <confai/confai.h>
 
-#include "attest/tdx_internal.h"
-#include "tdx_signer.h"
+#include "attest/tdx/tdx_internal.h"
+#include "sim/tdx_sim.h"
 #include "bench_util.h"
 #include "test_util.h"
 
@@ -207,21 +207,21 @@ static void bench_simulated(double seconds)
     static uint8_t quote[16384], crl[4096];
     static char tcb_info[16384], qe_identity[8192], chain[8192];
     size_t quote_len = 0, crl_len = 0, tl = 0, ql = 0, cl = 0, root_len = 0;
-    tdx_signer *s = NULL;
+    tdx_sim *s = NULL;
     tdx_trust *trust = NULL;
-    tdx_signer_body body;
-    tdx_signer_collateral sc;
-    tdx_signer_body_default(&body, 4);
-    tdx_signer_collateral_default(&sc, SIM_TIME);
-    if (tdx_signer_new(&s, SIM_TIME) != 0 ||
-        tdx_signer_quote(s, &body, quote, sizeof(quote), &quote_len) != 0 ||
-        tdx_signer_tcb_info(s, &sc, tcb_info, sizeof(tcb_info), &tl) != 0 ||
-        tdx_signer_qe_identity(s, &sc, qe_identity, sizeof(qe_identity), &ql) != 0 ||
-        tdx_signer_signing_chain(s, chain, sizeof(chain), &cl) != 0 ||
-        tdx_signer_crl(s, 0, 0, SIM_TIME - 3600, SIM_TIME + 86400, crl, sizeof(crl), &crl_len) != 0 ||
+    tdx_sim_body body;
+    tdx_sim_collateral sc;
+    tdx_sim_body_default(&body, 4);
+    tdx_sim_collateral_default(&sc, SIM_TIME);
+    if (tdx_sim_new(&s, SIM_TIME) != 0 ||
+        tdx_sim_quote(s, &body, quote, sizeof(quote), &quote_len) != 0 ||
+        tdx_sim_tcb_info(s, &sc, tcb_info, sizeof(tcb_info), &tl) != 0 ||
+        tdx_sim_qe_identity(s, &sc, qe_identity, sizeof(qe_identity), &ql) != 0 ||
+        tdx_sim_signing_chain(s, chain, sizeof(chain), &cl) != 0 ||
+        tdx_sim_crl(s, 0, 0, SIM_TIME - 3600, SIM_TIME + 86400, crl, sizeof(crl), &crl_len) != 0 ||
         tdx_trust_new(&trust, NULL) != CONFAI_OK)
         exit(1);
-    const uint8_t *root = tdx_signer_root_der(s, &root_len);
+    const uint8_t *root = tdx_sim_root_der(s, &root_len);
     if (tdx_trust_add_root(trust, root, root_len, NULL) != CONFAI_OK)
         exit(1);
     tdx_collateral c = { tcb_info, tl, qe_identity, ql, chain, cl, crl, crl_len, NULL, 0, 0,
@@ -236,7 +236,7 @@ static void bench_simulated(double seconds)
     bench_case("the same, warm:", &ev, NULL, NULL, seconds);
     tdx_cache_free(cache);
     tdx_trust_free(trust);
-    tdx_signer_free(s);
+    tdx_sim_free(s);
 }
 
 int main(int argc, char **argv)

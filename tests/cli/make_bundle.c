@@ -18,7 +18,7 @@
 
 #include <confai/confai.h>
 
-#include "gateway/sim_snp.h"
+#include "sim/snp_sim_api.h"
 
 #define NOW INT64_C(1767225600) /* 2026-01-01T00:00:00Z */
 

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tdx_signer.h"
+#include "sim/tdx_sim.h"
 
 #define NOW INT64_C(1767225600) /* 2026-01-01T00:00:00Z */
 #define DAY INT64_C(86400)
@@ -34,35 +34,35 @@ static int write_file(const char *dir, const char *name, const void *data, size_
 }
 
 /* A collateral folder; revoke lists the PCK leaf on the PCK CA's CRL. */
-static int collateral(const tdx_signer *s, const char *dir, int revoke)
+static int collateral(const tdx_sim *s, const char *dir, int revoke)
 {
     static char text[65536];
     static uint8_t der[8192];
     size_t len = 0;
-    tdx_signer_collateral c;
+    tdx_sim_collateral c;
 
     if (mkdir(dir, 0755) != 0) {
         fprintf(stderr, "make_tdx: cannot make %s\n", dir);
         return 0;
     }
-    tdx_signer_collateral_default(&c, NOW);
-    return tdx_signer_tcb_info(s, &c, text, sizeof(text), &len) == 0 &&
+    tdx_sim_collateral_default(&c, NOW);
+    return tdx_sim_tcb_info(s, &c, text, sizeof(text), &len) == 0 &&
            write_file(dir, "tcbinfo.json", text, len) &&
-           tdx_signer_qe_identity(s, &c, text, sizeof(text), &len) == 0 &&
+           tdx_sim_qe_identity(s, &c, text, sizeof(text), &len) == 0 &&
            write_file(dir, "qeidentity.json", text, len) &&
-           tdx_signer_signing_chain(s, text, sizeof(text), &len) == 0 &&
+           tdx_sim_signing_chain(s, text, sizeof(text), &len) == 0 &&
            write_file(dir, "tcb_issuer_chain.pem", text, len) &&
-           tdx_signer_crl(s, 0, revoke, NOW - DAY, NOW + 29 * DAY, der, sizeof(der), &len) == 0 &&
+           tdx_sim_crl(s, 0, revoke, NOW - DAY, NOW + 29 * DAY, der, sizeof(der), &len) == 0 &&
            write_file(dir, "pckcrl.der", der, len) &&
-           tdx_signer_crl(s, 1, 0, NOW - DAY, NOW + 29 * DAY, der, sizeof(der), &len) == 0 &&
+           tdx_sim_crl(s, 1, 0, NOW - DAY, NOW + 29 * DAY, der, sizeof(der), &len) == 0 &&
            write_file(dir, "rootcrl.der", der, len);
 }
 
 int main(int argc, char **argv)
 {
     static uint8_t quote[16384];
-    tdx_signer *s = NULL;
-    tdx_signer_body body;
+    tdx_sim *s = NULL;
+    tdx_sim_body body;
     size_t len = 0;
     char dir[4096];
     int ok;
@@ -71,19 +71,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: make_tdx OUTDIR\n");
         return 2;
     }
-    if (tdx_signer_new(&s, NOW) != 0) {
+    if (tdx_sim_new(&s, NOW) != 0) {
         fprintf(stderr, "make_tdx: cannot make the signer\n");
         return 1;
     }
-    tdx_signer_body_default(&body, 4);
+    tdx_sim_body_default(&body, 4);
     memset(body.report_data, 0x5a, sizeof(body.report_data));
-    ok = tdx_signer_quote(s, &body, quote, sizeof(quote), &len) == 0 &&
+    ok = tdx_sim_quote(s, &body, quote, sizeof(quote), &len) == 0 &&
          write_file(argv[1], "quote.dat", quote, len);
     snprintf(dir, sizeof(dir), "%s/collateral", argv[1]);
     ok = ok && collateral(s, dir, 0);
     snprintf(dir, sizeof(dir), "%s/revoked", argv[1]);
     ok = ok && collateral(s, dir, 1);
-    tdx_signer_free(s);
+    tdx_sim_free(s);
     if (!ok)
         fprintf(stderr, "make_tdx: the signer failed\n");
     return ok ? 0 : 1;

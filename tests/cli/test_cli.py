@@ -29,7 +29,7 @@ T_SIM = "2026-01-01T00:10:00Z"
 SIM_NONCE = "".join("%02x" % (0xa0 + i) for i in range(32))
 
 # Real SEV-SNP reports with the chains PROVENANCE.md pairs them with, and a
-# time inside every certificate's validity (as tests/unit/test_sev_snp_vectors.c).
+# time inside every certificate's validity (as tests/unit/test_snp_verify_vectors.c).
 SNP_CASES = [
     ("go-sev-guest", "sev-snp/go-sev-guest/attestation.bin", "sev-snp/go-sev-guest/vcek.testcer",
      "sev-snp/go-sev-guest/ask_ark_milan.pem", T_2024, "milan"),
@@ -373,7 +373,7 @@ def tdx_tests(r):
 
 
 def tdx_synthetic_tests(r, tdx):
-    """A test PCK hierarchy (tests/common/tdx_signer.c): the accept path."""
+    """A test PCK hierarchy (src/sim/tdx_sim.c): the accept path."""
     quote = os.path.join(tdx, "quote.dat")
     coll = os.path.join(tdx, "collateral")
     at = ["--at", T_SIM]

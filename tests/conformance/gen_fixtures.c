@@ -36,7 +36,7 @@
 #include "core/hex.h"
 #include "core/rfc3339.h"
 #include "crypto/hpke_test.h"
-#include "gateway/snp_sim.h"
+#include "sim/snp_sim.h"
 #include "seal/ohttp_test.h"
 #include "snp_sim_test_keys.h"
 

@@ -19,7 +19,7 @@
 #include <confai/confai.h>
 
 #include "attest/bundle.h"
-#include "attest/snp.h"
+#include "attest/snp/snp.h"
 #include "fuzz.h"
 
 /* Every constraint a wildcard, vendor roots only. */

@@ -18,7 +18,7 @@
 
 #include "fuzz.h"
 
-#include "attest/token.h"
+#include "attest/token/token.h"
 
 #define FUZZ_NOW INT64_C(1767225600)
 

@@ -13,7 +13,7 @@
 
 #include <confai/confai.h>
 
-#include "attest/policy.h"
+#include "attest/policy/policy.h"
 #include "fuzz.h"
 
 static void check_set(const policy_set *s)

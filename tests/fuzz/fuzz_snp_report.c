@@ -20,8 +20,8 @@
 
 #include "fuzz.h"
 
-#include "attest/snp.h"
-#include "gateway/snp_sim.h"
+#include "attest/snp/snp.h"
+#include "sim/snp_sim.h"
 #include "../common/snp_sim_test_keys.h"
 
 #define FUZZ_NOW INT64_C(1767225600) /* SNP_TEST_NOW of the unit tests */

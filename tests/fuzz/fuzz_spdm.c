@@ -19,7 +19,7 @@
 
 #include "fuzz.h"
 
-#include "attest/nvidia_gpu.h"
+#include "attest/gpu/nvgpu.h"
 
 static int documented(confai_status s)
 {

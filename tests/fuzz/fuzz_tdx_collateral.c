@@ -14,7 +14,7 @@
 
 #include "fuzz.h"
 
-#include "attest/tdx.h"
+#include "attest/tdx/tdx.h"
 
 static int documented(confai_status s)
 {

@@ -19,7 +19,7 @@
 
 #include "fuzz.h"
 
-#include "attest/tdx.h"
+#include "attest/tdx/tdx.h"
 
 #define FUZZ_NOW INT64_C(1735689600) /* 2025-01-01 */
 

@@ -1,6 +1,6 @@
 /*
  * Shared by the attestation tests (test_policy.c, test_verdict.c,
- * test_attestation.c): a simulated SEV-SNP platform (src/gateway/snp_sim.h),
+ * test_attestation.c): a simulated SEV-SNP platform (src/sim/snp_sim.h),
  * a gateway key configuration, and builders for the evidence bundle the
  * simulated service would return and for a policy that accepts exactly it.
  *
@@ -25,7 +25,7 @@
 #include "attest/bundle.h"
 #include "core/hex.h"
 #include "core/rfc3339.h"
-#include "gateway/snp_sim.h"
+#include "sim/snp_sim.h"
 #include "snp_sim_test_keys.h"
 
 #define FX_NOW INT64_C(1767225600) /* 2026-01-01T00:00:00Z */

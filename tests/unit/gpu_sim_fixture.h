@@ -15,7 +15,7 @@
 
 #include "core/base64.h"
 #include "core/hex.h"
-#include "gateway/gpu_sim.h"
+#include "sim/gpu_sim.h"
 
 static inline cJSON *gsf_b64_item(const uint8_t *data, size_t len)
 {

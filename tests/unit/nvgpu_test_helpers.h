@@ -1,5 +1,5 @@
 /*
- * Helpers shared by test_spdm.c and test_nvidia_gpu.c: the real NVIDIA
+ * Helpers shared by test_spdm.c and test_nvgpu.c: the real NVIDIA
  * vectors (hex evidence, PEM chains) and a builder of synthetic SPDM 1.1
  * GET_MEASUREMENTS request + MEASUREMENTS response evidence.
  */
@@ -15,7 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "attest/nvidia_gpu.h"
+#include "attest/gpu/nvgpu.h"
 #include "test_util.h"
 
 #define NV_COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -15,8 +15,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "attest/snp.h"
-#include "gateway/snp_sim.h"
+#include "attest/snp/snp.h"
+#include "sim/snp_sim.h"
 #include "snp_sim_test_keys.h"
 #include "test_util.h"
 

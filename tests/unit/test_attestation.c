@@ -1,6 +1,6 @@
 /*
  * src/attest/attestation.c end to end: a simulated SEV-SNP service
- * (src/gateway/snp_sim.h) signs real-format reports over the key binding,
+ * (src/sim/snp_sim.h) signs real-format reports over the key binding,
  * and confai_attestation_verify runs the production path on its bundles.
  * The accept case on every product and key kind, then one rejection per
  * check, each with its own status: malformed bundles, unsupported platforms,
@@ -19,7 +19,7 @@
 
 #include <confai/confai.h>
 
-#include "attest/policy.h"
+#include "attest/policy/policy.h"
 
 #include "attest_fixture.h"
 

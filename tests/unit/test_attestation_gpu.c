@@ -1,11 +1,11 @@
 /*
- * src/attest/attestation_gpu.c, policy_gpu.c, policy_token.c and
- * verdict_gpu.c: GPUs and tokens in confai_attestation_verify.
+ * src/attest/gpu_attestation.c, policy_gpu.c, policy_token.c and
+ * gpu_verdict.c: GPUs and tokens in confai_attestation_verify.
  *
  * The real H100 evidence answers NVIDIA's own nonce, never a binding of
  * ours, so it goes through the internal verifier and then the gpus
  * section's checks. The whole public path runs on a simulated SEV-SNP
- * service plus simulated GPUs (src/gateway/gpu_sim.h) whose device root the
+ * service plus simulated GPUs (src/sim/gpu_sim.h) whose device root the
  * policy pins as a custom root, with tokens signed here: the accept case,
  * then one rejection per check, each with its own status. Every public
  * verification runs again with a cache of verified chains shared by the
@@ -21,10 +21,10 @@
 #include <cmocka.h>
 
 #include "attest_fixture.h"
-#include "attest/attestation_gpu.h"
-#include "attest/policy.h"
+#include "attest/gpu/gpu_attestation.h"
+#include "attest/policy/policy.h"
 #include "core/base64.h"
-#include "gateway/gpu_sim.h"
+#include "sim/gpu_sim.h"
 #include "cache_check.h"
 #include "gpu_sim_fixture.h"
 #include "jwt_sign.h"

@@ -1,6 +1,6 @@
 /*
- * src/attest/attestation_tdx.c end to end: a simulated TDX platform
- * (tests/common/tdx_signer.h: a test PCK hierarchy, TCB signer and
+ * src/attest/tdx_attestation.c end to end: a simulated TDX platform
+ * (tests/common/tdx_sim.h: a test PCK hierarchy, TCB signer and
  * attestation key made with OpenSSL) signs real-format quotes whose
  * REPORTDATA is SHA-512 of the binding transcript, and Intel-format
  * collateral; the bundle carries both and confai_attestation_verify runs the
@@ -32,7 +32,7 @@
 #include "core/rfc3339.h"
 #include "cache_check.h"
 #include "gpu_sim_fixture.h"
-#include "tdx_signer.h"
+#include "sim/tdx_sim.h"
 
 #define NOW INT64_C(1767225600) /* 2026-01-01T00:00:00Z */
 #define LEASE 3600
@@ -40,7 +40,7 @@
 
 /* The simulated service: platform, key, bundle parts and the policy's inputs. */
 typedef struct tfx {
-    tdx_signer *signer;
+    tdx_sim *signer;
     char *root_pem;
     confai_hpke_key *hpke;
     confai_key_config *config;
@@ -49,9 +49,9 @@ typedef struct tfx {
     uint8_t nonce[32];
     char manifest[128];
     char not_after[RFC3339_LEN + 1];
-    tdx_signer_body body;
+    tdx_sim_body body;
     int keep_report_data;         /* 1: body.report_data as set, not the binding */
-    tdx_signer_collateral coll;
+    tdx_sim_collateral coll;
     int with_tcb_info, with_qe_identity, with_pck_crl, with_root_crl;
     int revoke_pck;
     int pem_pck_crl;              /* the PCK CRL as PEM, as PCS serves it by default */
@@ -66,9 +66,9 @@ static confai_verify_cache *shared_cache;
 
 static void tfx_reset(void)
 {
-    tdx_signer_body_default(&T.body, 4);
+    tdx_sim_body_default(&T.body, 4);
     T.keep_report_data = 0;
-    tdx_signer_collateral_default(&T.coll, NOW);
+    tdx_sim_collateral_default(&T.coll, NOW);
     T.with_tcb_info = T.with_qe_identity = T.with_pck_crl = T.with_root_crl = 1;
     T.revoke_pck = 0;
     T.pem_pck_crl = 0;
@@ -82,9 +82,9 @@ static int group_setup(void **state)
 {
     (void)state;
     memset(&T, 0, sizeof(T));
-    if (tdx_signer_new(&T.signer, NOW) != 0)
+    if (tdx_sim_new(&T.signer, NOW) != 0)
         return -1;
-    T.root_pem = tdx_signer_root_pem(T.signer);
+    T.root_pem = tdx_sim_root_pem(T.signer);
     OK(confai_hpke_key_generate(&T.hpke, CONFAI_HPKE_KEM_X25519_SHA256, NULL));
     confai_ohttp_algorithms algs[] = { { CONFAI_HPKE_KDF_HKDF_SHA256,
                                          CONFAI_HPKE_AEAD_AES_256_GCM } };
@@ -100,7 +100,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    tdx_signer_free(T.signer);
+    tdx_sim_free(T.signer);
     free(T.root_pem);
     confai_key_config_free(T.config);
     confai_hpke_key_free(T.hpke);
@@ -144,7 +144,7 @@ static cJSON *bundle_doc(void)
     size_t len = 0;
     if (!T.keep_report_data)
         report_data(T.body.report_data);
-    assert_int_equal(tdx_signer_quote(T.signer, &T.body, quote, sizeof(quote), &len), 0);
+    assert_int_equal(tdx_sim_quote(T.signer, &T.body, quote, sizeof(quote), &len), 0);
 
     cJSON *b = cJSON_CreateObject();
     cJSON_AddNumberToObject(b, "version", 1);
@@ -157,18 +157,18 @@ static cJSON *bundle_doc(void)
     add_b64(cpu, "quote", quote, len);
     cJSON *c = cJSON_AddObjectToObject(cpu, "collateral");
     if (T.with_tcb_info) {
-        assert_int_equal(tdx_signer_tcb_info(T.signer, &T.coll, doc, sizeof(doc), &len), 0);
+        assert_int_equal(tdx_sim_tcb_info(T.signer, &T.coll, doc, sizeof(doc), &len), 0);
         add_b64(c, "tcb_info", doc, len);
     }
     if (T.with_qe_identity) {
-        assert_int_equal(tdx_signer_qe_identity(T.signer, &T.coll, doc, sizeof(doc), &len), 0);
+        assert_int_equal(tdx_sim_qe_identity(T.signer, &T.coll, doc, sizeof(doc), &len), 0);
         add_b64(c, "qe_identity", doc, len);
     }
-    assert_int_equal(tdx_signer_signing_chain(T.signer, doc, sizeof(doc), &len), 0);
+    assert_int_equal(tdx_sim_signing_chain(T.signer, doc, sizeof(doc), &len), 0);
     add_b64(c, "tcb_info_issuer_chain", doc, len);
     add_b64(c, "qe_identity_issuer_chain", doc, len);
     if (T.with_pck_crl) {
-        assert_int_equal(tdx_signer_crl(T.signer, 0, T.revoke_pck, NOW - 3600, NOW + 86400 * 7,
+        assert_int_equal(tdx_sim_crl(T.signer, 0, T.revoke_pck, NOW - 3600, NOW + 86400 * 7,
                                         crl, sizeof(crl), &len),
                          0);
         if (T.pem_pck_crl) {
@@ -186,7 +186,7 @@ static cJSON *bundle_doc(void)
         }
     }
     if (T.with_root_crl) {
-        assert_int_equal(tdx_signer_crl(T.signer, 1, 0, NOW - 3600, NOW + 86400 * 365, crl,
+        assert_int_equal(tdx_sim_crl(T.signer, 1, 0, NOW - 3600, NOW + 86400 * 365, crl,
                                         sizeof(crl), &len),
                          0);
         add_b64(c, "root_ca_crl", crl, len);
@@ -226,7 +226,7 @@ static cJSON *le64_list(uint64_t x)
 /* A policy that pins every value of the current body and trusts the test root. */
 static cJSON *policy_doc(void)
 {
-    const tdx_signer_body *q = &T.body;
+    const tdx_sim_body *q = &T.body;
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "version", 1);
     cJSON_AddItemToObject(doc, "platforms",
@@ -423,7 +423,7 @@ static void test_accepts(void **state)
 static void test_accepts_v5_and_pem_crl(void **state)
 {
     (void)state;
-    tdx_signer_body_default(&T.body, 5);
+    tdx_sim_body_default(&T.body, 5);
     T.pem_pck_crl = 1;
     confai_verdict *v = NULL;
     confai_status st = verify_at(policy_doc(), bundle_doc(), NOW, &v);
@@ -477,7 +477,7 @@ static void test_reject_signature_and_layout(void **state)
     static uint8_t quote[16384];
     size_t len = 0;
     report_data(T.body.report_data);
-    assert_int_equal(tdx_signer_quote(T.signer, &T.body, quote, sizeof(quote) - 16, &len), 0);
+    assert_int_equal(tdx_sim_quote(T.signer, &T.body, quote, sizeof(quote) - 16, &len), 0);
     memset(quote + len, 0, 16);
     b = bundle_doc();
     cJSON_DeleteItemFromObject(cpu_of(b), "quote");
@@ -502,7 +502,7 @@ static void test_reject_revoked(void **state)
     /* the same CRL from the policy instead of the bundle */
     static uint8_t crl[4096];
     size_t len = 0;
-    assert_int_equal(tdx_signer_crl(T.signer, 0, 1, NOW - 3600, NOW + 86400, crl, sizeof(crl),
+    assert_int_equal(tdx_sim_crl(T.signer, 0, 1, NOW - 3600, NOW + 86400, crl, sizeof(crl),
                                     &len),
                      0);
     const unsigned char *p = crl;
@@ -728,7 +728,7 @@ static void test_reject_tcb_status(void **state)
     expect(policy_doc(), CONFAI_E_POLICY_TCB, "OutOfDate");
     /* a TD 1.5 quote whose current module matches no level */
     tfx_reset();
-    tdx_signer_body_default(&T.body, 5);
+    tdx_sim_body_default(&T.body, 5);
     T.body.tee_tcb_svn2[2] = 4; /* below the only non-OutOfDate level */
     expect(policy_doc(), CONFAI_E_POLICY_TCB, "current TDX module");
 }

@@ -23,7 +23,7 @@
 #include <openssl/asn1.h>
 #include <openssl/x509.h>
 
-#include "attest/policy.h"
+#include "attest/policy/policy.h"
 #include "attest/verdict.h"
 
 #include "attest_fixture.h"

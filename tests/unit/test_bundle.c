@@ -20,7 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "attest/bundle.h"
-#include "attest/snp.h"
+#include "attest/snp/snp.h"
 #include "core/base64.h"
 
 #define OK(call) assert_int_equal((call), CONFAI_OK)

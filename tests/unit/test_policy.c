@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "attest/policy.h"
+#include "attest/policy/policy.h"
 #include "attest/verdict.h"
 
 #include "attest_fixture.h"

@@ -1,5 +1,5 @@
 /*
- * src/attest/policy_tdx.c and the checks of attestation_tdx.c: the "tdx"
+ * src/attest/policy_tdx.c and the checks of tdx_attestation.c: the "tdx"
  * section parses strictly (every field required, "*" where allowed, unknown
  * members rejected), and the real quotes of the shared vectors, verified by
  * tdx_verify with the collateral PROVENANCE.md pairs with them, go through
@@ -20,9 +20,9 @@
 
 #include <confai/confai.h>
 
-#include "attest/attestation_tdx.h"
-#include "attest/policy.h"
-#include "attest/tdx.h"
+#include "attest/tdx/tdx_attestation.h"
+#include "attest/policy/policy.h"
+#include "attest/tdx/tdx.h"
 #include "attest/verdict.h"
 #include "core/hex.h"
 #include "test_util.h"

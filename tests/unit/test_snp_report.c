@@ -14,7 +14,7 @@
 
 #include <confai/confai.h>
 
-#include "attest/snp.h"
+#include "attest/snp/snp.h"
 #include "test_util.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

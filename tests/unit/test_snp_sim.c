@@ -1,5 +1,5 @@
 /*
- * src/gateway/snp_sim*.c: the simulated SEV-SNP platform. Its certificates
+ * src/sim/snp_sim*.c: the simulated SEV-SNP platform. Its certificates
  * look like AMD's (names, extensions and their encodings, RSASSA-PSS), every
  * option does what it says, keys import and export, reports and CRLs come
  * out signed, and what it makes verifies through the production verifier.
@@ -25,7 +25,7 @@
 
 #include <confai/confai.h>
 
-#include "attest/snp_internal.h"
+#include "attest/snp/snp_internal.h"
 #include "snp_test_helpers.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

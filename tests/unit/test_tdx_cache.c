@@ -5,7 +5,7 @@
  * Every verification with a cache here is compared with the same one without
  * (same status, same message, same verified fields). A hit gives what a full
  * verification gives, on the real quotes of the shared vectors and on a
- * simulated platform (tests/common/tdx_signer.h), and the quote's own checks
+ * simulated platform (tests/common/tdx_sim.h), and the quote's own checks
  * and TCB evaluation still run on every hit; each changed input (PCK chain,
  * either CRL, an extra CRL, either document, the signing chain, signer_time,
  * the trust's roots) and each time outside the entry's window misses; a
@@ -27,8 +27,8 @@
 #include <confai/confai.h>
 
 #include "alloc_fail.h"
-#include "attest/tdx_internal.h"
-#include "tdx_signer.h"
+#include "attest/tdx/tdx_internal.h"
+#include "sim/tdx_sim.h"
 #include "test_util.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -122,11 +122,11 @@ static confai_status both(tdx_verified *out, int *hit, const tdx_trust *trust, t
 /* --- a simulated platform ------------------------------------------------------------ */
 
 static struct {
-    tdx_signer *signer, *other;  /* two platforms, each with its own root */
+    tdx_sim *signer, *other;  /* two platforms, each with its own root */
     tdx_trust *trust;            /* both roots */
     tdx_trust *intel;            /* no custom root */
-    tdx_signer_body body;
-    tdx_signer_collateral coll;
+    tdx_sim_body body;
+    tdx_sim_collateral coll;
     uint8_t quote[16384], other_quote[16384];
     size_t quote_len, other_quote_len;
     char tcb_info[16384], qe_identity[8192], chain[8192];
@@ -135,9 +135,9 @@ static struct {
     size_t pck_crl_len, root_crl_len;
 } S;
 
-static void sim_quote(const tdx_signer_body *body, uint8_t *out, size_t *len)
+static void sim_quote(const tdx_sim_body *body, uint8_t *out, size_t *len)
 {
-    assert_int_equal(tdx_signer_quote(S.signer, body, out, 16384, len), 0);
+    assert_int_equal(tdx_sim_quote(S.signer, body, out, 16384, len), 0);
 }
 
 /* Both documents, the signing chain and both CRLs. */
@@ -153,28 +153,28 @@ static int group_setup(void **state)
 {
     (void)state;
     size_t len;
-    if (tdx_signer_new(&S.signer, NOW) != 0 || tdx_signer_new(&S.other, NOW) != 0 ||
+    if (tdx_sim_new(&S.signer, NOW) != 0 || tdx_sim_new(&S.other, NOW) != 0 ||
         tdx_trust_new(&S.trust, NULL) != CONFAI_OK || tdx_trust_new(&S.intel, NULL) != CONFAI_OK)
         return -1;
-    const uint8_t *root = tdx_signer_root_der(S.signer, &len);
+    const uint8_t *root = tdx_sim_root_der(S.signer, &len);
     if (tdx_trust_add_root(S.trust, root, len, NULL) != CONFAI_OK)
         return -1;
-    root = tdx_signer_root_der(S.other, &len);
+    root = tdx_sim_root_der(S.other, &len);
     if (tdx_trust_add_root(S.trust, root, len, NULL) != CONFAI_OK)
         return -1;
-    tdx_signer_body_default(&S.body, 4);
-    tdx_signer_collateral_default(&S.coll, NOW);
-    if (tdx_signer_quote(S.signer, &S.body, S.quote, sizeof(S.quote), &S.quote_len) != 0 ||
-        tdx_signer_quote(S.other, &S.body, S.other_quote, sizeof(S.other_quote),
+    tdx_sim_body_default(&S.body, 4);
+    tdx_sim_collateral_default(&S.coll, NOW);
+    if (tdx_sim_quote(S.signer, &S.body, S.quote, sizeof(S.quote), &S.quote_len) != 0 ||
+        tdx_sim_quote(S.other, &S.body, S.other_quote, sizeof(S.other_quote),
                          &S.other_quote_len) != 0 ||
-        tdx_signer_tcb_info(S.signer, &S.coll, S.tcb_info, sizeof(S.tcb_info),
+        tdx_sim_tcb_info(S.signer, &S.coll, S.tcb_info, sizeof(S.tcb_info),
                             &S.tcb_info_len) != 0 ||
-        tdx_signer_qe_identity(S.signer, &S.coll, S.qe_identity, sizeof(S.qe_identity),
+        tdx_sim_qe_identity(S.signer, &S.coll, S.qe_identity, sizeof(S.qe_identity),
                                &S.qe_identity_len) != 0 ||
-        tdx_signer_signing_chain(S.signer, S.chain, sizeof(S.chain), &S.chain_len) != 0 ||
-        tdx_signer_crl(S.signer, 0, 0, PCK_CRL_THIS, PCK_CRL_NEXT, S.pck_crl, sizeof(S.pck_crl),
+        tdx_sim_signing_chain(S.signer, S.chain, sizeof(S.chain), &S.chain_len) != 0 ||
+        tdx_sim_crl(S.signer, 0, 0, PCK_CRL_THIS, PCK_CRL_NEXT, S.pck_crl, sizeof(S.pck_crl),
                        &S.pck_crl_len) != 0 ||
-        tdx_signer_crl(S.signer, 1, 0, NOW - DAY, NOW + 365 * DAY, S.root_crl,
+        tdx_sim_crl(S.signer, 1, 0, NOW - DAY, NOW + 365 * DAY, S.root_crl,
                        sizeof(S.root_crl), &S.root_crl_len) != 0)
         return -1;
     return 0;
@@ -183,8 +183,8 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    tdx_signer_free(S.signer);
-    tdx_signer_free(S.other);
+    tdx_sim_free(S.signer);
+    tdx_sim_free(S.other);
     tdx_trust_free(S.trust);
     tdx_trust_free(S.intel);
     return 0;
@@ -322,7 +322,7 @@ static void simulated_hits_evaluate_each_quote(void **state)
     /* the same machine, another quote: new report data */
     static uint8_t q[16384];
     size_t n;
-    tdx_signer_body b = S.body;
+    tdx_sim_body b = S.body;
     memset(b.report_data, 0x5A, 64);
     sim_quote(&b, q, &n);
     OK(both(&v, &hit, S.trust, cache, q, n, 0, &c, NOW));
@@ -338,7 +338,7 @@ static void simulated_hits_evaluate_each_quote(void **state)
     assert_int_equal(v.advisories.count, 1);
     assert_string_equal(v.advisories.id[0], "INTEL-SA-00001");
     /* TD 1.5: launched under 3,0,5, running an older module now */
-    tdx_signer_body_default(&b, 5);
+    tdx_sim_body_default(&b, 5);
     b.tee_tcb_svn2[2] = 4;
     sim_quote(&b, q, &n);
     OK(both(&v, &hit, S.trust, cache, q, n, 0, &c, NOW));
@@ -406,11 +406,11 @@ static void changed_inputs_miss(void **state)
         assert_true(hit);
         const uint8_t *extra[1] = { S.root_crl };
         size_t extra_len[1] = { S.root_crl_len };
-        tdx_signer_collateral other = S.coll;
+        tdx_sim_collateral other = S.coll;
         switch (variants[i].which) {
         case NEW_PCK_CRL:
         case REVOKING_PCK_CRL:
-            assert_int_equal(tdx_signer_crl(S.signer, 0, variants[i].which == REVOKING_PCK_CRL,
+            assert_int_equal(tdx_sim_crl(S.signer, 0, variants[i].which == REVOKING_PCK_CRL,
                                             PCK_CRL_THIS - 60, PCK_CRL_NEXT, crl, sizeof(crl),
                                             &len),
                              0);
@@ -418,7 +418,7 @@ static void changed_inputs_miss(void **state)
             c.pck_crl_len = len;
             break;
         case NEW_ROOT_CRL:
-            assert_int_equal(tdx_signer_crl(S.signer, 1, 0, NOW - 2 * DAY, NOW + 365 * DAY, crl,
+            assert_int_equal(tdx_sim_crl(S.signer, 1, 0, NOW - 2 * DAY, NOW + 365 * DAY, crl,
                                             sizeof(crl), &len),
                              0);
             c.root_crl = crl;
@@ -434,13 +434,13 @@ static void changed_inputs_miss(void **state)
             break;
         case NEW_TCB_INFO:
             other.status = "SWHardeningNeeded";
-            assert_int_equal(tdx_signer_tcb_info(S.signer, &other, doc, sizeof(doc), &len), 0);
+            assert_int_equal(tdx_sim_tcb_info(S.signer, &other, doc, sizeof(doc), &len), 0);
             c.tcb_info = doc;
             c.tcb_info_len = len;
             break;
         case NEW_QE_IDENTITY:
             other.qe_status = "OutOfDate";
-            assert_int_equal(tdx_signer_qe_identity(S.signer, &other, doc, sizeof(doc), &len),
+            assert_int_equal(tdx_sim_qe_identity(S.signer, &other, doc, sizeof(doc), &len),
                              0);
             c.qe_identity = doc;
             c.qe_identity_len = len;
@@ -554,7 +554,7 @@ static void trusts_never_cross(void **state)
     tdx_trust *other = NULL;
     size_t len;
     OK(tdx_trust_new(&other, NULL));
-    const uint8_t *root = tdx_signer_root_der(S.other, &len);
+    const uint8_t *root = tdx_sim_root_der(S.other, &len);
     OK(tdx_trust_add_root(other, root, len, NULL));
     assert_int_equal(both(NULL, &hit, other, cache, S.quote, S.quote_len, 0, &c, NOW),
                      CONFAI_E_UNKNOWN_ROOT);
@@ -563,9 +563,9 @@ static void trusts_never_cross(void **state)
     /* a trust built anew with the same roots is the same trust */
     tdx_trust *same = NULL;
     OK(tdx_trust_new(&same, NULL));
-    root = tdx_signer_root_der(S.signer, &len);
+    root = tdx_sim_root_der(S.signer, &len);
     OK(tdx_trust_add_root(same, root, len, NULL));
-    root = tdx_signer_root_der(S.other, &len);
+    root = tdx_sim_root_der(S.other, &len);
     OK(tdx_trust_add_root(same, root, len, NULL));
     OK(both(NULL, &hit, same, cache, S.quote, S.quote_len, 0, &c, NOW));
     assert_true(hit);
@@ -599,7 +599,7 @@ static void failures_leave_the_cache_empty(void **state)
     OK(tdx_cache_new(&cache, NULL));
     tdx_collateral c = sim_collateral();
     /* the endorsement fails */
-    assert_int_equal(tdx_signer_crl(S.signer, 0, 1, PCK_CRL_THIS, PCK_CRL_NEXT, crl, sizeof(crl),
+    assert_int_equal(tdx_sim_crl(S.signer, 0, 1, PCK_CRL_THIS, PCK_CRL_NEXT, crl, sizeof(crl),
                                     &len),
                      0);
     c.pck_crl = crl;
@@ -624,7 +624,7 @@ static void failures_leave_the_cache_empty(void **state)
     q[48 + 136] ^= 0x01; /* MRTD, signed */
     assert_int_equal(both(NULL, NULL, S.trust, cache, q, S.quote_len, 0, &c, NOW),
                      CONFAI_E_BAD_SIGNATURE);
-    tdx_signer_body b = S.body;
+    tdx_sim_body b = S.body;
     b.mrsignerseam[0] = 1;
     sim_quote(&b, q, &n);
     assert_int_equal(both(NULL, NULL, S.trust, cache, q, n, 0, &c, NOW), CONFAI_E_TCB_MISMATCH);
@@ -707,7 +707,7 @@ static void oldest_entry_makes_room(void **state)
     int hit;
     for (int i = 0; i < 9; i++) {
         /* nine PCK CRLs that differ in their thisUpdate: nine entries */
-        assert_int_equal(tdx_signer_crl(S.signer, 0, 0, PCK_CRL_THIS - i, PCK_CRL_NEXT, crls[i],
+        assert_int_equal(tdx_sim_crl(S.signer, 0, 0, PCK_CRL_THIS - i, PCK_CRL_NEXT, crls[i],
                                         sizeof(crls[i]), &lens[i]),
                          0);
         c[i] = sim_collateral();

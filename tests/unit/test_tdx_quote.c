@@ -17,7 +17,7 @@
 
 #include <confai/confai.h>
 
-#include "attest/tdx.h"
+#include "attest/tdx/tdx.h"
 #include "test_util.h"
 
 static uint8_t *load(const char *name, size_t *len)

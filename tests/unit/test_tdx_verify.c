@@ -33,7 +33,7 @@
 
 #include <confai/confai.h>
 
-#include "attest/tdx.h"
+#include "attest/tdx/tdx.h"
 #include "test_util.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

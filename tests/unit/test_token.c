@@ -19,7 +19,7 @@
 
 #include <confai/confai.h>
 
-#include "attest/token.h"
+#include "attest/token/token.h"
 #include "core/base64.h"
 #include "jwt_sign.h"
 

@@ -16,7 +16,7 @@
 
 #include <confai/confai.h>
 
-#include "attest/policy.h"
+#include "attest/policy/policy.h"
 #include "attest/verdict.h"
 
 #define OK(call) assert_int_equal((call), CONFAI_OK)

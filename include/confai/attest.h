@@ -1,0 +1,381 @@
+/*
+ * libconfai: Attestation: policy, evidence bundles, key binding, verdicts.
+ *
+ * Part of the public API; include <confai/confai.h>, or this header alone.
+ * The conventions every function follows are in confai/common.h.
+ */
+#ifndef CONFAI_ATTEST_H
+#define CONFAI_ATTEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <confai/common.h>
+#include <confai/ohttp.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Attestation: policy, evidence bundles, key binding, verdicts             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Before a client seals a prompt to a service it verifies the service's
+ * evidence bundle (doc/protocol.md): the CPU report signs, through a chain
+ * that ends in a pinned root, a commitment to our nonce, to the OHTTP key
+ * configuration we will seal to, to the deployment manifest and to the
+ * bundle's not_after; and a policy (doc/policy.md) accepts every measured
+ * value. confai_attestation_verify does all of it and returns a verdict, or
+ * fails with the status of the first check that did not pass: there is no
+ * partial success.
+ *
+ * Status codes: 3xx for a bundle that does not parse; 5xx for evidence that
+ * does not prove what it claims (signature, chain, root, nonce, freshness,
+ * binding); 6xx for verified evidence the policy does not accept;
+ * CONFAI_E_UNSUPPORTED for evidence of a kind this build cannot verify
+ * (an unknown CPU, GPU or token type): such a bundle is always rejected,
+ * never half-verified.
+ *
+ * Every function here is a pure function of its inputs: no I/O, the clock is
+ * read only when the options ask for "now". The application fetches the
+ * bundle itself (POST {base}/v1/attestation) or lets the client layer do it.
+ */
+
+/* Size of the client's attestation nonce. */
+#define CONFAI_ATTESTATION_NONCE_SIZE 32
+/* Size of the report data a CPU report carries: SHA-512 of the transcript. */
+#define CONFAI_BINDING_REPORT_DATA_SIZE 64
+/* Size of a GPU's SPDM nonce: SHA-256 of the transcript. */
+#define CONFAI_BINDING_GPU_NONCE_SIZE 32
+/* Size of the digests a verdict reports (SHA-256). */
+#define CONFAI_VERDICT_DIGEST_SIZE 32
+/* Largest evidence bundle and policy document accepted (CONFAI_E_LIMIT). */
+#define CONFAI_ATTESTATION_MAX_BUNDLE_SIZE 1048576
+#define CONFAI_POLICY_MAX_SIZE 1048576
+
+/* The macros above as functions, for bindings that cannot read macros. */
+CONFAI_API size_t confai_attestation_nonce_size(void);
+CONFAI_API size_t confai_binding_report_data_size(void);
+CONFAI_API size_t confai_binding_gpu_nonce_size(void);
+CONFAI_API size_t confai_verdict_digest_size(void);
+CONFAI_API size_t confai_attestation_max_bundle_size(void);
+CONFAI_API size_t confai_policy_max_size(void);
+
+/* --- Key binding (both sides) -------------------------------------------- */
+
+/*
+ * The key binding transcript of doc/protocol.md:
+ *   T = "confai/v1 binding" || u16(32) || nonce
+ *       || u16(key_config_len) || key_config
+ *       || SHA-256(manifest)
+ *       || u16(strlen(not_after)) || not_after
+ * key_config is one RFC 9458 KeyConfig and manifest the exact manifest
+ * bytes, both as sent (decoded); not_after is the bundle's RFC 3339 string
+ * ("2025-01-31T12:00:00Z": UTC, no fractions, NUL-terminated). A service
+ * puts confai_binding_report_data() into its CPU report and
+ * confai_binding_gpu_nonce() into each GPU's SPDM request; a client never
+ * needs these (confai_attestation_verify checks them), but they document and
+ * test the construction.
+ *
+ * Errors (all three): CONFAI_E_ARGUMENT (NULL pointer, not_after not of the
+ * form above), CONFAI_E_LIMIT (key_config longer than 65535 bytes),
+ * CONFAI_E_NO_MEMORY. Thread-safe.
+ */
+
+/* Writes SHA-512(T), the 64 bytes a CPU report's report data must hold. */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_binding_report_data(uint8_t report_data[64], const uint8_t nonce[32],
+                           const uint8_t *key_config, size_t key_config_len,
+                           const uint8_t *manifest, size_t manifest_len,
+                           const char *not_after, confai_error *err);
+
+/* Writes SHA-256(T), the 32-byte nonce of each GPU's SPDM evidence. */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_binding_gpu_nonce(uint8_t gpu_nonce[32], const uint8_t nonce[32],
+                         const uint8_t *key_config, size_t key_config_len,
+                         const uint8_t *manifest, size_t manifest_len,
+                         const char *not_after, confai_error *err);
+
+/*
+ * Writes T itself into fresh memory: *transcript (release with confai_free)
+ * and *transcript_len. For logs and interoperability tests. On failure
+ * *transcript is NULL.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_binding_transcript(uint8_t **transcript, size_t *transcript_len,
+                          const uint8_t nonce[32], const uint8_t *key_config,
+                          size_t key_config_len, const uint8_t *manifest,
+                          size_t manifest_len, const char *not_after,
+                          confai_error *err);
+
+/* --- Policy -------------------------------------------------------------- */
+
+/*
+ * A verification policy, parsed from its JSON document (doc/policy.md): the
+ * accepted platforms, products and measurements, minimum TCB and firmware,
+ * guest settings, identities, the accepted manifest digests, max_age, and
+ * any custom roots and CRLs. Every field is explicit: a missing field is an
+ * error, never "accept anything"; a wildcard is written "*".
+ * Immutable once made: may be shared between threads.
+ */
+typedef struct confai_policy confai_policy;
+
+/*
+ * Parses and validates a policy document of json_len bytes (UTF-8, need not
+ * be NUL-terminated). Custom roots and CRLs are decoded here, so a bad PEM
+ * fails now and not at the first verification. On failure *policy is NULL.
+ * Errors: CONFAI_E_POLICY_INVALID with a message naming the field (not JSON,
+ * trailing data, unknown or duplicate member, missing field, wrong type or
+ * value, unsupported version), CONFAI_E_LIMIT (over
+ * CONFAI_POLICY_MAX_SIZE), CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_policy_new(confai_policy **policy, const char *json, size_t json_len,
+                  confai_error *err);
+
+/* Releases a policy. NULL is a no-op. */
+CONFAI_API void confai_policy_free(confai_policy *policy);
+
+/* The policy's max_age in seconds (0 for NULL). */
+CONFAI_API int64_t confai_policy_max_age(const confai_policy *policy);
+
+/* --- Verification options ------------------------------------------------ */
+
+/*
+ * A cache of endorsements that already verified, held by the caller (the
+ * library keeps no cache of its own); one object serves every platform:
+ *   - SEV-SNP: the VCEK/VLEK chain (VCEK/VLEK, ASK/ASVK, ARK). A new report
+ *     from a known machine then costs its signature and field checks.
+ *   - TDX: the quote's PCK chain together with the collateral that came with
+ *     it (CRLs, TCB info, QE identity, TCB Signing chain), verified and
+ *     parsed. A new quote from a known machine with the same collateral then
+ *     costs the QE report and quote signatures and the TCB level evaluation
+ *     of its SVNs.
+ *   - GPUs: each device's certificate chain to the NVIDIA root. A new SPDM
+ *     report from a known GPU then costs its signature and nonce check.
+ * An entry is found by the exact bytes it was verified from (certificates,
+ * CRLs, collateral) and the policy's trust anchors and CRLs, so one cache
+ * may serve several policies and new CRL or collateral bytes are verified in
+ * full. It is used only strictly inside the validity of every certificate,
+ * CRL and collateral document it was verified with; only verifications that
+ * pass add entries, a few per platform, the oldest replaced first. Verdicts
+ * are the same with and without a cache. It changes during a verification:
+ * one thread at a time (or a lock around confai_attestation_verify).
+ */
+typedef struct confai_verify_cache confai_verify_cache;
+
+/* Creates an empty cache. On failure *cache is NULL. Errors: NO_MEMORY. */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_verify_cache_new(confai_verify_cache **cache, confai_error *err);
+
+/* Releases a cache and every entry. NULL is a no-op. */
+CONFAI_API void confai_verify_cache_free(confai_verify_cache *cache);
+
+#define CONFAI_VERIFY_OPTIONS_VERSION 1
+
+/*
+ * Unknown members in the evidence bundle are ignored instead of rejected.
+ * For talking to newer services during a migration only; duplicate members
+ * are rejected regardless.
+ */
+#define CONFAI_VERIFY_LENIENT_BUNDLE 0x1u
+
+/*
+ * Options of one verification. Fill with confai_verify_options_init, then
+ * change single fields. Passing NULL options means the defaults: strict
+ * bundle parsing, the current time, no cache.
+ */
+typedef struct confai_verify_options {
+    uint32_t version;             /* CONFAI_VERIFY_OPTIONS_VERSION */
+    uint32_t flags;               /* CONFAI_VERIFY_* bits; 0 = strict */
+    int64_t verify_time;          /* seconds since 1970 (UTC); 0 = now */
+    confai_verify_cache *cache;   /* NULL: verify every chain and collateral in full */
+    uint64_t reserved[8];         /* must be zero */
+} confai_verify_options;
+
+/* CONFAI_VERIFY_OPTIONS_VERSION as a function. */
+CONFAI_API uint32_t confai_verify_options_version(void);
+
+/*
+ * Sets the defaults. version is the CONFAI_VERIFY_OPTIONS_VERSION the caller
+ * was compiled with. Errors: CONFAI_E_ARGUMENT (NULL, unknown version).
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_verify_options_init(confai_verify_options *options, uint32_t version,
+                           confai_error *err);
+
+/* --- Verification and verdict -------------------------------------------- */
+
+/*
+ * The result of a successful verification: what was proven, for sealing
+ * (the bound key configuration), caching (the expiry) and logs (JSON).
+ * Immutable: may be shared between threads. Strings and pointers it returns
+ * live as long as the verdict.
+ */
+typedef struct confai_verdict confai_verdict;
+
+/*
+ * Verifies an evidence bundle (bundle_len bytes of JSON, need not be
+ * NUL-terminated) that answers our nonce, against a policy. In order, each
+ * with its own status:
+ *   the bundle parses                     CONFAI_E_MALFORMED (message names
+ *                                          the member), _TRAILING_DATA, _LIMIT,
+ *                                          _UNSUPPORTED (unknown CPU, GPU or
+ *                                          token type, bundle version)
+ *   the nonce is ours (constant time)     CONFAI_E_NONCE_MISMATCH
+ *   not_after is after the verify time    CONFAI_E_EVIDENCE_EXPIRED
+ *   platform accepted by the policy       CONFAI_E_POLICY_PLATFORM
+ *   report, chain and root                CONFAI_E_BAD_SIGNATURE,
+ *                                          _CERT_CHAIN, _UNKNOWN_ROOT,
+ *                                          _CERT_EXPIRED, _CERT_REVOKED,
+ *                                          _TCB_MISMATCH and parse statuses
+ *   report data == SHA-512(T)             CONFAI_E_BINDING
+ *   the policy's checks                   CONFAI_E_POLICY_* (6xx)
+ *   each GPU: chain to the NVIDIA root,   CONFAI_E_CERT_*, _UNKNOWN_ROOT,
+ *   signature, SPDM nonce == SHA-256(T),   _BAD_SIGNATURE, _BINDING,
+ *   the policy's gpus section              CONFAI_E_POLICY_GPU_*, _MEASUREMENT
+ *   each token: the tokens section, its   CONFAI_E_POLICY_TOKEN, _TOKEN_*,
+ *   signature and claims, eat_nonce        _BAD_SIGNATURE, _BINDING
+ *   the key configuration parses          CONFAI_E_UNSUPPORTED, parse statuses
+ * The verdict expires at min(not_after, verify time + policy max_age, the
+ * end of the endorsement chain's validity, the earliest token exp).
+ * options may be NULL (defaults). On failure *verdict is NULL.
+ * Thread-safe for a shared policy; a cache in options needs exclusive use.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_attestation_verify(confai_verdict **verdict,
+                          const confai_policy *policy,
+                          const confai_verify_options *options,
+                          const uint8_t nonce[32], const char *bundle,
+                          size_t bundle_len, confai_error *err);
+
+/*
+ * Verdicts are reference counted: confai_verdict_ref adds a reference (and
+ * returns verdict) so that, for example, a client's lease and an
+ * application can both hold the same verdict; each reference is released
+ * with confai_verdict_free. Thread-safe. NULL gives NULL.
+ */
+CONFAI_API confai_verdict *confai_verdict_ref(const confai_verdict *verdict);
+
+/* Releases a reference; the last one frees the verdict. NULL is a no-op. */
+CONFAI_API void confai_verdict_free(confai_verdict *verdict);
+
+/* The platform ("sev-snp"); NULL for NULL. */
+CONFAI_API const char *confai_verdict_platform(const confai_verdict *verdict);
+
+/* The product ("milan", "genoa", "turin"); NULL for NULL. */
+CONFAI_API const char *confai_verdict_product(const confai_verdict *verdict);
+
+/*
+ * The launch measurement (SEV-SNP: 48 bytes); *len gets its size. NULL (and
+ * *len 0) for NULL.
+ */
+CONFAI_API const uint8_t *
+confai_verdict_measurement(const confai_verdict *verdict, size_t *len);
+
+/* Which kind of root the evidence chains to. */
+typedef enum confai_root_kind {
+    CONFAI_ROOT_NONE = 0,   /* only for a NULL verdict */
+    CONFAI_ROOT_VENDOR = 1, /* a built-in hardware vendor root (AMD ARK) */
+    CONFAI_ROOT_CUSTOM = 2, /* a root the policy added: NOT a vendor root */
+} confai_root_kind;
+
+/* The kind of root; CONFAI_ROOT_NONE for NULL. */
+CONFAI_API confai_root_kind
+confai_verdict_root_kind(const confai_verdict *verdict);
+
+/* 1 when the chain ends in a built-in vendor root, else 0. */
+CONFAI_API int confai_verdict_root_is_vendor(const confai_verdict *verdict);
+
+/*
+ * For a custom root, a warning for humans ("NOT an AMD root: ..."), to be
+ * shown wherever the verdict is; NULL for a vendor root or a NULL verdict.
+ */
+CONFAI_API const char *
+confai_verdict_root_warning(const confai_verdict *verdict);
+
+/*
+ * The key configuration the evidence binds: the one to seal requests to
+ * (confai_ohttp_client_seal_request). Borrowed: valid until the verdict is
+ * freed. NULL for NULL.
+ */
+CONFAI_API const confai_key_config *
+confai_verdict_key_config(const confai_verdict *verdict);
+
+/* SHA-256 of the bound KeyConfig bytes (32 bytes); NULL for NULL. */
+CONFAI_API const uint8_t *
+confai_verdict_key_config_digest(const confai_verdict *verdict);
+
+/* SHA-256 of the manifest bytes (32 bytes); NULL for NULL. */
+CONFAI_API const uint8_t *
+confai_verdict_manifest_digest(const confai_verdict *verdict);
+
+/*
+ * Times, seconds since 1970 (UTC): when the evidence was verified; the
+ * bundle's not_after; and the expiry min(not_after, verified_at + max_age,
+ * end of the endorsement chain's validity), after which the key must not be
+ * used without a new attestation. 0 for NULL.
+ */
+CONFAI_API int64_t confai_verdict_verified_at(const confai_verdict *verdict);
+CONFAI_API int64_t confai_verdict_not_after(const confai_verdict *verdict);
+CONFAI_API int64_t confai_verdict_expiry(const confai_verdict *verdict);
+
+/* The TCB values an SEV-SNP report carries. */
+typedef enum confai_tcb_kind {
+    CONFAI_TCB_CURRENT = 0,
+    CONFAI_TCB_REPORTED = 1,  /* what the VCEK was derived for */
+    CONFAI_TCB_COMMITTED = 2,
+    CONFAI_TCB_LAUNCH = 3,
+} confai_tcb_kind;
+
+/* Components of a TCB version (FMC exists on Turin only). */
+typedef enum confai_tcb_component {
+    CONFAI_TCB_BOOTLOADER = 0,
+    CONFAI_TCB_TEE = 1,
+    CONFAI_TCB_SNP = 2,
+    CONFAI_TCB_MICROCODE = 3,
+    CONFAI_TCB_FMC = 4,
+} confai_tcb_component;
+
+/* A TCB as its raw 64-bit TCB_VERSION; 0 for NULL or an unknown kind. */
+CONFAI_API uint64_t confai_verdict_tcb(const confai_verdict *verdict,
+                                       confai_tcb_kind kind);
+
+/*
+ * One component (0..255) of a TCB; -1 for NULL, an unknown kind or
+ * component, or a component the product does not have (FMC before Turin).
+ */
+CONFAI_API int confai_verdict_tcb_component(const confai_verdict *verdict,
+                                            confai_tcb_kind kind,
+                                            confai_tcb_component component);
+
+/*
+ * The checks that passed, by name ("nonce", "binding.report_data",
+ * "policy.measurement", ...), in the order they ran; index from 0 to
+ * count - 1. NULL for an index out of range. Checks the policy waived with
+ * a wildcard are listed separately by confai_verdict_waived.
+ */
+CONFAI_API size_t confai_verdict_check_count(const confai_verdict *verdict);
+CONFAI_API const char *confai_verdict_check(const confai_verdict *verdict,
+                                            size_t index);
+CONFAI_API size_t confai_verdict_waived_count(const confai_verdict *verdict);
+CONFAI_API const char *confai_verdict_waived(const confai_verdict *verdict,
+                                             size_t index);
+
+/*
+ * The whole verdict as a JSON object (doc/protocol.md, "Verdict"), for logs
+ * and UIs: *json (NUL-terminated, release with confai_free) and *json_len
+ * (without the NUL; may be NULL). On failure *json is NULL.
+ * Errors: CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_verdict_json(const confai_verdict *verdict, char **json,
+                    size_t *json_len, confai_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONFAI_ATTEST_H */

@@ -1,0 +1,102 @@
+/*
+ * GPU evidence and remote-verifier tokens in the public verification path
+ * (gpu_attestation.c), and what they add to a verdict (gpu_verdict.c):
+ * attestation.c calls attestation_verify_gpus after the CPU report and its
+ * binding verified, and attaches the result to the verdict it makes.
+ */
+#ifndef CONFAI_ATTEST_ATTESTATION_GPU_H
+#define CONFAI_ATTEST_ATTESTATION_GPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include <confai/confai.h>
+
+#include "attest/attestation.h"
+#include "attest/bundle.h"
+#include "attest/gpu/nvgpu.h"
+#include "attest/token/token.h"
+
+struct verdict_checks;
+
+/* One verified GPU, as the verdict reports it. */
+typedef struct verdict_gpu {
+    char driver_version[64];
+    char vbios_version[16];
+    char chip_sku[32];
+    char project[32];
+    char project_sku[32];
+    size_t block_count;                      /* measurement blocks in the evidence */
+    size_t matched_count;                    /* indices the policy pinned, all matched */
+    uint8_t matched[SPDM_MAX_BLOCKS];        /* those indices (RIM numbering) */
+    nvgpu_root_kind root_kind;
+    uint8_t root_spki_sha256[32];
+    char root_subject[96];
+    char leaf_subject[160];
+} verdict_gpu;
+
+/* One verified token: its claims (owned) and, for NRAS, the detached ones. */
+typedef struct verdict_token {
+    int nras;
+    token_alg alg;
+    char kid[TOKEN_MAX_KID + 1];
+    char iss[160];
+    int64_t exp;
+    cJSON *claims;
+    size_t detached_count;
+    char names[TOKEN_MAX_DETACHED][TOKEN_MAX_SUBMOD_NAME + 1];
+    cJSON *detached[TOKEN_MAX_DETACHED];
+} verdict_token;
+
+typedef struct verdict_gpus {
+    size_t gpu_count;
+    verdict_gpu gpus[BUNDLE_MAX_GPUS];
+    size_t token_count;
+    verdict_token tokens[BUNDLE_MAX_TOKENS];
+    int64_t min_token_exp;                   /* 0 without tokens */
+} verdict_gpus;
+
+/*
+ * Verifies the bundle's "gpus" and "tokens" against the policy; b's CPU
+ * report must already have verified and matched its binding. *out is NULL
+ * when the bundle has neither (nothing to report), else the verdict's part.
+ * In order, each with its own status:
+ *   GPU count within the gpus section (none without one)
+ *                                       CONFAI_E_POLICY_GPU_COUNT
+ *   each GPU: nvgpu_verify with nonce SHA-256(T) (chain, root, signature,
+ *     binding: CONFAI_E_CERT_*, _UNKNOWN_ROOT, _BAD_SIGNATURE, _BINDING,
+ *     parse statuses); measurements       CONFAI_E_POLICY_MEASUREMENT
+ *     driver and VBIOS versions          CONFAI_E_POLICY_GPU_VERSION
+ *   tokens: a tokens section when any is sent, at least min_count, each
+ *     from a pinned issuer of its format  CONFAI_E_POLICY_TOKEN
+ *     each verified (token_verify_jws / token_verify_nras statuses) with
+ *     eat_nonce SHA-256(T)
+ * Messages name the GPU or token ("gpus[1]: ...").
+ */
+confai_status attestation_verify_gpus(verdict_gpus **out, const confai_policy *policy,
+                                      const bundle *b, const attestation_options *opt,
+                                      struct verdict_checks *checks, confai_error *err);
+
+/*
+ * The gpus section's checks of one verified GPU (measurements, driver and
+ * VBIOS versions), recording the matched indices into out. Errors:
+ * CONFAI_E_POLICY_MEASUREMENT naming the index, CONFAI_E_POLICY_GPU_VERSION.
+ */
+struct policy_gpus;
+confai_status attestation_gpu_policy_check(const struct policy_gpus *g, const nvgpu_verified *v,
+                                           verdict_gpu *out, confai_error *err);
+
+void verdict_gpus_free(verdict_gpus *g);
+
+/*
+ * Hands g to the verdict (set to NULL): the verdict owns and frees it, and
+ * its expiry is cut to the earliest token "exp".
+ */
+void verdict_attach_gpus(confai_verdict *verdict, verdict_gpus **g);
+
+/* Adds "gpus" and "tokens" to a verdict's JSON; 0 when out of memory. */
+int verdict_json_add_gpus(cJSON *root, const verdict_gpus *g);
+
+#endif /* CONFAI_ATTEST_ATTESTATION_GPU_H */

@@ -1,0 +1,145 @@
+/*
+ * What GPUs and tokens add to a verdict: ownership, the expiry cut to the
+ * tokens' lifetime, and the "gpus" and "tokens" members of the verdict's
+ * JSON (doc/protocol.md, "Verdict"). A GPU that chains to a custom root
+ * carries its own warning, as the CPU's root does.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "attest/gpu/gpu_attestation.h"
+#include "attest/verdict.h"
+#include "core/hex.h"
+#include "core/memory.h"
+#include "core/rfc3339.h"
+
+void verdict_gpus_free(verdict_gpus *g)
+{
+    if (g == NULL)
+        return;
+    for (size_t i = 0; i < BUNDLE_MAX_TOKENS; i++) {
+        cJSON_Delete(g->tokens[i].claims);
+        for (size_t j = 0; j < TOKEN_MAX_DETACHED; j++)
+            cJSON_Delete(g->tokens[i].detached[j]);
+    }
+    confai_free_secret(g, sizeof(*g));
+}
+
+void verdict_attach_gpus(confai_verdict *verdict, verdict_gpus **g)
+{
+    if (*g != NULL && (*g)->min_token_exp > 0 && (*g)->min_token_exp < verdict->expiry)
+        verdict->expiry = (*g)->min_token_exp;
+    verdict->gpus = *g;
+    *g = NULL;
+}
+
+/* --- JSON ------------------------------------------------------------------------ */
+
+static int add_string(cJSON *obj, const char *name, const char *value)
+{
+    return cJSON_AddStringToObject(obj, name, value) != NULL;
+}
+
+static int add_hex(cJSON *obj, const char *name, const uint8_t *data, size_t len)
+{
+    char text[2 * 32 + 1];
+    hex_encode(text, data, len);
+    return add_string(obj, name, text);
+}
+
+static int add_root(cJSON *gpu, const verdict_gpu *v)
+{
+    cJSON *root = cJSON_AddObjectToObject(gpu, "root");
+    if (root == NULL)
+        return 0;
+    int custom = v->root_kind == NVGPU_ROOT_CUSTOM;
+    int ok = add_string(root, "kind", custom ? "custom" : "vendor")
+             && add_hex(root, "spki_sha256", v->root_spki_sha256, 32)
+             && add_string(root, "subject", v->root_subject);
+    if (ok && custom) {
+        char warning[VERDICT_WARNING_SIZE];
+        snprintf(warning, sizeof(warning),
+                 "NOT an NVIDIA root: this GPU's evidence chains to a custom root that the "
+                 "policy added (%s). Only a test or simulated GPU should be accepted this way; "
+                 "this is no proof of a real NVIDIA GPU.",
+                 v->root_subject[0] != '\0' ? v->root_subject : "unnamed");
+        ok = add_string(root, "warning", warning);
+    }
+    return ok;
+}
+
+static int add_gpu(cJSON *arr, const verdict_gpu *v)
+{
+    cJSON *gpu = cJSON_CreateObject();
+    if (gpu == NULL || !cJSON_AddItemToArray(arr, gpu)) {
+        cJSON_Delete(gpu);
+        return 0;
+    }
+    int ok = add_string(gpu, "type", "nvidia-spdm") && add_string(gpu, "driver_version", v->driver_version)
+             && add_string(gpu, "vbios_version", v->vbios_version)
+             && add_string(gpu, "chip_sku", v->chip_sku) && add_string(gpu, "project", v->project)
+             && add_string(gpu, "project_sku", v->project_sku)
+             && cJSON_AddNumberToObject(gpu, "measurement_blocks", (double)v->block_count) != NULL
+             && add_string(gpu, "device", v->leaf_subject) && add_root(gpu, v);
+    cJSON *matched = ok ? cJSON_AddArrayToObject(gpu, "measurements_matched") : NULL;
+    for (size_t i = 0; matched != NULL && i < v->matched_count; i++) {
+        cJSON *n = cJSON_CreateNumber(v->matched[i]);
+        if (n == NULL || !cJSON_AddItemToArray(matched, n)) {
+            cJSON_Delete(n);
+            return 0;
+        }
+    }
+    return ok && matched != NULL;
+}
+
+/* A copy of claims under name (the verdict keeps its own tree). */
+static int add_claims(cJSON *obj, const char *name, const cJSON *claims)
+{
+    cJSON *copy = cJSON_Duplicate(claims, 1);
+    if (copy == NULL || !cJSON_AddItemToObject(obj, name, copy)) {
+        cJSON_Delete(copy);
+        return 0;
+    }
+    return 1;
+}
+
+static int add_token(cJSON *arr, const verdict_token *t)
+{
+    char exp[RFC3339_LEN + 1];
+    cJSON *tok = cJSON_CreateObject();
+    if (tok == NULL || !cJSON_AddItemToArray(arr, tok)) {
+        cJSON_Delete(tok);
+        return 0;
+    }
+    if (!rfc3339_format(exp, t->exp))
+        snprintf(exp, sizeof(exp), "invalid");
+    int ok = add_string(tok, "format", t->nras ? "nras" : "jwt") && add_string(tok, "iss", t->iss)
+             && add_string(tok, "alg", token_alg_name(t->alg)) && add_string(tok, "kid", t->kid)
+             && add_string(tok, "expires", exp) && add_claims(tok, "claims", t->claims);
+    if (ok && t->nras) {
+        cJSON *d = cJSON_AddObjectToObject(tok, "detached");
+        ok = d != NULL;
+        for (size_t i = 0; ok && i < t->detached_count; i++)
+            ok = add_claims(d, t->names[i], t->detached[i]);
+    }
+    return ok;
+}
+
+int verdict_json_add_gpus(cJSON *root, const verdict_gpus *g)
+{
+    if (g == NULL)
+        return 1;
+    cJSON *gpus = cJSON_AddArrayToObject(root, "gpus");
+    cJSON *tokens = cJSON_AddArrayToObject(root, "tokens");
+    if (gpus == NULL || tokens == NULL)
+        return 0;
+    for (size_t i = 0; i < g->gpu_count; i++)
+        if (!add_gpu(gpus, &g->gpus[i]))
+            return 0;
+    for (size_t i = 0; i < g->token_count; i++)
+        if (!add_token(tokens, &g->tokens[i]))
+            return 0;
+    return 1;
+}
