@@ -4,6 +4,8 @@
 #
 # Steps (each its own build folder under build/, reused between runs):
 #   1. build/system          gcc, Debian's OpenSSL 3.0 (own RFC 9180 HPKE)
+#      build/noclient        the same without the client layer (-Dclient=disabled):
+#                            the verify, seal and open layers' tests without libcurl
 #   2. build/openssl35       OpenSSL 3.5 built from the openssl-src crate (OSSL_HPKE)
 #   3. build/openssl35-own   the same OpenSSL, own HPKE forced
 #   4. build/asan            clang, ASan + UBSan, libFuzzer targets; then a
@@ -142,6 +144,15 @@ section "1/5 build/system: gcc, system OpenSSL (HPKE backend: own)"
 CC=gcc CXX=g++ setup build/system
 compile build/system
 run_tests system -C build/system
+
+section "1/5 build/noclient: gcc, system OpenSSL, -Dclient=disabled"
+CC=gcc CXX=g++ setup build/noclient -Dclient=disabled
+compile build/noclient
+if ldd build/noclient/src/libconfai.so | grep libcurl >/dev/null; then
+    echo "run-all: build/noclient/src/libconfai.so links libcurl" >&2
+    exit 1
+fi
+run_tests noclient -C build/noclient
 
 # --- 2. and 3. OpenSSL 3.5 ----------------------------------------------------
 section "2/5 build/openssl35: OpenSSL 3.5 from the openssl-src crate (HPKE backend: openssl)"
