@@ -1,7 +1,7 @@
 /*
  * The evidence bundle (doc/protocol.md, "Evidence bundle"): the JSON a
  * service returns from POST /v1/attestation, parsed strictly into decoded
- * bytes, and written by the gateway side.
+ * bytes; server/bundle_write.c writes it.
  *
  * The parser knows the shapes of every platform section the protocol
  * defines (sev-snp and tdx CPUs, nvidia-spdm GPUs, remote-verifier tokens)
@@ -109,29 +109,5 @@ confai_status bundle_parse(bundle *b, const char *json, size_t len, int strict,
 
 /* Releases what a bundle holds (wiping it) and zeroes it. */
 void bundle_clear(bundle *b);
-
-/* What the gateway side puts into an SEV-SNP bundle. */
-typedef struct bundle_snp_parts {
-    const uint8_t *nonce;                      /* BUNDLE_NONCE_SIZE bytes */
-    const uint8_t *key_config;
-    size_t key_config_len;
-    const uint8_t *manifest;
-    size_t manifest_len;
-    const char *not_after;                     /* RFC 3339 profile */
-    const uint8_t *report;
-    size_t report_len;
-    const uint8_t *const *certs;
-    const size_t *cert_lens;
-    size_t cert_count;
-} bundle_snp_parts;
-
-/*
- * Writes an SEV-SNP evidence bundle as compact JSON: *json (NUL-terminated,
- * release with confai_free) and *json_len. The parts are only encoded, not
- * checked beyond what the format needs. Errors: CONFAI_E_ARGUMENT,
- * CONFAI_E_NO_MEMORY.
- */
-confai_status bundle_write_snp(char **json, size_t *json_len,
-                               const bundle_snp_parts *parts, confai_error *err);
 
 #endif /* CONFAI_ATTEST_BUNDLE_H */

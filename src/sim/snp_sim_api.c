@@ -29,6 +29,7 @@
 
 #include "attest/binding.h"
 #include "attest/bundle.h"
+#include "server/bundle_write.h"
 #include "core/error.h"
 #include "core/hex.h"
 #include "core/memory.h"

@@ -33,6 +33,7 @@
 
 #include "attest/binding.h"
 #include "attest/bundle.h"
+#include "server/bundle_write.h"
 #include "core/hex.h"
 #include "core/rfc3339.h"
 #include "crypto/hpke_test.h"

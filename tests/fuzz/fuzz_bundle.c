@@ -19,6 +19,7 @@
 #include <confai/confai.h>
 
 #include "attest/bundle.h"
+#include "server/bundle_write.h"
 #include "attest/snp/snp.h"
 #include "fuzz.h"
 

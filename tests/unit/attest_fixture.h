@@ -23,6 +23,7 @@
 
 #include "attest/binding.h"
 #include "attest/bundle.h"
+#include "server/bundle_write.h"
 #include "core/hex.h"
 #include "core/rfc3339.h"
 #include "sim/snp_sim.h"

@@ -20,6 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "attest/bundle.h"
+#include "server/bundle_write.h"
 #include "attest/snp/snp.h"
 #include "core/base64.h"
 

@@ -1,0 +1,133 @@
+/*
+ * libconfai: the server half. A service that runs inside a confidential VM
+ * publishes its evidence in the protocol's bundle format (doc/protocol.md,
+ * "Evidence bundle") with a bundle builder: the client's nonce, the key
+ * configuration it will open requests with, the deployment manifest and
+ * not_after go in first (they make the binding transcript), then the CPU
+ * evidence and any GPU evidence and tokens; finishing checks that every
+ * piece commits to this transcript and writes the bundle. Nothing is
+ * half-published: a bundle comes out complete and consistent, or not at all.
+ *
+ * The evidence itself comes from the platform (a report whose report data
+ * is confai_binding_report_data(), GPU evidence for confai_binding_gpu_nonce())
+ * or from a simulated platform (confai/sim.h).
+ *
+ * Part of the public API; include <confai/confai.h>, or this header alone.
+ * The conventions every function follows are at the top of confai/common.h.
+ */
+#ifndef CONFAI_SERVER_H
+#define CONFAI_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <confai/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A bundle being built. It copies what it is given and wipes it when freed.
+ * Not thread-safe: one thread at a time.
+ */
+typedef struct confai_bundle_builder confai_bundle_builder;
+
+/*
+ * Starts a bundle that answers nonce (the client's 32 bytes) for the key
+ * configuration key_config (one RFC 9458 KeyConfig), the manifest (may be
+ * empty) and not_after (an RFC 3339 time in the protocol's profile,
+ * "YYYY-MM-DDTHH:MM:SSZ"). On failure *builder is NULL.
+ * Errors: CONFAI_E_ARGUMENT (NULL, empty key configuration, not_after not in
+ * the profile), CONFAI_E_LIMIT (key configuration or manifest over what the
+ * transcript allows), CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_bundle_builder_new(confai_bundle_builder **builder, const uint8_t nonce[32],
+                          const uint8_t *key_config, size_t key_config_len,
+                          const uint8_t *manifest, size_t manifest_len,
+                          const char *not_after, confai_error *err);
+
+/* Wipes and releases the builder. NULL: no-op. */
+CONFAI_API void confai_bundle_builder_free(confai_bundle_builder *builder);
+
+/*
+ * Sets the CPU evidence to an SEV-SNP attestation report (1184 bytes) and
+ * its certificate chain (DER, leaf first: VCEK or VLEK, ASK or ASVK, ARK;
+ * 1 to 3 certificates). Errors: CONFAI_E_STATE (CPU evidence already set),
+ * CONFAI_E_ARGUMENT, CONFAI_E_LIMIT (a certificate over 16 KiB),
+ * CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_bundle_builder_set_snp(confai_bundle_builder *builder, const uint8_t *report,
+                              size_t report_len, const uint8_t *const *certs,
+                              const size_t *cert_lens, size_t cert_count, confai_error *err);
+
+/*
+ * Sets the CPU evidence to an Intel TDX quote (v4 or v5; zero padding after
+ * it is kept, as configfs-tsm returns it). Errors: CONFAI_E_STATE (CPU
+ * evidence already set), CONFAI_E_ARGUMENT, CONFAI_E_LIMIT (over 64 KiB),
+ * CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_bundle_builder_set_tdx(confai_bundle_builder *builder, const uint8_t *quote,
+                              size_t quote_len, confai_error *err);
+
+/*
+ * Adds one piece of Intel collateral to the TDX evidence, by its member name
+ * in the bundle: "tcb_info", "tcb_info_issuer_chain", "qe_identity",
+ * "qe_identity_issuer_chain", "pck_crl", "pck_crl_issuer_chain",
+ * "root_ca_crl" (the bytes as Intel PCS or a PCCS serves them).
+ * Errors: CONFAI_E_STATE (the CPU evidence is not TDX, or this piece is
+ * already there), CONFAI_E_ARGUMENT (an unknown name, empty data),
+ * CONFAI_E_LIMIT (over 64 KiB), CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_bundle_builder_add_tdx_collateral(confai_bundle_builder *builder, const char *name,
+                                         const uint8_t *data, size_t data_len,
+                                         confai_error *err);
+
+/*
+ * Adds one NVIDIA GPU's evidence: its SPDM GET_MEASUREMENTS request and
+ * MEASUREMENTS response, and its device certificate chain (DER, leaf first,
+ * 1 to 8 certificates). Errors: CONFAI_E_LIMIT (over 16 GPUs, evidence over
+ * 64 KiB, a certificate over 16 KiB), CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_bundle_builder_add_gpu(confai_bundle_builder *builder, const uint8_t *evidence,
+                              size_t evidence_len, const uint8_t *const *certs,
+                              const size_t *cert_lens, size_t cert_count, confai_error *err);
+
+/*
+ * Adds a token from a remote verifier: type "jwt" (a compact JWS) or "nras"
+ * (NVIDIA NRAS's JSON response), token NUL-terminated.
+ * Errors: CONFAI_E_LIMIT (over 8 tokens), CONFAI_E_ARGUMENT (another type,
+ * an empty token), CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_bundle_builder_add_token(confai_bundle_builder *builder, const char *type,
+                                const char *token, confai_error *err);
+
+/*
+ * Checks the evidence and writes the bundle: *json (NUL-terminated, release
+ * with confai_free) and *json_len. The checks are the server's own, before
+ * anything is published: the CPU report or quote parses and its report data
+ * is confai_binding_report_data() of this bundle's transcript; each GPU's
+ * evidence parses and its SPDM nonce is confai_binding_gpu_nonce(); the
+ * written bundle parses back strictly. Chains and signatures are the
+ * client's to verify. The builder may be finished again (the same bundle).
+ * On failure *json is NULL.
+ * Errors: CONFAI_E_STATE (no CPU evidence), CONFAI_E_BINDING (a report,
+ * quote or GPU that commits to another transcript: evidence made for
+ * another nonce or key), the parse statuses of the evidence (3xx,
+ * CONFAI_E_UNSUPPORTED), CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_bundle_builder_finish(confai_bundle_builder *builder, char **json, size_t *json_len,
+                             confai_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONFAI_SERVER_H */
