@@ -113,6 +113,7 @@ const (
 	GroupAttestation Group = C.CONFAI_GROUP_ATTESTATION
 	GroupPolicy      Group = C.CONFAI_GROUP_POLICY
 	GroupTransport   Group = C.CONFAI_GROUP_TRANSPORT
+	GroupPlatform    Group = C.CONFAI_GROUP_PLATFORM
 )
 
 var groupNames = map[Group]string{
@@ -124,6 +125,7 @@ var groupNames = map[Group]string{
 	GroupAttestation: "attestation",
 	GroupPolicy:      "policy",
 	GroupTransport:   "transport",
+	GroupPlatform:    "platform",
 }
 
 // String is the group's lowercase name ("crypto").
@@ -149,6 +151,7 @@ var (
 	ErrAttestation error = &groupError{GroupAttestation} // 5xx: evidence that does not prove its claim
 	ErrPolicy      error = &groupError{GroupPolicy}      // 6xx: verified evidence the policy rejects
 	ErrTransport   error = &groupError{GroupTransport}   // 7xx: the transport to the service failed
+	ErrPlatform    error = &groupError{GroupPlatform}    // 8xx: the server's platform produced no evidence
 )
 
 var groupSentinels = map[Group]error{
@@ -159,6 +162,7 @@ var groupSentinels = map[Group]error{
 	GroupAttestation: ErrAttestation,
 	GroupPolicy:      ErrPolicy,
 	GroupTransport:   ErrTransport,
+	GroupPlatform:    ErrPlatform,
 }
 
 // Error is a failure the C library reported: its status, the status's name

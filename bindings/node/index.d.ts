@@ -39,6 +39,7 @@ export class AttestationError extends ConfaiError {}
 export class PolicyError extends ConfaiError {}
 /** 7xx: the transport to the service failed. */
 export class TransportError extends ConfaiError {}
+export class PlatformError extends ConfaiError {}
 
 /** A verification policy (doc/policy.md); immutable. */
 export class Policy {

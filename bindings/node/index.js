@@ -12,7 +12,7 @@ const native = require(process.env.CONFAI_NODE_ADDON ||
 
 // --- Errors -------------------------------------------------------------------
 
-const GROUPS = ['ok', 'argument', 'resource', 'parse', 'crypto', 'attestation', 'policy', 'transport'];
+const GROUPS = ['ok', 'argument', 'resource', 'parse', 'crypto', 'attestation', 'policy', 'transport', 'platform'];
 
 /** A failure the C library reported: status, code (its name) and group. */
 class ConfaiError extends Error {
@@ -31,6 +31,7 @@ class CryptoError extends ConfaiError {}      // 4xx
 class AttestationError extends ConfaiError {} // 5xx
 class PolicyError extends ConfaiError {}      // 6xx
 class TransportError extends ConfaiError {}   // 7xx
+class PlatformError extends ConfaiError {}    // 8xx
 
 const GROUP_CLASSES = {
   argument: ArgumentError,
@@ -40,6 +41,7 @@ const GROUP_CLASSES = {
   attestation: AttestationError,
   policy: PolicyError,
   transport: TransportError,
+  platform: PlatformError,
 };
 
 // The addon throws plain Errors marked `confai`; they become the class of
@@ -529,6 +531,7 @@ module.exports = {
   AttestationError,
   PolicyError,
   TransportError,
+  PlatformError,
   Policy,
   Verdict,
   verifyBundle,

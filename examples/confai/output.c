@@ -40,6 +40,8 @@ int cli_exit_for_status(confai_status status)
         return status == CONFAI_E_POLICY_INVALID ? CLI_IO : CLI_REJECTED;
     case CONFAI_GROUP_TRANSPORT:
         return status == CONFAI_E_NOT_SEALED ? CLI_REJECTED : CLI_TRANSPORT;
+    case CONFAI_GROUP_PLATFORM: /* the server half's; a client never sees them */
+        return CLI_INTERNAL;
     }
     return CLI_INTERNAL;
 }

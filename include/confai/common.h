@@ -141,6 +141,19 @@ typedef enum confai_status {
     CONFAI_E_HTTP_STATUS = 703,        /* the service answered an unexpected HTTP status */
     CONFAI_E_NOT_SEALED = 704,         /* an answer that should be sealed was not */
     CONFAI_E_CANCELLED = 705,          /* the application cancelled the call */
+
+    /* 8xx: the server's platform could not produce evidence (server layer). */
+    CONFAI_E_TSM_UNAVAILABLE = 800,    /* no configfs-tsm report root and no /dev/sev-guest */
+    CONFAI_E_TSM_PROVIDER = 801,       /* configfs-tsm's provider is another platform */
+    CONFAI_E_TSM_RACE = 802,           /* a concurrent writer kept changing the report entry */
+    CONFAI_E_TSM_REFUSED = 803,        /* the kernel refused the request (inblob, privlevel) */
+    CONFAI_E_SEV_GUEST = 804,          /* the /dev/sev-guest request failed (firmware error) */
+    CONFAI_E_ENDORSEMENT_UNAVAILABLE = 805, /* no certificates in the report, KDS/PCS unreachable */
+    CONFAI_E_ENDORSEMENT_NOT_FOUND = 806,   /* KDS/PCS has nothing for this chip, TCB or FMSPC */
+    CONFAI_E_COLLATERAL_EXPIRED = 807, /* PCS collateral past its nextUpdate, no fresher copy */
+    CONFAI_E_NVML_UNAVAILABLE = 808,   /* libnvidia-ml missing, or it failed to initialise */
+    CONFAI_E_GPU_CC_OFF = 809,         /* confidential-computing mode is off on the GPUs */
+    CONFAI_E_GPU_NONCE = 810,          /* a GPU answered another nonce than the one asked */
 } confai_status;
 
 /* Groups of status codes, so bindings can map them to exception classes. */
@@ -153,6 +166,7 @@ typedef enum confai_status_group {
     CONFAI_GROUP_ATTESTATION = 5,
     CONFAI_GROUP_POLICY = 6,
     CONFAI_GROUP_TRANSPORT = 7,
+    CONFAI_GROUP_PLATFORM = 8,
 } confai_status_group;
 
 /* A short English description of a status; static storage, never NULL. */

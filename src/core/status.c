@@ -66,6 +66,17 @@ const char *confai_status_str(confai_status status)
     case CONFAI_E_HTTP_STATUS: return "the service answered with an unexpected HTTP status";
     case CONFAI_E_NOT_SEALED: return "the service answered without sealing the response";
     case CONFAI_E_CANCELLED: return "cancelled by the application";
+    case CONFAI_E_TSM_UNAVAILABLE: return "no attestation interface: neither a configfs-tsm report root nor /dev/sev-guest (is this a confidential VM with a TSM-capable kernel?)";
+    case CONFAI_E_TSM_PROVIDER: return "the configfs-tsm provider is not the platform asked for";
+    case CONFAI_E_TSM_RACE: return "another writer kept changing the configfs-tsm report entry; retries exhausted";
+    case CONFAI_E_TSM_REFUSED: return "the kernel refused the attestation request (inblob or privilege level)";
+    case CONFAI_E_SEV_GUEST: return "the /dev/sev-guest report request failed";
+    case CONFAI_E_ENDORSEMENT_UNAVAILABLE: return "no endorsement: the report carried no certificates and the key distribution service could not be reached";
+    case CONFAI_E_ENDORSEMENT_NOT_FOUND: return "the key distribution service has no certificate or collateral for this chip, TCB or FMSPC";
+    case CONFAI_E_COLLATERAL_EXPIRED: return "the platform collateral has expired and no fresher copy could be fetched";
+    case CONFAI_E_NVML_UNAVAILABLE: return "NVIDIA management library (libnvidia-ml.so.1) missing or failed to initialise";
+    case CONFAI_E_GPU_CC_OFF: return "confidential-computing mode is off on the GPUs";
+    case CONFAI_E_GPU_NONCE: return "a GPU answered another nonce than the one asked";
     }
     return "unknown status code";
 }
@@ -131,6 +142,17 @@ const char *confai_status_name(confai_status status)
     case CONFAI_E_HTTP_STATUS: return "CONFAI_E_HTTP_STATUS";
     case CONFAI_E_NOT_SEALED: return "CONFAI_E_NOT_SEALED";
     case CONFAI_E_CANCELLED: return "CONFAI_E_CANCELLED";
+    case CONFAI_E_TSM_UNAVAILABLE: return "CONFAI_E_TSM_UNAVAILABLE";
+    case CONFAI_E_TSM_PROVIDER: return "CONFAI_E_TSM_PROVIDER";
+    case CONFAI_E_TSM_RACE: return "CONFAI_E_TSM_RACE";
+    case CONFAI_E_TSM_REFUSED: return "CONFAI_E_TSM_REFUSED";
+    case CONFAI_E_SEV_GUEST: return "CONFAI_E_SEV_GUEST";
+    case CONFAI_E_ENDORSEMENT_UNAVAILABLE: return "CONFAI_E_ENDORSEMENT_UNAVAILABLE";
+    case CONFAI_E_ENDORSEMENT_NOT_FOUND: return "CONFAI_E_ENDORSEMENT_NOT_FOUND";
+    case CONFAI_E_COLLATERAL_EXPIRED: return "CONFAI_E_COLLATERAL_EXPIRED";
+    case CONFAI_E_NVML_UNAVAILABLE: return "CONFAI_E_NVML_UNAVAILABLE";
+    case CONFAI_E_GPU_CC_OFF: return "CONFAI_E_GPU_CC_OFF";
+    case CONFAI_E_GPU_NONCE: return "CONFAI_E_GPU_NONCE";
     }
     return "CONFAI_E_UNKNOWN";
 }
@@ -141,7 +163,7 @@ confai_status_group confai_status_group_of(confai_status status)
     if (value == CONFAI_OK)
         return CONFAI_GROUP_OK;
     /* Values outside the groups never look like success. */
-    if (value < 100 || value >= (CONFAI_GROUP_TRANSPORT + 1) * 100)
+    if (value < 100 || value >= (CONFAI_GROUP_PLATFORM + 1) * 100)
         return CONFAI_GROUP_RESOURCE;
     return (confai_status_group)(value / 100);
 }

@@ -54,6 +54,17 @@ static const confai_status all_statuses[] = {
     CONFAI_E_HTTP_STATUS,
     CONFAI_E_NOT_SEALED,
     CONFAI_E_CANCELLED,
+    CONFAI_E_TSM_UNAVAILABLE,
+    CONFAI_E_TSM_PROVIDER,
+    CONFAI_E_TSM_RACE,
+    CONFAI_E_TSM_REFUSED,
+    CONFAI_E_SEV_GUEST,
+    CONFAI_E_ENDORSEMENT_UNAVAILABLE,
+    CONFAI_E_ENDORSEMENT_NOT_FOUND,
+    CONFAI_E_COLLATERAL_EXPIRED,
+    CONFAI_E_NVML_UNAVAILABLE,
+    CONFAI_E_GPU_CC_OFF,
+    CONFAI_E_GPU_NONCE,
 };
 #define N_STATUSES (sizeof(all_statuses) / sizeof(all_statuses[0]))
 
@@ -87,6 +98,10 @@ static void statuses_fall_into_their_groups(void **state)
     assert_int_equal(confai_status_group_of(CONFAI_E_DECRYPT), CONFAI_GROUP_CRYPTO);
     assert_int_equal(confai_status_group_of(CONFAI_E_BINDING), CONFAI_GROUP_ATTESTATION);
     assert_int_equal(confai_status_group_of(CONFAI_E_POLICY_TCB), CONFAI_GROUP_POLICY);
+    assert_int_equal(confai_status_group_of(CONFAI_E_TIMEOUT), CONFAI_GROUP_TRANSPORT);
+    assert_int_equal(confai_status_group_of(CONFAI_E_GPU_CC_OFF), CONFAI_GROUP_PLATFORM);
+    assert_int_equal(confai_status_group_of((confai_status)899), CONFAI_GROUP_PLATFORM);
+    assert_int_equal(confai_status_group_of((confai_status)900), CONFAI_GROUP_RESOURCE);
     /* out-of-range values never look like success */
     assert_int_equal(confai_status_group_of((confai_status)-5), CONFAI_GROUP_RESOURCE);
     assert_int_equal(confai_status_group_of((confai_status)12345), CONFAI_GROUP_RESOURCE);

@@ -20,6 +20,7 @@ from .errors import (
     PolicyError,
     ResourceError,
     TransportError,
+    PlatformError,
 )
 
 __version__ = "0.1.0"
@@ -43,6 +44,7 @@ __all__ = [
     "Response",
     "Stream",
     "TransportError",
+    "PlatformError",
     "Verdict",
     "library_path",
     "library_version",

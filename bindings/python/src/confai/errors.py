@@ -48,6 +48,10 @@ class TransportError(ConfaiError):
     """7xx: the network, HTTP, or an answer that was not sealed."""
 
 
+class PlatformError(ConfaiError):
+    """8xx: the server's platform could not produce evidence (server side)."""
+
+
 _GROUPS = {
     1: ArgumentError,
     2: ResourceError,
@@ -56,6 +60,7 @@ _GROUPS = {
     5: AttestationError,
     6: PolicyError,
     7: TransportError,
+    8: PlatformError,
 }
 
 
