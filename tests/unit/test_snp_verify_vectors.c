@@ -22,6 +22,7 @@
 #include <confai/confai.h>
 
 #include "attest/snp/snp_internal.h"
+#include "crypto/x509.h"
 #include "snp_test_helpers.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -382,7 +383,7 @@ static void pins_match_amd_arks(void **state)
         X509 *x = d2i_X509(NULL, &p, (long)l.len[0]);
         uint8_t h[32];
         snp_product product = SNP_PRODUCT_UNKNOWN;
-        OK(snp_spki_sha256(h, x, err));
+        OK(x509_spki_sha256(h, x, err));
         assert_int_equal(snp_pin_lookup(h, &product), arks[i].product != SNP_PRODUCT_UNKNOWN);
         assert_int_equal(product, arks[i].product);
         X509_free(x);

@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/hex.h"
 #include "core/memory.h"
+#include "crypto/x509.h"
 
 /*
  * SHA-256 of the DER SubjectPublicKeyInfo of the NVIDIA Device Identity CA
@@ -46,19 +47,6 @@ struct nvgpu_trust {
     size_t root_count;
     uint8_t roots[MAX_CUSTOM_ROOTS][32]; /* SPKI SHA-256 of custom roots */
 };
-
-static confai_status spki_sha256(uint8_t out[32], X509 *cert, confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    unsigned char *der = NULL;
-    int len = i2d_PUBKEY(X509_get0_pubkey(cert), &der);
-    OSSL_ENSURE(len > 0, CONFAI_E_CERT_CHAIN, "encoding a certificate's public key");
-    OSSL_ENSURE(EVP_Digest(der, (size_t)len, out, NULL, EVP_sha256(), NULL) == 1,
-                CONFAI_E_INTERNAL, "SHA-256");
-out:
-    OPENSSL_free(der);
-    return status;
-}
 
 static confai_status parse_cert(X509 **out, const uint8_t *der, size_t len, size_t i,
                                 confai_status bad, confai_error *err)
@@ -106,7 +94,7 @@ confai_status nvgpu_trust_add_root(nvgpu_trust *trust, const uint8_t *der, size_
     ENSURE(is_self_signed_ca(root), CONFAI_E_CERT_CHAIN,
            "custom GPU root: not a self-signed CA certificate");
     ERR_clear_error();
-    GUARD(spki_sha256(h, root, err));
+    GUARD(x509_spki_sha256(h, root, err));
     for (size_t i = 0; i < trust->root_count; i++)
         if (CRYPTO_memcmp(trust->roots[i], h, 32) == 0)
             goto out;
@@ -124,17 +112,6 @@ void nvgpu_trust_free(nvgpu_trust *trust)
 }
 
 /* --- chain -------------------------------------------------------------------- */
-
-static confai_status status_of_x509_error(int code)
-{
-    switch (code) {
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-        return CONFAI_E_CERT_EXPIRED;
-    default:
-        return CONFAI_E_CERT_CHAIN;
-    }
-}
 
 static void name_of(char *out, size_t cap, X509_NAME *name)
 {
@@ -157,14 +134,12 @@ static confai_status verify_chain(nvgpu_verified *out, const nvgpu_trust *trust,
                                   size_t n, int64_t verify_time, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    X509_STORE *store = NULL;
-    X509_STORE_CTX *ctx = NULL;
-    STACK_OF(X509) *untrusted = NULL, *anchors = NULL;
+    STACK_OF(X509) *untrusted = NULL, *anchors = NULL, *built = NULL;
     X509 *root = chain[n - 1];
 
     ENSURE(is_self_signed_ca(root), CONFAI_E_CERT_CHAIN,
            "GPU certificate chain: the last certificate is not a self-signed CA");
-    GUARD(spki_sha256(out->root_spki_sha256, root, err));
+    GUARD(x509_spki_sha256(out->root_spki_sha256, root, err));
     if (CRYPTO_memcmp(out->root_spki_sha256, nvidia_device_root_spki_sha256, 32) == 0) {
         out->root_kind = NVGPU_ROOT_VENDOR;
     } else {
@@ -181,44 +156,32 @@ static confai_status verify_chain(nvgpu_verified *out, const nvgpu_trust *trust,
     name_of(out->root_subject, sizeof(out->root_subject), X509_get_subject_name(root));
     name_of(out->leaf_subject, sizeof(out->leaf_subject), X509_get_subject_name(chain[0]));
 
-    store = X509_STORE_new();
-    ctx = X509_STORE_CTX_new();
     untrusted = sk_X509_new_null();
     anchors = sk_X509_new_null();
-    OSSL_ENSURE(store != NULL && ctx != NULL && untrusted != NULL && anchors != NULL,
-                CONFAI_E_NO_MEMORY, "X.509 verification context");
+    OSSL_ENSURE(untrusted != NULL && anchors != NULL, CONFAI_E_NO_MEMORY,
+                "X.509 verification context");
     OSSL_ENSURE(sk_X509_push(anchors, root) > 0, CONFAI_E_NO_MEMORY, "trust anchor");
     for (size_t i = 1; i + 1 < n; i++)
         OSSL_ENSURE(sk_X509_push(untrusted, chain[i]) > 0, CONFAI_E_NO_MEMORY,
                     "intermediate certificates");
-    OSSL_ENSURE(X509_STORE_CTX_init(ctx, store, chain[0], untrusted) == 1, CONFAI_E_INTERNAL,
-                "X509_STORE_CTX_init");
-    X509_STORE_CTX_set0_trusted_stack(ctx, anchors);
-    OSSL_ENSURE(X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY) == 1, CONFAI_E_INTERNAL,
-                "X509_STORE_CTX_set_purpose");
-    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-    X509_VERIFY_PARAM_set_time(param, (time_t)verify_time);
-    /* No X509_V_FLAG_CHECK_SS_SIGNATURE: is_self_signed_ca above has already
-       verified the root's own signature, and a second P-384 verification of
-       it would cost as much as the evidence's signature. */
-    if (X509_verify_cert(ctx) != 1) {
-        int code = X509_STORE_CTX_get_error(ctx);
-        int depth = X509_STORE_CTX_get_error_depth(ctx);
-        ERR_clear_error();
-        BAIL(status_of_x509_error(code), "GPU certificate chain (depth %d): %s", depth,
-             X509_verify_cert_error_string(code));
-    }
+    /* No check_root_signature: is_self_signed_ca above has already verified
+       the root's own signature, and a second P-384 verification of it would
+       cost as much as the evidence's signature. */
+    static const char *const roles[] = { "device leaf certificate" };
+    x509_chain_request req = {
+        .leaf = chain[0], .intermediates = untrusted, .anchors = anchors, .at = verify_time,
+        .root_pinned = 1, .what = "GPU certificate chain", .roles = roles, .role_count = 1,
+    };
+    GUARD(x509_chain_verify(&built, &req, err));
     /* The path OpenSSL built must be exactly the certificates sent, in order. */
-    STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(ctx);
-    ENSURE(built != NULL && (size_t)sk_X509_num(built) == n, CONFAI_E_CERT_CHAIN,
+    ENSURE((size_t)sk_X509_num(built) == n, CONFAI_E_CERT_CHAIN,
            "GPU certificate chain: %zu certificates sent, the path has %d", n,
-           built != NULL ? sk_X509_num(built) : 0);
+           sk_X509_num(built));
     for (size_t i = 0; i < n; i++)
         ENSURE(X509_cmp(sk_X509_value(built, (int)i), chain[i]) == 0, CONFAI_E_CERT_CHAIN,
                "GPU certificate chain: certificate %zu is out of order", i);
 out:
-    X509_STORE_CTX_free(ctx);
-    X509_STORE_free(store);
+    sk_X509_pop_free(built, X509_free);
     sk_X509_free(untrusted);
     sk_X509_free(anchors);
     return status;
@@ -332,18 +295,6 @@ static int chain_digest(uint8_t out[32], const uint8_t *const *certs, const size
     return ok;
 }
 
-/* Seconds since 1970 of an ASN1_TIME; 0 when it cannot be read. */
-static int time_of(int64_t *out, const ASN1_TIME *t)
-{
-    int days = 0, secs = 0;
-    ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
-    int ok = epoch != NULL && ASN1_TIME_diff(&days, &secs, epoch, t) == 1;
-    ASN1_TIME_free(epoch);
-    if (ok)
-        *out = (int64_t)days * 86400 + secs;
-    return ok;
-}
-
 static int root_still_trusted(const nvgpu_trust *trust, const cache_entry *e)
 {
     if (CRYPTO_memcmp(e->root_spki_sha256, nvidia_device_root_spki_sha256, 32) == 0)
@@ -377,8 +328,8 @@ static void cache_add(nvgpu_chain_cache *cache, const uint8_t digest[32], X509 *
     e.not_after = INT64_MAX;
     for (size_t i = 0; i < n; i++) {
         int64_t nb, na;
-        if (!time_of(&nb, X509_get0_notBefore(chain[i])) ||
-            !time_of(&na, X509_get0_notAfter(chain[i])))
+        if (!x509_time_epoch(&nb, X509_get0_notBefore(chain[i])) ||
+            !x509_time_epoch(&na, X509_get0_notAfter(chain[i])))
             return; /* not cached; the next verification checks it in full again */
         if (nb > e.not_before)
             e.not_before = nb;

@@ -1,8 +1,8 @@
 /*
  * SEV-SNP endorsement chains: the verification of VCEK <- ASK <- ARK or
- * VLEK <- ASVK <- ARK with OpenSSL's X509_verify_cert at a given time, against
- * a trust (snp_trust.c), then what the verified chain says: key kind,
- * product, TCB, hwID.
+ * VLEK <- ASVK <- ARK at a given time (crypto/x509.c), against a trust
+ * (snp_trust.c), then what the verified chain says: key kind, product, TCB,
+ * hwID.
  *
  * AMD signs every certificate with RSASSA-PSS (SHA-384, MGF1-SHA-384, salt
  * 48), which X509_verify_cert handles. The ARK is self-signed; its own
@@ -17,15 +17,18 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include "core/error.h"
+#include "crypto/x509.h"
 
 /* Depth in the chain -> what AMD calls the certificate there. */
+static const char *const roles[] = { "VCEK/VLEK certificate", "ASK/ASVK certificate",
+                                     "ARK certificate" };
+
 static const char *role_at(int depth)
 {
     switch (depth) {
@@ -40,53 +43,6 @@ static void hex32(char out[65], const uint8_t in[32])
 {
     for (int i = 0; i < 32; i++)
         snprintf(out + 2 * i, 3, "%02x", in[i]);
-}
-
-/* --- time ------------------------------------------------------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* Seconds since the epoch of an ASN1_TIME; 0 when it does not decode. */
-static int asn1_time_epoch(int64_t *out, const ASN1_TIME *t)
-{
-    struct tm tm;
-    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-        return 0;
-    int64_t days = days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-                                   (unsigned)tm.tm_mday);
-    *out = days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-    return 1;
-}
-
-static void format_utc(char out[24], int64_t t)
-{
-    struct tm tm;
-    time_t tt = (time_t)t;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(out, 24, "%lld", (long long)t);
-}
-
-/* " (valid <from> to <until>, verified at <time>)" for an expiry message. */
-static void describe_validity(char *out, size_t cap, const X509 *cert, int64_t verify_time)
-{
-    int64_t from, until;
-    char a[24], b[24], c[24];
-    if (cert == NULL || !asn1_time_epoch(&from, X509_get0_notBefore(cert)) ||
-        !asn1_time_epoch(&until, X509_get0_notAfter(cert)))
-        return;
-    format_utc(a, from);
-    format_utc(b, until);
-    format_utc(c, verify_time);
-    snprintf(out, cap, " (valid %s to %s, verified at %s)", a, b, c);
 }
 
 /* --- parsing ------------------------------------------------------------------- */
@@ -135,108 +91,6 @@ out:
     return status;
 }
 
-/* --- running X509_verify_cert ------------------------------------------------ */
-
-/* Whether trust holds a CRL from the issuer of cert. */
-static int has_crl_from(const snp_trust *trust, const X509 *cert)
-{
-    for (int i = 0; i < sk_X509_CRL_num(trust->crls); i++)
-        if (X509_NAME_cmp(X509_CRL_get_issuer(sk_X509_CRL_value(trust->crls, i)),
-                          X509_get_issuer_name(cert)) == 0)
-            return 1;
-    return 0;
-}
-
-/*
- * With CRLs, every certificate of the chain is checked (CRL_CHECK_ALL), but
- * AMD publishes one CRL per product, issued by the ARK: there is none for
- * what the ASK issued. A certificate whose issuer has no CRL in the trust is
- * therefore not an error. One whose issuer has a CRL that OpenSSL could not
- * use stays an error (collateral), and a CRL that is used must verify, be
- * current, and not list the certificate.
- */
-static int tolerate_missing_crl(int ok, X509_STORE_CTX *ctx)
-{
-    if (ok || X509_STORE_CTX_get_error(ctx) != X509_V_ERR_UNABLE_TO_GET_CRL)
-        return ok;
-    const snp_trust *trust = X509_STORE_CTX_get_app_data(ctx);
-    const X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
-    return trust != NULL && cert != NULL && !has_crl_from(trust, cert);
-}
-
-static confai_status status_of_x509_error(int code, int ark_given)
-{
-    switch (code) {
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-        return CONFAI_E_CERT_EXPIRED;
-    case X509_V_ERR_CERT_REVOKED:
-        return CONFAI_E_CERT_REVOKED;
-    case X509_V_ERR_UNABLE_TO_GET_CRL:
-    case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
-    case X509_V_ERR_CRL_SIGNATURE_FAILURE:
-    case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
-    case X509_V_ERR_CRL_NOT_YET_VALID:
-    case X509_V_ERR_CRL_HAS_EXPIRED:
-    case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
-    case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
-    case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
-    case X509_V_ERR_DIFFERENT_CRL_SCOPE:
-    case X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION:
-    case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
-        return CONFAI_E_COLLATERAL;
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-    case X509_V_ERR_CERT_UNTRUSTED:
-        /* With a pinned ARK in hand, a missing link is a broken chain. */
-        return ark_given ? CONFAI_E_CERT_CHAIN : CONFAI_E_UNKNOWN_ROOT;
-    default:
-        return CONFAI_E_CERT_CHAIN;
-    }
-}
-
-static confai_status x509_verify(X509_STORE_CTX **ctx_out, const snp_trust *trust, X509 *leaf,
-                                 STACK_OF(X509) *untrusted, STACK_OF(X509) *anchors,
-                                 int ark_given, int64_t verify_time, confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-    *ctx_out = ctx;
-    OSSL_ENSURE(ctx != NULL, CONFAI_E_NO_MEMORY, "X509_STORE_CTX_new");
-    OSSL_ENSURE(X509_STORE_CTX_init(ctx, trust->store, leaf, untrusted) == 1,
-                CONFAI_E_INTERNAL, "X509_STORE_CTX_init");
-    X509_STORE_CTX_set0_trusted_stack(ctx, anchors);
-    OSSL_ENSURE(X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY) == 1, CONFAI_E_INTERNAL,
-                "X509_STORE_CTX_set_purpose");
-    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-    X509_VERIFY_PARAM_set_time(param, (time_t)verify_time);
-    unsigned long flags = 0;
-    if (sk_X509_CRL_num(trust->crls) > 0) {
-        flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
-        /* OpenSSL only reads the stack; it is not changed or freed. */
-        X509_STORE_CTX_set0_crls(ctx, trust->crls);
-        X509_STORE_CTX_set_verify_cb(ctx, tolerate_missing_crl);
-        OSSL_ENSURE(X509_STORE_CTX_set_app_data(ctx, (void *)trust) == 1, CONFAI_E_INTERNAL,
-                    "X509_STORE_CTX_set_app_data");
-    }
-    OSSL_ENSURE(flags == 0 || X509_VERIFY_PARAM_set_flags(param, flags) == 1,
-                CONFAI_E_INTERNAL, "X509_VERIFY_PARAM_set_flags");
-    if (X509_verify_cert(ctx) != 1) {
-        int code = X509_STORE_CTX_get_error(ctx);
-        int depth = X509_STORE_CTX_get_error_depth(ctx);
-        char when[128] = "";
-        if (code == X509_V_ERR_CERT_HAS_EXPIRED || code == X509_V_ERR_CERT_NOT_YET_VALID)
-            describe_validity(when, sizeof(when), X509_STORE_CTX_get_current_cert(ctx),
-                              verify_time);
-        BAIL(status_of_x509_error(code, ark_given), "%s certificate (chain depth %d): %s%s",
-             role_at(depth), depth, X509_verify_cert_error_string(code), when);
-    }
-out:
-    return status;
-}
-
 /* --- anchors ------------------------------------------------------------------ */
 
 /*
@@ -260,7 +114,7 @@ static confai_status pick_anchors(STACK_OF(X509) **anchors, snp_endorsement *e,
         e->root_kind = SNP_ROOT_CUSTOM;
         goto out;
     }
-    GUARD(snp_spki_sha256(e->root_spki_sha256, ark, err));
+    GUARD(x509_spki_sha256(e->root_spki_sha256, ark, err));
     if (snp_pin_lookup(e->root_spki_sha256, pinned)) {
         e->root_kind = SNP_ROOT_VENDOR;
         *anchors = sk_X509_new_null();
@@ -461,9 +315,9 @@ out:
 static void narrow(snp_endorsement *e, const ASN1_TIME *from, const ASN1_TIME *until)
 {
     int64_t t;
-    if (from != NULL && asn1_time_epoch(&t, from) && t > e->not_before)
+    if (from != NULL && x509_time_epoch(&t, from) && t > e->not_before)
         e->not_before = t;
-    if (until != NULL && asn1_time_epoch(&t, until) && t < e->not_after)
+    if (until != NULL && x509_time_epoch(&t, until) && t < e->not_after)
         e->not_after = t;
 }
 
@@ -508,10 +362,9 @@ out:
 
 /* The verified chain, leaf first; it must be exactly leaf <- ASK <- ARK. */
 static confai_status verified_chain(X509 *chain[3], snp_endorsement *e,
-                                    X509_STORE_CTX *ctx, confai_error *err)
+                                    STACK_OF(X509) *built, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(ctx);
     int n = sk_X509_num(built);
     ENSURE(n == 3, CONFAI_E_CERT_CHAIN,
            "the chain has %d certificates; SEV-SNP has exactly three (VCEK/VLEK, ASK/ASVK, ARK)",
@@ -521,7 +374,7 @@ static confai_status verified_chain(X509 *chain[3], snp_endorsement *e,
     ENSURE(X509_check_issued(chain[2], chain[2]) == X509_V_OK, CONFAI_E_CERT_CHAIN,
            "ARK certificate: not self-signed");
     if (e->root_kind == SNP_ROOT_CUSTOM)
-        GUARD(snp_spki_sha256(e->root_spki_sha256, chain[2], err));
+        GUARD(x509_spki_sha256(e->root_spki_sha256, chain[2], err));
 out:
     return status;
 }
@@ -533,8 +386,7 @@ confai_status snp_chain_verify(snp_endorsement *e, const snp_trust *trust,
     confai_status status = CONFAI_OK;
     X509 *x[3] = { NULL, NULL, NULL };
     X509 *chain[3];
-    STACK_OF(X509) *untrusted = NULL, *anchors = NULL;
-    X509_STORE_CTX *ctx = NULL;
+    STACK_OF(X509) *untrusted = NULL, *anchors = NULL, *built = NULL;
     snp_product pinned;
     memset(e, 0, sizeof(*e));
     ENSURE_ARG(trust != NULL, "trust");
@@ -543,14 +395,23 @@ confai_status snp_chain_verify(snp_endorsement *e, const snp_trust *trust,
     untrusted = sk_X509_new_null();
     OSSL_ENSURE(untrusted != NULL && sk_X509_push(untrusted, x[1]) > 0, CONFAI_E_NO_MEMORY,
                 "the untrusted certificates");
-    GUARD(x509_verify(&ctx, trust, x[0], untrusted, anchors, x[2] != NULL, verify_time, err));
-    GUARD(verified_chain(chain, e, ctx, err));
+    /*
+     * The ARK's own signature is not checked again (see the top); with a
+     * pinned ARK in hand, a missing link is a broken chain.
+     */
+    x509_chain_request req = {
+        .leaf = x[0], .intermediates = untrusted, .anchors = anchors, .at = verify_time,
+        .crls = trust->crls, .root_pinned = x[2] != NULL,
+        .roles = roles, .role_count = sizeof(roles) / sizeof(roles[0]),
+    };
+    GUARD(x509_chain_verify(&built, &req, err));
+    GUARD(verified_chain(chain, e, built, err));
     GUARD(read_names(e, chain, pinned, err));
     GUARD(take_key(e, x[0], err));
     GUARD(read_extensions(e, x[0], err));
     validity_window(e, chain, trust);
 out:
-    X509_STORE_CTX_free(ctx);
+    sk_X509_pop_free(built, X509_free);
     sk_X509_free(untrusted);
     sk_X509_free(anchors);
     for (int i = 0; i < 3; i++)

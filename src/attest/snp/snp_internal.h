@@ -63,7 +63,6 @@ int snp_pin_lookup(const uint8_t spki_sha256[32], snp_product *product);
 #define SNP_MAX_DER_SIZE (64 * 1024) /* AMD's certificates have under 2 KiB */
 
 struct snp_trust {
-    X509_STORE *store;      /* empty: the anchors are set per verification */
     STACK_OF(X509) *roots;  /* custom roots, ... */
     uint8_t root_spki[SNP_MAX_CUSTOM_ROOTS][32]; /* ... and their keys' hashes */
     STACK_OF(X509_CRL) *crls;
@@ -75,9 +74,6 @@ struct snp_trust {
  * the same chain. Used to key the chain cache.
  */
 const uint8_t *snp_trust_fingerprint(const snp_trust *trust);
-
-/* SHA-256 of a certificate's SubjectPublicKeyInfo (DER). */
-confai_status snp_spki_sha256(uint8_t out[32], const X509 *cert, confai_error *err);
 
 /* --- the verified endorsement (snp_certs.c) -------------------------------- */
 

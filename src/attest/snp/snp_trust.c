@@ -12,35 +12,9 @@
 #include <openssl/x509v3.h>
 
 #include "core/error.h"
+#include "crypto/x509.h"
 
-/* --- digests ------------------------------------------------------------------ */
-
-static confai_status sha256(uint8_t out[32], const uint8_t *a, size_t a_len,
-                            const uint8_t *b, size_t b_len, confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    OSSL_ENSURE(md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-                    EVP_DigestUpdate(md, a, a_len) == 1 &&
-                    (b_len == 0 || EVP_DigestUpdate(md, b, b_len) == 1) &&
-                    EVP_DigestFinal_ex(md, out, NULL) == 1,
-                CONFAI_E_INTERNAL, "SHA-256");
-out:
-    EVP_MD_CTX_free(md);
-    return status;
-}
-
-confai_status snp_spki_sha256(uint8_t out[32], const X509 *cert, confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    unsigned char *der = NULL;
-    int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
-    OSSL_ENSURE(len > 0, CONFAI_E_INTERNAL, "encoding a SubjectPublicKeyInfo");
-    GUARD(sha256(out, der, (size_t)len, NULL, 0, err));
-out:
-    OPENSSL_free(der);
-    return status;
-}
+/* --- fingerprint ------------------------------------------------------------- */
 
 /* fingerprint = SHA-256(fingerprint || tag || SHA-256(der)) */
 static confai_status fingerprint_add(snp_trust *trust, uint8_t tag, const uint8_t *der,
@@ -49,8 +23,8 @@ static confai_status fingerprint_add(snp_trust *trust, uint8_t tag, const uint8_
     confai_status status = CONFAI_OK;
     uint8_t item[33];
     item[0] = tag;
-    GUARD(sha256(item + 1, der, der_len, NULL, 0, err));
-    GUARD(sha256(trust->fingerprint, trust->fingerprint, 32, item, sizeof(item), err));
+    GUARD(x509_sha256(item + 1, der, der_len, NULL, 0, err));
+    GUARD(x509_sha256(trust->fingerprint, trust->fingerprint, 32, item, sizeof(item), err));
 out:
     return status;
 }
@@ -71,12 +45,11 @@ confai_status snp_trust_new(snp_trust **out, confai_error *err)
     *out = NULL;
     trust = OPENSSL_zalloc(sizeof(*trust));
     ENSURE(trust != NULL, CONFAI_E_NO_MEMORY, "out of memory for the SNP trust");
-    trust->store = X509_STORE_new();
     trust->roots = sk_X509_new_null();
     trust->crls = sk_X509_CRL_new_null();
-    OSSL_ENSURE(trust->store != NULL && trust->roots != NULL && trust->crls != NULL,
+    OSSL_ENSURE(trust->roots != NULL && trust->crls != NULL,
                 CONFAI_E_NO_MEMORY, "allocating the SNP trust");
-    GUARD(sha256(trust->fingerprint, (const uint8_t *)label, sizeof(label) - 1, NULL, 0, err));
+    GUARD(x509_sha256(trust->fingerprint, (const uint8_t *)label, sizeof(label) - 1, NULL, 0, err));
     *out = trust;
     trust = NULL;
 out:
@@ -88,7 +61,6 @@ void snp_trust_free(snp_trust *trust)
 {
     if (trust == NULL)
         return;
-    X509_STORE_free(trust->store);
     sk_X509_pop_free(trust->roots, X509_free);
     sk_X509_CRL_pop_free(trust->crls, X509_CRL_free);
     OPENSSL_free(trust);
@@ -127,7 +99,7 @@ confai_status snp_trust_add_root(snp_trust *trust, const uint8_t *der, size_t de
     ENSURE_ARG(trust != NULL, "trust");
     GUARD(snp_parse_cert(&root, der, der_len, "custom root", CONFAI_E_MALFORMED, err));
     GUARD(check_root(root, err));
-    GUARD(snp_spki_sha256(spki, root, err));
+    GUARD(x509_spki_sha256(spki, root, err));
     if (has_root(trust, root))
         goto out; /* the same root again */
     int n = sk_X509_num(trust->roots);

@@ -1,11 +1,11 @@
 /*
- * The primitives the TDX verifier uses: SHA-256, ECDSA P-256 signatures in
- * Intel's raw r || s form, and certificate times as seconds.
+ * The primitives the TDX verifier uses: P-256 keys and ECDSA signatures in
+ * Intel's raw r || s form. (SHA-256, SPKI digests and certificate times are
+ * crypto/x509.c's.)
  */
 #include "attest/tdx/tdx_internal.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -13,50 +13,6 @@
 #include <openssl/err.h>
 
 #include "core/error.h"
-
-confai_status tdx_sha256(uint8_t out[32], const uint8_t *a, size_t a_len, const uint8_t *b,
-                         size_t b_len, confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    OSSL_ENSURE(md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-                    EVP_DigestUpdate(md, a, a_len) == 1 &&
-                    (b_len == 0 || EVP_DigestUpdate(md, b, b_len) == 1) &&
-                    EVP_DigestFinal_ex(md, out, NULL) == 1,
-                CONFAI_E_INTERNAL, "SHA-256");
-out:
-    EVP_MD_CTX_free(md);
-    return status;
-}
-
-confai_status tdx_spki_sha256(uint8_t out[32], X509 *cert, confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    unsigned char *der = NULL;
-    int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
-    OSSL_ENSURE(len > 0, CONFAI_E_INTERNAL, "encoding a SubjectPublicKeyInfo");
-    GUARD(tdx_sha256(out, der, (size_t)len, NULL, 0, err));
-out:
-    OPENSSL_free(der);
-    return status;
-}
-
-int tdx_asn1_epoch(int64_t *out, const ASN1_TIME *t)
-{
-    struct tm tm;
-    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-        return 0;
-    /* days from civil (proleptic Gregorian), no timegm needed */
-    int64_t y = (int64_t)tm.tm_year + 1900, m = tm.tm_mon + 1, d = tm.tm_mday;
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    int64_t days = era * 146097 + doe - 719468;
-    *out = days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-    return 1;
-}
 
 int tdx_is_p256(EVP_PKEY *key)
 {

@@ -23,6 +23,7 @@
 
 #include "core/error.h"
 #include "core/memory.h"
+#include "crypto/x509.h"
 
 #define MAX_CRL_SIZE (1024 * 1024)
 
@@ -40,7 +41,7 @@ static void narrow_to(tdx_endorsement *e, int64_t from, int64_t until)
 static void narrow(tdx_endorsement *e, const ASN1_TIME *from, const ASN1_TIME *until)
 {
     int64_t a, b = INT64_MAX;
-    if (!tdx_asn1_epoch(&a, from) || (until != NULL && !tdx_asn1_epoch(&b, until)))
+    if (!x509_time_epoch(&a, from) || (until != NULL && !x509_time_epoch(&b, until)))
         narrow_to(e, INT64_MAX, INT64_MIN);
     else
         narrow_to(e, a, b);
@@ -132,92 +133,47 @@ out:
 
 /* --- chain verification --------------------------------------------------------- */
 
-static int tolerate_missing_crl(int ok, X509_STORE_CTX *ctx)
-{
-    if (!ok && X509_STORE_CTX_get_error(ctx) == X509_V_ERR_UNABLE_TO_GET_CRL)
-        return 1;
-    return ok;
-}
-
-static confai_status status_of_x509_error(int code)
-{
-    switch (code) {
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-        return CONFAI_E_CERT_EXPIRED;
-    case X509_V_ERR_CERT_REVOKED:
-        return CONFAI_E_CERT_REVOKED;
-    case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
-    case X509_V_ERR_CRL_SIGNATURE_FAILURE:
-    case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
-    case X509_V_ERR_CRL_NOT_YET_VALID:
-    case X509_V_ERR_CRL_HAS_EXPIRED:
-    case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
-    case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
-    case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
-    case X509_V_ERR_DIFFERENT_CRL_SCOPE:
-    case X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION:
-    case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
-        return CONFAI_E_COLLATERAL;
-    default:
-        return CONFAI_E_CERT_CHAIN;
-    }
-}
+/* What each certificate is called in messages, leaf first. */
+static const char *const pck_roles[] = { "PCK certificate", "PCK CA certificate",
+                                         "root CA certificate" };
+static const char *const signer_roles[] = { "TCB Signing certificate", "root CA certificate" };
 
 /*
- * certs[0] is the leaf, certs[n-1] the root; CRLs may be NULL. With window
- * set, narrows it to the validity of every certificate of the built chain
- * (the anchor in place of the sent root), which X509_verify_cert checked.
+ * certs[0] is the leaf, certs[n-1] the root, roles[] names all n; CRLs may
+ * be NULL. With window set, narrows it to the validity of every certificate
+ * of the built chain (the anchor in place of the sent root), which
+ * x509_chain_verify checked.
  */
 static confai_status chain_verify(tdx_root_kind *kind, tdx_endorsement *window,
                                   const tdx_trust *trust, X509 **certs, size_t n,
-                                  STACK_OF(X509_CRL) *crls, int64_t at, const char *what,
-                                  confai_error *err)
+                                  const char *const *roles, STACK_OF(X509_CRL) *crls,
+                                  int64_t at, const char *what, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    STACK_OF(X509) *anchors = NULL, *untrusted = NULL;
-    X509_STORE *store = NULL;
-    X509_STORE_CTX *ctx = NULL;
+    STACK_OF(X509) *anchors = NULL, *untrusted = NULL, *built = NULL;
     GUARD(tdx_trust_anchors(&anchors, kind, trust, certs[n - 1], what, err));
     untrusted = sk_X509_new_null();
     OSSL_ENSURE(untrusted != NULL, CONFAI_E_NO_MEMORY, "chain");
     for (size_t i = 1; i + 1 < n; i++)
         OSSL_ENSURE(sk_X509_push(untrusted, certs[i]) > 0, CONFAI_E_NO_MEMORY, "chain");
-    store = X509_STORE_new();
-    ctx = X509_STORE_CTX_new();
-    OSSL_ENSURE(store != NULL && ctx != NULL, CONFAI_E_NO_MEMORY, "X509_STORE_CTX_new");
-    OSSL_ENSURE(X509_STORE_CTX_init(ctx, store, certs[0], untrusted) == 1, CONFAI_E_INTERNAL,
-                "X509_STORE_CTX_init");
-    X509_STORE_CTX_set0_trusted_stack(ctx, anchors);
-    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-    X509_VERIFY_PARAM_set_time(param, (time_t)at);
-    unsigned long flags = X509_V_FLAG_CHECK_SS_SIGNATURE | X509_V_FLAG_X509_STRICT;
-    if (crls != NULL && sk_X509_CRL_num(crls) > 0) {
-        flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
-        X509_STORE_CTX_set0_crls(ctx, crls);
-        X509_STORE_CTX_set_verify_cb(ctx, tolerate_missing_crl);
-    }
-    OSSL_ENSURE(X509_VERIFY_PARAM_set_flags(param, flags) == 1, CONFAI_E_INTERNAL,
-                "X509_VERIFY_PARAM_set_flags");
-    if (X509_verify_cert(ctx) != 1) {
-        int code = X509_STORE_CTX_get_error(ctx);
-        BAIL(status_of_x509_error(code), "%s: certificate at depth %d: %s", what,
-             X509_STORE_CTX_get_error_depth(ctx), X509_verify_cert_error_string(code));
-    }
+    x509_chain_request req = {
+        .leaf = certs[0], .intermediates = untrusted, .anchors = anchors, .at = at,
+        .crls = crls, .check_root_signature = 1, .strict = 1,
+        .root_pinned = 1, /* tdx_trust_anchors matched the sent root */
+        .what = what, .roles = roles, .role_count = n,
+    };
+    GUARD(x509_chain_verify(&built, &req, err));
     /* the chain OpenSSL built must be exactly the one sent */
-    STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(ctx);
-    ENSURE(built != NULL && (size_t)sk_X509_num(built) == n, CONFAI_E_CERT_CHAIN,
+    ENSURE((size_t)sk_X509_num(built) == n, CONFAI_E_CERT_CHAIN,
            "%s: the verified chain is not the %zu certificates sent", what, n);
     for (int i = 0; window != NULL && i < sk_X509_num(built); i++) {
         const X509 *cert = sk_X509_value(built, i);
         narrow(window, X509_get0_notBefore(cert), X509_get0_notAfter(cert));
     }
 out:
-    X509_STORE_CTX_free(ctx);
-    X509_STORE_free(store);
+    sk_X509_pop_free(built, X509_free);
     sk_X509_free(untrusted);
     sk_X509_free(anchors);
-    ERR_clear_error();
     return status;
 }
 
@@ -272,21 +228,22 @@ static confai_status verify_pck_chain(tdx_endorsement *e, const tdx_trust *trust
     confai_status status = CONFAI_OK;
     X509 *chain[3] = { NULL, NULL, NULL };
     GUARD(parse_pem_chain(chain, 3, pem, pem_len, "PCK chain", err));
-    GUARD(chain_verify(&e->root_kind, e, trust, chain, 3, crls, verify_time, "PCK chain", err));
+    GUARD(chain_verify(&e->root_kind, e, trust, chain, 3, pck_roles, crls, verify_time,
+                       "PCK chain", err));
     e->not_before = INT64_MIN;
     e->not_after = INT64_MAX;
     for (int i = 0; i < 3; i++) {
         int64_t nb = 0, na = 0;
-        (void)tdx_asn1_epoch(&nb, X509_get0_notBefore(chain[i]));
-        (void)tdx_asn1_epoch(&na, X509_get0_notAfter(chain[i]));
+        (void)x509_time_epoch(&nb, X509_get0_notBefore(chain[i]));
+        (void)x509_time_epoch(&na, X509_get0_notAfter(chain[i]));
         if (nb > e->not_before)
             e->not_before = nb;
         if (na < e->not_after)
             e->not_after = na;
     }
     GUARD(tdx_pck_info_from_x509(&e->pck, chain[0], err));
-    GUARD(tdx_spki_sha256(e->root_spki_sha256, chain[2], err));
-    /* chain_verify checked every CRL whose issuer is a CA of the chain */
+    GUARD(x509_spki_sha256(e->root_spki_sha256, chain[2], err));
+    /* chain_verify checked against every CRL whose issuer is a CA of the chain */
     for (int i = 0; i < sk_X509_CRL_num(crls); i++) {
         const X509_NAME *issuer = X509_CRL_get_issuer(sk_X509_CRL_value(crls, i));
         if (X509_NAME_cmp(issuer, X509_get_subject_name(chain[1])) == 0)
@@ -325,8 +282,8 @@ static confai_status verify_signer(X509 **signer, tdx_root_kind *kind, tdx_endor
     GUARD(parse_pem_chain(chain, 2, (const uint8_t *)c->signing_chain, c->signing_chain_len,
                           label, err));
     int64_t at = c->signer_time != 0 ? c->signer_time : verify_time;
-    GUARD(chain_verify(kind, c->signer_time != 0 ? NULL : e, trust, chain, 2, crls, at, label,
-                       err));
+    GUARD(chain_verify(kind, c->signer_time != 0 ? NULL : e, trust, chain, 2, signer_roles,
+                       crls, at, label, err));
     ENSURE(tdx_is_p256(X509_get0_pubkey(chain[0])), CONFAI_E_COLLATERAL,
            "TDX collateral: the signing key is not P-256");
     *signer = chain[0];

@@ -1,6 +1,6 @@
 /*
  * What the TDX verifier's own files share (tdx.h is the interface to the
- * layers above): P-256 and hash helpers, the trust's fingerprint, the PCK
+ * layers above): P-256 helpers, the trust's fingerprint, the PCK
  * certificate's SGX extensions, the endorsement a verified PCK chain and
  * collateral yield, and the cache of such endorsements.
  *
@@ -22,17 +22,7 @@
 
 #define TDX_MAX_DER_SIZE (16 * 1024)
 
-/* --- P-256 and hashes (tdx_crypto.c) ---------------------------------------- */
-
-/* SHA-256 of a || b (b may be empty). */
-confai_status tdx_sha256(uint8_t out[32], const uint8_t *a, size_t a_len, const uint8_t *b,
-                         size_t b_len, confai_error *err);
-
-/* SHA-256 of a certificate's DER SubjectPublicKeyInfo. */
-confai_status tdx_spki_sha256(uint8_t out[32], X509 *cert, confai_error *err);
-
-/* 1 and *out the seconds since the epoch of an ASN.1 time; 0 when it does not convert. */
-int tdx_asn1_epoch(int64_t *out, const ASN1_TIME *t);
+/* --- P-256 (tdx_crypto.c) ---------------------------------------------------- */
 
 /* 1 when key is an EC key on P-256. */
 int tdx_is_p256(EVP_PKEY *key);

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/memory.h"
+#include "crypto/x509.h"
 
 /*
  * SHA-256 of the DER SubjectPublicKeyInfo of the Intel SGX Root CA
@@ -106,7 +107,7 @@ confai_status tdx_trust_add_root(tdx_trust *trust, const uint8_t *der, size_t de
            "TDX custom root: not one DER certificate");
     ENSURE(X509_check_ca(cert) >= 1 && X509_check_issued(cert, cert) == X509_V_OK,
            CONFAI_E_CERT_CHAIN, "TDX custom root: not a self-signed CA");
-    GUARD(tdx_spki_sha256(spki, cert, err));
+    GUARD(x509_spki_sha256(spki, cert, err));
     int n = sk_X509_num(trust->roots);
     for (int i = 0; i < n; i++)
         if (X509_cmp(sk_X509_value(trust->roots, i), cert) == 0)
@@ -142,7 +143,7 @@ confai_status tdx_trust_anchors(STACK_OF(X509) **anchors, tdx_root_kind *kind,
     *anchors = NULL;
     ENSURE(X509_check_issued(root, root) == X509_V_OK, CONFAI_E_CERT_CHAIN,
            "%s: the last certificate is not self-issued", what);
-    GUARD(tdx_spki_sha256(spki, root, err));
+    GUARD(x509_spki_sha256(spki, root, err));
     *anchors = sk_X509_new_null();
     OSSL_ENSURE(*anchors != NULL, CONFAI_E_NO_MEMORY, "trust anchors");
     if (CRYPTO_memcmp(spki, tdx_intel_root_spki_sha256, 32) == 0) {

@@ -24,6 +24,7 @@
 #include <openssl/param_build.h>
 
 #include "core/error.h"
+#include "crypto/x509.h"
 
 /* --- the attestation key ----------------------------------------------------------- */
 
@@ -224,8 +225,8 @@ static confai_status check_quote(tdx_verified *v, const tdx_endorsement *e,
     GUARD(tdx_ecdsa_verify(e->pck_key, q->qe_signature, q->qe_report_raw, TDX_QE_REPORT_SIZE,
                            "TDX QE report", err));
     uint8_t expect[64] = { 0 };
-    GUARD(tdx_sha256(expect, q->attestation_key, 64, q->qe_auth_data, q->qe_auth_data_len,
-                     err));
+    GUARD(x509_sha256(expect, q->attestation_key, 64, q->qe_auth_data, q->qe_auth_data_len,
+                      err));
     ENSURE(CRYPTO_memcmp(expect, q->qe_report.report_data, 64) == 0, CONFAI_E_BINDING,
            "TDX QE report: report data is not SHA-256(attestation key || QE auth data)");
 
