@@ -1,7 +1,8 @@
 /*
- * src/attest/verdict.c and verdict_json.c: a verdict made from verified
- * fields by hand (no platform needed), its getters, the expiry rule, the
- * loud custom-root warning, NULL handling, and the JSON form.
+ * src/attest/verdict.c, verdict_json.c and snp/snp_verdict.c: a verdict
+ * made from verified fields by hand (no platform needed), its getters, the
+ * expiry rule, the loud custom-root warning, NULL handling, and the JSON
+ * form.
  */
 #include <setjmp.h>
 #include <stdarg.h>
