@@ -365,6 +365,15 @@ CONFAI_API const char *confai_verdict_waived(const confai_verdict *verdict,
                                              size_t index);
 
 /*
+ * The vocabulary of check names: every name confai_verdict_check and
+ * confai_verdict_waived can give, and none other. Returns the index-th name
+ * (a static string), index from 0 up; NULL for a negative index or one past
+ * the end. The order is no promise, and a later version may add names; a
+ * name once listed keeps its meaning.
+ */
+CONFAI_API const char *confai_check_name(int index);
+
+/*
  * The whole verdict as a JSON object (doc/protocol.md, "Verdict"), for logs
  * and UIs: *json (NUL-terminated, release with confai_free) and *json_len
  * (without the NUL; may be NULL). On failure *json is NULL.

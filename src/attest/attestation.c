@@ -5,21 +5,39 @@
  * cryptography come first, the platform verifier next, then the binding
  * that ties the report to this bundle, then the policy, and only then the
  * key the client will seal to. Nothing is returned unless everything passed.
+ *
+ * The sequence is written once here; what differs between CPU platforms
+ * comes from the bundle's platform's operations table (platform.h), GPUs
+ * from gpu/gpu_attestation.c, tokens from token/token_attestation.c.
  */
 #include <string.h>
 
 #include <openssl/evp.h>
 
 #include "attest/attestation.h"
-#include "attest/gpu/gpu_attestation.h"
-#include "attest/tdx/tdx_attestation.h"
 #include "attest/binding.h"
 #include "attest/bundle.h"
+#include "attest/gpu/gpu_attestation.h"
+#include "attest/platform.h"
 #include "attest/policy/policy.h"
-#include "attest/snp/snp.h"
+#include "attest/token/token_attestation.h"
 #include "attest/verdict.h"
 #include "core/error.h"
 #include "core/memory.h"
+
+/* The CPU platforms, one entry each. */
+static const attest_platform_ops *const platforms[] = {
+    &snp_platform,
+    &tdx_platform,
+};
+
+const attest_platform_ops *attest_platform_of(bundle_cpu_type type)
+{
+    for (size_t i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++)
+        if (platforms[i]->cpu_type == type)
+            return platforms[i];
+    return NULL;
+}
 
 /* Our nonce, then a lease that has not run out. */
 static confai_status check_fresh(const bundle *b, const uint8_t nonce[32], int64_t now,
@@ -28,42 +46,22 @@ static confai_status check_fresh(const bundle *b, const uint8_t nonce[32], int64
     confai_status status = CONFAI_OK;
     ENSURE(confai_equal_ct(b->nonce, nonce, BUNDLE_NONCE_SIZE), CONFAI_E_NONCE_MISMATCH,
            "attestation: the bundle answers another nonce");
-    verdict_note(checks, "nonce", 0);
+    verdict_note(checks, CHECK_NONCE, 0);
     ENSURE(b->not_after_time > now, CONFAI_E_EVIDENCE_EXPIRED,
            "attestation: the bundle expired at %s", b->not_after);
-    verdict_note(checks, "not_after", 0);
+    verdict_note(checks, CHECK_NOT_AFTER, 0);
 out:
     return status;
 }
 
-static confai_status verify_snp(snp_verified *v, const confai_policy *policy,
-                                const attestation_options *opt, const bundle *b,
-                                verdict_checks *checks, confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    const uint8_t *certs[BUNDLE_MAX_SNP_CERTS];
-    size_t lens[BUNDLE_MAX_SNP_CERTS];
-
-    for (size_t i = 0; i < b->cpu.cert_count; i++) {
-        certs[i] = b->cpu.certs[i].data;
-        lens[i] = b->cpu.certs[i].len;
-    }
-    GUARD(snp_verify(v, policy->snp_trust, opt->cache, b->cpu.report.data, b->cpu.report.len,
-                     certs, lens, b->cpu.cert_count, opt->verify_time, err));
-    verdict_note(checks, "sev_snp.certificate_chain", 0);
-    verdict_note(checks, "sev_snp.endorsement", 0);
-    verdict_note(checks, "sev_snp.signature", 0);
-out:
-    return status;
-}
-
-static confai_status check_binding(const snp_verified *v, const bundle *b,
+/* The platform's report data is SHA-512 of the binding transcript. */
+static confai_status check_binding(const uint8_t report_data[64], const bundle *b,
                                    verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     binding_inputs in = attestation_binding_inputs(b);
-    GUARD(binding_check_report_data(v->report.report_data, &in, err));
-    verdict_note(checks, "binding.report_data", 0);
+    GUARD(binding_check_report_data(report_data, &in, err));
+    verdict_note(checks, CHECK_BINDING_REPORT_DATA, 0);
 out:
     return status;
 }
@@ -108,44 +106,66 @@ out:
     return status;
 }
 
+confai_status attestation_prefixed(confai_status status, confai_error *err, const char *what)
+{
+    size_t cap = err != NULL ? sizeof(err->message) : 0, head = strlen(what) + 2;
+    if (status == CONFAI_OK || err == NULL || head >= cap)
+        return status;
+    size_t len = strnlen(err->message, cap - 1);
+    if (len > cap - 1 - head)
+        len = cap - 1 - head; /* the end of a long message gives way */
+    memmove(err->message + head, err->message, len);
+    memcpy(err->message, what, head - 2);
+    memcpy(err->message + head - 2, ": ", 2);
+    err->message[head + len] = '\0';
+    return status;
+}
+
 /* Everything after the bundle parsed: the checks in order, then the verdict. */
 static confai_status verify_bundle(confai_verdict **verdict, const confai_policy *policy,
                                    const attestation_options *opt, const uint8_t nonce[32],
                                    const bundle *b, verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    snp_verified v;
+    const attest_platform_ops *platform = attest_platform_of(b->cpu.type);
+    void *state = NULL;
     uint8_t digest[32];
     confai_key_config *config = NULL;
     verdict_gpus *gpus = NULL;
+    verdict_tokens *tokens = NULL;
 
-    memset(&v, 0, sizeof(v));
     GUARD(check_fresh(b, nonce, opt->verify_time, checks, err));
-    if (b->cpu.type == BUNDLE_CPU_TDX) { /* tdx_attestation.c, the same steps for TDX */
-        GUARD(attestation_verify_tdx(verdict, policy, opt, b, checks, err));
-        goto out;
-    }
-    GUARD(policy_check_platform(policy, POLICY_PLATFORM_SEV_SNP, checks, err));
-    GUARD(verify_snp(&v, policy, opt, b, checks, err));
-    GUARD(check_binding(&v, b, checks, err));
-    GUARD(policy_check_snp(policy, &v, checks, err));
+    ENSURE(platform != NULL, CONFAI_E_INTERNAL, "attestation: no verifier for cpu.type %d",
+           (int)b->cpu.type);
+    GUARD(policy_check_platform(policy, platform->policy_platform, checks, err));
+    state = confai_zalloc(platform->state_size);
+    ENSURE(state != NULL, CONFAI_E_NO_MEMORY, "attestation: out of memory");
+    GUARD(platform->verify(state, policy, opt, b, checks, err));
+    GUARD(check_binding(platform->report_data(state), b, checks, err));
+    GUARD(platform->policy_check(policy, state, opt->verify_time, checks, err));
+    /* GPUs and tokens are bound to the same transcript as the CPU report,
+       and the policy's gpus and tokens sections hold whatever the CPU is. */
     GUARD(attestation_verify_gpus(&gpus, policy, b, opt, checks, err));
+    GUARD(attestation_verify_tokens(&tokens, policy, b, opt, checks, err));
     GUARD(attestation_manifest_digest(digest, b, err));
     GUARD(policy_check_manifest(policy, digest, checks, err));
     GUARD(confai_key_config_parse(&config, b->key_config.data, b->key_config.len, err));
-    verdict_note(checks, "key_config", 0);
+    verdict_note(checks, CHECK_KEY_CONFIG, 0);
 
-    verdict_snp_input in = {
-        .snp = &v,
-        .root_subject = policy_snp_root_subject(policy, v.root_spki_sha256),
+    verdict_input in = {
+        .platform = platform,
+        .evidence = state,
+        .root_subject = platform->root_subject(policy, state),
         .common = attestation_verdict_common(b, policy, opt, digest, checks),
     };
-    GUARD(verdict_new_snp(verdict, &config, &in, err));
+    GUARD(verdict_new(verdict, &config, &in, err));
     verdict_attach_gpus(*verdict, &gpus);
+    verdict_attach_tokens(*verdict, &tokens);
 out:
+    verdict_tokens_free(tokens);
     verdict_gpus_free(gpus);
     confai_key_config_free(config);
-    confai_wipe(&v, sizeof(v));
+    confai_free_secret(state, state != NULL ? platform->state_size : 0);
     return status;
 }
 
@@ -170,7 +190,7 @@ confai_status confai_attestation_verify(confai_verdict **verdict, const confai_p
     GUARD(attestation_resolve_options(&opt, options, err));
 
     GUARD(bundle_parse(&b, bundle_json, bundle_len, opt.strict, err));
-    verdict_note(&checks, "bundle", 0);
+    verdict_note(&checks, CHECK_BUNDLE, 0);
     GUARD(verify_bundle(verdict, policy, &opt, nonce, &b, &checks, err));
 out:
     bundle_clear(&b);

@@ -1,6 +1,7 @@
 /*
  * The public verification entry point's internal parts: resolved options
- * (verify_options.c), shared with attestation.c.
+ * (verify_options.c) and what attestation.c shares with the platforms
+ * (platform.h), GPUs and tokens that it calls.
  */
 #ifndef CONFAI_ATTEST_ATTESTATION_H
 #define CONFAI_ATTEST_ATTESTATION_H
@@ -49,5 +50,11 @@ verdict_common_input attestation_verdict_common(const bundle *b, const confai_po
 /* SHA-256 of the bundle's manifest (of nothing when it has none). */
 confai_status attestation_manifest_digest(uint8_t digest[32], const bundle *b,
                                           confai_error *err);
+
+/*
+ * Puts "what: " before the message a failed call left in err ("gpus[1]:
+ * ..."), keeping its status; returns status.
+ */
+confai_status attestation_prefixed(confai_status status, confai_error *err, const char *what);
 
 #endif /* CONFAI_ATTEST_ATTESTATION_H */

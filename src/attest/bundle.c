@@ -268,7 +268,7 @@ static confai_status parse_token(const json_ctx *ctx, const char *path, const cJ
     size_t len;
 
     GUARD(read_type(ctx, path, obj, &type));
-    /* "nras": NRAS's response array as text; attest/token.c reads its shape. */
+    /* "nras": NRAS's response array as text; token/token.c reads its shape. */
     token->kind = strcmp(type, "nras") == 0 ? BUNDLE_TOKEN_NRAS : BUNDLE_TOKEN_JWT;
     if (strcmp(type, "jwt") != 0 && token->kind != BUNDLE_TOKEN_NRAS)
         BAIL(CONFAI_E_UNSUPPORTED, "%s: %s.type: unknown token type \"%.32s\"", ctx->doc,

@@ -1,7 +1,9 @@
 /*
- * Verdicts: construction from verified evidence and the public getters.
- * A verdict is never changed after verdict_new_snp returns, so it may be
- * read from several threads at once.
+ * Verdicts: construction from verified evidence and the public getters;
+ * what depends on the CPU platform comes through its operations table
+ * (platform.h). A verdict is never changed after verdict_new returns and
+ * its GPUs and tokens are attached, so it may be read from several threads
+ * at once.
  */
 #include "attest/verdict.h"
 
@@ -11,12 +13,13 @@
 #include <openssl/evp.h>
 
 #include "attest/gpu/gpu_attestation.h"
-#include "attest/policy/policy.h"
+#include "attest/platform.h"
+#include "attest/token/token_attestation.h"
 #include "core/error.h"
 #include "core/hex.h"
 #include "core/memory.h"
 
-void verdict_note(verdict_checks *checks, const char *name, int waived)
+void verdict_note_name(verdict_checks *checks, const char *name, int waived)
 {
     if (waived) {
         if (checks->waived_count < VERDICT_MAX_CHECKS)
@@ -26,20 +29,27 @@ void verdict_note(verdict_checks *checks, const char *name, int waived)
     }
 }
 
-/* Loud on purpose: this text ends up in logs and UIs next to the verdict. */
-static void write_warning(confai_verdict *v, const char *subject)
+void verdict_note_check(verdict_checks *checks, attest_check check, int waived)
 {
-    char spki[65];
-    hex_encode(spki, v->snp.root_spki_sha256, sizeof(v->snp.root_spki_sha256));
-    snprintf(v->root_warning, sizeof(v->root_warning),
-             "NOT an AMD root: the evidence chains to a custom root that the policy added "
-             "(%s, SPKI SHA-256 %s). Only a test or simulated platform should be accepted "
-             "this way; this is no proof of real AMD hardware.",
-             subject != NULL && subject[0] != '\0' ? subject : "unnamed", spki);
+    verdict_note_name(checks, attest_check_name(check), waived);
 }
 
-confai_status verdict_fill_common(confai_verdict *v, const verdict_common_input *in,
-                                  confai_error *err)
+/* Loud on purpose: this text ends up in logs and UIs next to the verdict. */
+void verdict_write_root_warning(confai_verdict *v, const char *vendor, const char *hardware,
+                                const char *subject)
+{
+    char spki[65];
+    hex_encode(spki, v->root_spki_sha256, sizeof(v->root_spki_sha256));
+    snprintf(v->root_warning, sizeof(v->root_warning),
+             "NOT an %s root: the evidence chains to a custom root that the policy added "
+             "(%s, SPKI SHA-256 %s). Only a test or simulated platform should be accepted "
+             "this way; this is no proof of real %s.",
+             vendor, subject != NULL && subject[0] != '\0' ? subject : "unnamed", spki,
+             hardware);
+}
+
+static confai_status fill_common(confai_verdict *v, const verdict_common_input *in,
+                                 confai_error *err)
 {
     confai_status status = CONFAI_OK;
     unsigned int md_len = 0;
@@ -62,29 +72,28 @@ out:
     return status;
 }
 
-confai_status verdict_new_snp(confai_verdict **verdict, confai_key_config **key_config,
-                              const verdict_snp_input *in, confai_error *err)
+confai_status verdict_new(confai_verdict **verdict, confai_key_config **key_config,
+                          const verdict_input *in, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    confai_verdict *v = confai_zalloc(sizeof(*v));
+    const attest_platform_ops *platform = in->platform;
+    confai_verdict *v = confai_zalloc(sizeof(*v) + platform->state_size);
 
     *verdict = NULL;
     ENSURE(v != NULL, CONFAI_E_NO_MEMORY, "verdict: out of memory");
     v->key_config = *key_config;
     *key_config = NULL;
 
-    v->platform = "sev-snp";
-    v->product = policy_snp_product_name(in->snp->report.product);
-    v->snp = *in->snp;
-    v->root_kind = in->snp->root_kind == SNP_ROOT_VENDOR ? CONFAI_ROOT_VENDOR : CONFAI_ROOT_CUSTOM;
-    if (v->root_kind == CONFAI_ROOT_CUSTOM)
-        write_warning(v, in->root_subject);
+    v->platform = platform;
+    memcpy(v->evidence, in->evidence, platform->state_size);
     verdict_common_input common = in->common;
-    common.evidence_not_after = in->snp->not_after;
-    GUARD(verdict_fill_common(v, &common, err));
+    common.evidence_not_after = platform->verdict_fill(v, v->evidence, in->root_subject);
+    GUARD(fill_common(v, &common, err));
     *verdict = v;
     v = NULL;
 out:
+    confai_key_config_free(*key_config);
+    *key_config = NULL;
     confai_verdict_free(v);
     return status;
 }
@@ -110,12 +119,14 @@ void confai_verdict_free(confai_verdict *verdict)
     }
     confai_key_config_free(verdict->key_config);
     verdict_gpus_free(verdict->gpus);
-    confai_free_secret(verdict, sizeof(*verdict));
+    verdict_tokens_free(verdict->tokens);
+    size_t state_size = verdict->platform != NULL ? verdict->platform->state_size : 0;
+    confai_free_secret(verdict, sizeof(*verdict) + state_size);
 }
 
 const char *confai_verdict_platform(const confai_verdict *verdict)
 {
-    return verdict == NULL ? NULL : verdict->platform;
+    return verdict == NULL ? NULL : verdict->platform->name;
 }
 
 const char *confai_verdict_product(const confai_verdict *verdict)
@@ -125,14 +136,12 @@ const char *confai_verdict_product(const confai_verdict *verdict)
 
 const uint8_t *confai_verdict_measurement(const confai_verdict *verdict, size_t *len)
 {
-    if (verdict != NULL && verdict->is_tdx) { /* MRTD */
+    if (verdict == NULL) {
         if (len != NULL)
-            *len = sizeof(verdict->tdx.quote.mrtd);
-        return verdict->tdx.quote.mrtd;
+            *len = 0;
+        return NULL;
     }
-    if (len != NULL)
-        *len = verdict == NULL ? 0 : sizeof(verdict->snp.report.measurement);
-    return verdict == NULL ? NULL : verdict->snp.report.measurement;
+    return verdict->platform->measurement(verdict->evidence, len);
 }
 
 confai_root_kind confai_verdict_root_kind(const confai_verdict *verdict)
@@ -182,41 +191,20 @@ int64_t confai_verdict_expiry(const confai_verdict *verdict)
     return verdict == NULL ? 0 : verdict->expiry;
 }
 
-/* The TCB of a kind, or NULL. */
-static const snp_tcb *tcb_of(const confai_verdict *verdict, confai_tcb_kind kind)
-{
-    if (verdict == NULL || verdict->is_tdx) /* SEV-SNP TCB values only */
-        return NULL;
-    switch (kind) {
-    case CONFAI_TCB_CURRENT: return &verdict->snp.report.current_tcb;
-    case CONFAI_TCB_REPORTED: return &verdict->snp.report.reported_tcb;
-    case CONFAI_TCB_COMMITTED: return &verdict->snp.report.committed_tcb;
-    case CONFAI_TCB_LAUNCH: return &verdict->snp.report.launch_tcb;
-    }
-    return NULL;
-}
-
+/* The TCB getters: SEV-SNP's TCB values, none on other platforms. */
 uint64_t confai_verdict_tcb(const confai_verdict *verdict, confai_tcb_kind kind)
 {
-    const snp_tcb *tcb = tcb_of(verdict, kind);
-    return tcb == NULL ? 0 : tcb->raw;
+    if (verdict == NULL || verdict->platform->tcb == NULL)
+        return 0;
+    return verdict->platform->tcb(verdict->evidence, kind);
 }
 
 int confai_verdict_tcb_component(const confai_verdict *verdict, confai_tcb_kind kind,
                                  confai_tcb_component component)
 {
-    const snp_tcb *tcb = tcb_of(verdict, kind);
-    if (tcb == NULL)
+    if (verdict == NULL || verdict->platform->tcb_component == NULL)
         return -1;
-    switch (component) {
-    case CONFAI_TCB_BOOTLOADER: return tcb->bootloader;
-    case CONFAI_TCB_TEE: return tcb->tee;
-    case CONFAI_TCB_SNP: return tcb->snp;
-    case CONFAI_TCB_MICROCODE: return tcb->microcode;
-    case CONFAI_TCB_FMC:
-        return verdict->snp.report.product == SNP_PRODUCT_TURIN ? tcb->fmc : -1;
-    }
-    return -1;
+    return verdict->platform->tcb_component(verdict->evidence, kind, component);
 }
 
 size_t confai_verdict_check_count(const confai_verdict *verdict)

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: remote-verifier tokens (src/attest/token.c). The first byte
+ * Fuzz target: remote-verifier tokens (src/attest/token/token.c). The first byte
  * picks the entry point, the rest is the text:
  *   even  a compact JWS: token_peek_issuer, then token_verify_jws
  *   odd   an NRAS response: token_peek_nras_issuer, then token_verify_nras

@@ -1,7 +1,8 @@
 /*
- * src/attest/attestation.c end to end: a simulated SEV-SNP service
- * (src/sim/snp_sim.h) signs real-format reports over the key binding,
- * and confai_attestation_verify runs the production path on its bundles.
+ * src/attest/attestation.c with snp/snp_attestation.c end to end: a
+ * simulated SEV-SNP service (src/sim/snp_sim.h) signs real-format reports
+ * over the key binding, and confai_attestation_verify runs the production
+ * path on its bundles.
  * The accept case on every product and key kind, then one rejection per
  * check, each with its own status: malformed bundles, unsupported platforms,
  * nonce, freshness, the platform verifier (signature, roots, expiry,

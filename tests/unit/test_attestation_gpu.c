@@ -1,6 +1,7 @@
 /*
- * src/attest/gpu_attestation.c, policy_gpu.c, policy_token.c and
- * gpu_verdict.c: GPUs and tokens in confai_attestation_verify.
+ * src/attest/gpu/gpu_attestation.c and gpu_verdict.c,
+ * token/token_attestation.c and token_verdict.c, policy/policy_gpu.c and
+ * policy_token.c: GPUs and tokens in confai_attestation_verify.
  *
  * The real H100 evidence answers NVIDIA's own nonce, never a binding of
  * ours, so it goes through the internal verifier and then the gpus

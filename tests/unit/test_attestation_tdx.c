@@ -1,5 +1,5 @@
 /*
- * src/attest/tdx_attestation.c end to end: a simulated TDX platform
+ * src/attest/tdx/tdx_attestation.c end to end: a simulated TDX platform
  * (tests/common/tdx_sim.h: a test PCK hierarchy, TCB signer and
  * attestation key made with OpenSSL) signs real-format quotes whose
  * REPORTDATA is SHA-512 of the binding transcript, and Intel-format

@@ -23,6 +23,7 @@
 #include <openssl/asn1.h>
 #include <openssl/x509.h>
 
+#include "attest/platform.h"
 #include "attest/policy/policy.h"
 #include "attest/verdict.h"
 
@@ -137,11 +138,11 @@ static void real_report_accepted_by_own_policy(const vector *vec)
     uint8_t digest[32] = { 0 }, nonce[32] = { 0 };
     uint8_t kc[] = { 0x01, 0x00, 0x20 };
     confai_key_config *none = NULL;
-    verdict_snp_input in = { &v, NULL,
-                             { kc, sizeof(kc), digest, nonce, "2030-01-01T00:00:00Z",
-                               l.when + 60, l.when, 600, 0, &checks } };
+    verdict_input in = { &snp_platform, &v, NULL,
+                         { kc, sizeof(kc), digest, nonce, "2030-01-01T00:00:00Z",
+                           l.when + 60, l.when, 600, 0, &checks } };
     confai_verdict *d = NULL;
-    FX_OK(verdict_new_snp(&d, &none, &in, NULL));
+    FX_OK(verdict_new(&d, &none, &in, NULL));
     assert_true(confai_verdict_root_is_vendor(d));
     assert_null(confai_verdict_root_warning(d));
     assert_string_equal(confai_verdict_product(d), vec->product_name);

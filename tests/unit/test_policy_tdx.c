@@ -1,5 +1,5 @@
 /*
- * src/attest/policy_tdx.c and the checks of tdx_attestation.c: the "tdx"
+ * src/attest/policy/policy_tdx.c and the checks of tdx/tdx_attestation.c: the "tdx"
  * section parses strictly (every field required, "*" where allowed, unknown
  * members rejected), and the real quotes of the shared vectors, verified by
  * tdx_verify with the collateral PROVENANCE.md pairs with them, go through

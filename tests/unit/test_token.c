@@ -1,5 +1,5 @@
 /*
- * src/attest/token.c: tokens signed here with keys made here (EC P-256,
+ * src/attest/token/token.c: tokens signed here with keys made here (EC P-256,
  * P-384, RSA-2048), one accept case per algorithm, then one rejection per
  * check: alg none, HMAC and unknown algorithms, key confusion (an RSA key
  * for ES256, a P-256 key for ES384, a key pinned for another alg), unknown

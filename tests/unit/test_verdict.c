@@ -1,7 +1,8 @@
 /*
- * src/attest/verdict.c and verdict_json.c: a verdict made from verified
- * fields by hand (no platform needed), its getters, the expiry rule, the
- * loud custom-root warning, NULL handling, and the JSON form.
+ * src/attest/verdict.c, verdict_json.c and snp/snp_verdict.c: a verdict
+ * made from verified fields by hand (no platform needed), its getters, the
+ * expiry rule, the loud custom-root warning, NULL handling, and the JSON
+ * form.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include <confai/confai.h>
 
+#include "attest/platform.h"
 #include "attest/policy/policy.h"
 #include "attest/verdict.h"
 
@@ -84,19 +86,19 @@ static confai_verdict *make(const snp_verified *v, const char *subject, int64_t 
     OK(confai_key_config_parse(&c, key_config, key_config_len, NULL));
     verdict_checks checks;
     memset(&checks, 0, sizeof(checks));
-    verdict_note(&checks, "nonce", 0);
-    verdict_note(&checks, "binding.report_data", 0);
-    verdict_note(&checks, "policy.chip_id", 1);
+    verdict_note(&checks, CHECK_NONCE, 0);
+    verdict_note(&checks, CHECK_BINDING_REPORT_DATA, 0);
+    verdict_note(&checks, CHECK_POLICY_CHIP_ID, 1);
     uint8_t manifest_digest[32], nonce[32];
     memset(manifest_digest, 0x5E, sizeof(manifest_digest));
     memset(nonce, 0x6F, sizeof(nonce));
     char text[RFC3339_LEN + 1];
     assert_true(rfc3339_format(text, not_after));
-    verdict_snp_input in = { v, subject,
-                             { key_config, key_config_len, manifest_digest, nonce, text,
-                               not_after, NOW, max_age, 0, &checks } };
+    verdict_input in = { &snp_platform, v, subject,
+                         { key_config, key_config_len, manifest_digest, nonce, text,
+                           not_after, NOW, max_age, 0, &checks } };
     confai_verdict *out = NULL;
-    OK(verdict_new_snp(&out, &c, &in, NULL));
+    OK(verdict_new(&out, &c, &in, NULL));
     assert_null(c); /* the verdict owns it now */
     return out;
 }

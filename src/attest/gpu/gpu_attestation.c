@@ -1,9 +1,9 @@
 /*
- * GPUs and tokens in confai_attestation_verify (doc/protocol.md,
- * "Verification"; doc/policy.md, "gpus" and "tokens"). Each GPU's SPDM
- * request nonce and each token's eat_nonce must be SHA-256 of the same
- * binding transcript the CPU report commits to, so neither can be replayed
- * next to another CPU report or another key.
+ * GPUs in confai_attestation_verify (doc/protocol.md, "Verification";
+ * doc/policy.md, "gpus"). Each GPU's SPDM request nonce must be SHA-256 of
+ * the same binding transcript the CPU report commits to, so its evidence
+ * cannot be replayed next to another CPU report or another key. Tokens,
+ * bound the same way, are token/token_attestation.c.
  */
 #include "attest/gpu/gpu_attestation.h"
 
@@ -17,22 +17,6 @@
 #include "attest/verdict.h"
 #include "core/error.h"
 #include "core/memory.h"
-
-/* Puts "what: " before the message a failed call left, keeping its status. */
-static confai_status prefixed(confai_status status, confai_error *err, const char *what)
-{
-    size_t cap = err != NULL ? sizeof(err->message) : 0, head = strlen(what) + 2;
-    if (status == CONFAI_OK || err == NULL || head >= cap)
-        return status;
-    size_t len = strnlen(err->message, cap - 1);
-    if (len > cap - 1 - head)
-        len = cap - 1 - head; /* the end of a long message gives way */
-    memmove(err->message + head, err->message, len);
-    memcpy(err->message, what, head - 2);
-    memcpy(err->message + head - 2, ": ", 2);
-    err->message[head + len] = '\0';
-    return status;
-}
 
 static int names_contain(const policy_names *names, const char *value)
 {
@@ -59,7 +43,7 @@ static confai_status check_count(const confai_policy *policy, const bundle *b,
     ENSURE(b->gpu_count >= g->min_count && b->gpu_count <= g->max_count,
            CONFAI_E_POLICY_GPU_COUNT, "policy: %zu GPU(s), gpus accepts %u to %u", b->gpu_count,
            g->min_count, g->max_count);
-    verdict_note(checks, "policy.gpu.count", 0);
+    verdict_note(checks, CHECK_POLICY_GPU_COUNT, 0);
 out:
     return status;
 }
@@ -117,23 +101,25 @@ static confai_status verify_gpus(verdict_gpus *out, const confai_policy *policy,
             lens[j] = gpu->certs[j].len;
         }
         snprintf(what, sizeof(what), "gpus[%zu]", i);
-        GUARD(prefixed(nvgpu_verify_cached(v, g->trust, opt->gpu_cache, gpu->evidence.data,
-                                           gpu->evidence.len, certs, lens, gpu->cert_count,
-                                           nonce, opt->verify_time, err),
-                       err, what));
+        GUARD(attestation_prefixed(nvgpu_verify_cached(v, g->trust, opt->gpu_cache,
+                                                       gpu->evidence.data, gpu->evidence.len,
+                                                       certs, lens, gpu->cert_count, nonce,
+                                                       opt->verify_time, err),
+                                   err, what));
         describe_gpu(&out->gpus[i], v);
         out->gpu_count = i + 1;
-        GUARD(prefixed(attestation_gpu_policy_check(g, v, &out->gpus[i], err), err, what));
+        GUARD(attestation_prefixed(attestation_gpu_policy_check(g, v, &out->gpus[i], err), err,
+                                   what));
     }
     if (b->gpu_count > 0) {
-        verdict_note(checks, "gpu.certificate_chain", 0);
-        verdict_note(checks, "gpu.signature", 0);
-        verdict_note(checks, "gpu.binding", 0);
+        verdict_note(checks, CHECK_GPU_CERTIFICATE_CHAIN, 0);
+        verdict_note(checks, CHECK_GPU_SIGNATURE, 0);
+        verdict_note(checks, CHECK_GPU_BINDING, 0);
         /* Pinned measurements are what tells "on" from devtools mode. */
-        verdict_note(checks, "policy.gpu.cc_mode", g->allow_devtools);
-        verdict_note(checks, "policy.gpu.measurements", g->measurements_any);
-        verdict_note(checks, "policy.gpu.driver", g->driver_versions.any);
-        verdict_note(checks, "policy.gpu.vbios", g->vbios_versions.any);
+        verdict_note(checks, CHECK_POLICY_GPU_CC_MODE, g->allow_devtools);
+        verdict_note(checks, CHECK_POLICY_GPU_MEASUREMENTS, g->measurements_any);
+        verdict_note(checks, CHECK_POLICY_GPU_DRIVER, g->driver_versions.any);
+        verdict_note(checks, CHECK_POLICY_GPU_VBIOS, g->vbios_versions.any);
     }
 out:
     if (v != NULL)
@@ -141,131 +127,10 @@ out:
     return status;
 }
 
-/* --- tokens ----------------------------------------------------------------- */
-
-static confai_status find_issuer(const policy_token_issuer **issuer, const confai_policy *policy,
-                                 const bundle_token *t, confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    char iss[160];
-    size_t len = strlen(t->token);
-    int nras = t->kind == BUNDLE_TOKEN_NRAS;
-
-    *issuer = NULL;
-    if (nras)
-        GUARD(token_peek_nras_issuer(iss, sizeof(iss), t->token, len, err));
-    else
-        GUARD(token_peek_issuer(iss, sizeof(iss), t->token, len, err));
-    for (size_t i = 0; i < policy->tokens.issuer_count; i++)
-        if (strcmp(policy->tokens.issuers[i].iss, iss) == 0)
-            *issuer = &policy->tokens.issuers[i];
-    ENSURE(*issuer != NULL, CONFAI_E_POLICY_TOKEN,
-           "policy: issuer \"%.96s\" is not in tokens.issuers", iss);
-    ENSURE((*issuer)->nras == nras, CONFAI_E_POLICY_TOKEN,
-           "policy: issuer \"%.96s\" is pinned with format \"%s\", the token is \"%s\"", iss,
-           (*issuer)->nras ? "nras" : "jwt", nras ? "nras" : "jwt");
-out:
-    return status;
-}
-
-/* Moves what the verdict keeps out of a verified token. */
-static void keep_token(verdict_token *out, token_verified *v, const char *iss)
-{
-    out->alg = v->alg;
-    memcpy(out->kid, v->kid, sizeof(out->kid));
-    snprintf(out->iss, sizeof(out->iss), "%s", iss);
-    out->exp = v->exp;
-    out->claims = v->claims;
-    v->claims = NULL;
-}
-
-static confai_status verify_token(verdict_token *out, const policy_token_issuer *issuer,
-                                  const bundle_token *t, const uint8_t nonce[32], int64_t now,
-                                  confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    token_rules rules = {
-        .jwks = &issuer->jwks,
-        .iss = issuer->iss,
-        .audience_any = issuer->audiences.any,
-        .audiences = (const char *const *)issuer->audiences.items,
-        .audience_count = issuer->audiences.count,
-        .max_skew = issuer->max_skew,
-        .now = now,
-        .nonce = nonce,
-    };
-    token_verified one;
-    token_nras *n = NULL;
-
-    memset(&one, 0, sizeof(one));
-    if (!issuer->nras) {
-        GUARD(token_verify_jws(&one, &rules, t->token, strlen(t->token), err));
-        keep_token(out, &one, issuer->iss);
-        goto out;
-    }
-    n = confai_zalloc(sizeof(*n));
-    ENSURE(n != NULL, CONFAI_E_NO_MEMORY, "attestation: out of memory");
-    GUARD(token_verify_nras(n, &rules, t->token, strlen(t->token), err));
-    out->nras = 1;
-    keep_token(out, &n->overall, issuer->iss);
-    for (size_t i = 0; i < n->detached_count; i++) {
-        memcpy(out->names[i], n->names[i], sizeof(out->names[i]));
-        out->detached[i] = n->detached[i].claims;
-        n->detached[i].claims = NULL;
-        if (n->detached[i].exp < out->exp)
-            out->exp = n->detached[i].exp;
-    }
-    out->detached_count = n->detached_count;
-out:
-    token_verified_clear(&one);
-    if (n != NULL) {
-        token_nras_clear(n);
-        confai_free_secret(n, sizeof(*n));
-    }
-    return status;
-}
-
-static confai_status verify_tokens(verdict_gpus *out, const confai_policy *policy,
-                                   const bundle *b, const uint8_t nonce[32], int64_t now,
-                                   verdict_checks *checks, confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    char what[32];
-
-    if (!policy->has_tokens) {
-        ENSURE(b->token_count == 0, CONFAI_E_POLICY_TOKEN,
-               "policy: the bundle carries %zu token(s) and the policy has no tokens section",
-               b->token_count);
-        goto out;
-    }
-    ENSURE(b->token_count >= policy->tokens.min_count, CONFAI_E_POLICY_TOKEN,
-           "policy: %zu token(s), tokens.min_count is %u", b->token_count,
-           policy->tokens.min_count);
-    verdict_note(checks, "policy.tokens.count", policy->tokens.min_count == 0);
-    for (size_t i = 0; i < b->token_count; i++) {
-        const policy_token_issuer *issuer = NULL;
-        snprintf(what, sizeof(what), "tokens[%zu]", i);
-        GUARD(prefixed(find_issuer(&issuer, policy, &b->tokens[i], err), err, what));
-        GUARD(prefixed(verify_token(&out->tokens[i], issuer, &b->tokens[i], nonce, now, err),
-                       err, what));
-        out->token_count = i + 1;
-        if (out->min_token_exp == 0 || out->tokens[i].exp < out->min_token_exp)
-            out->min_token_exp = out->tokens[i].exp;
-    }
-    if (b->token_count > 0) {
-        verdict_note(checks, "token.signature", 0);
-        verdict_note(checks, "token.claims", 0);
-        verdict_note(checks, "token.eat_nonce", 0);
-    }
-out:
-    return status;
-}
-
 confai_status attestation_verify_gpus(verdict_gpus **out, const confai_policy *policy,
                                       const bundle *b, const attestation_options *opt,
                                       verdict_checks *checks, confai_error *err)
 {
-    int64_t now = opt->verify_time;
     confai_status status = CONFAI_OK;
     verdict_gpus *g = NULL;
     uint8_t nonce[BINDING_GPU_NONCE_SIZE];
@@ -273,16 +138,12 @@ confai_status attestation_verify_gpus(verdict_gpus **out, const confai_policy *p
 
     *out = NULL;
     GUARD(check_count(policy, b, checks, err));
-    if (b->gpu_count == 0 && b->token_count == 0) {
-        /* Still decide what the policy says about missing tokens. */
-        GUARD(verify_tokens(NULL, policy, b, NULL, now, checks, err));
+    if (b->gpu_count == 0)
         goto out;
-    }
     g = confai_zalloc(sizeof(*g));
     ENSURE(g != NULL, CONFAI_E_NO_MEMORY, "attestation: out of memory");
     GUARD(binding_gpu_nonce(nonce, &in, err));
     GUARD(verify_gpus(g, policy, b, nonce, opt, checks, err));
-    GUARD(verify_tokens(g, policy, b, nonce, now, checks, err));
     *out = g;
     g = NULL;
 out:

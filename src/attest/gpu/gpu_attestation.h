@@ -1,8 +1,9 @@
 /*
- * GPU evidence and remote-verifier tokens in the public verification path
- * (gpu_attestation.c), and what they add to a verdict (gpu_verdict.c):
- * attestation.c calls attestation_verify_gpus after the CPU report and its
- * binding verified, and attaches the result to the verdict it makes.
+ * GPU evidence in the public verification path (gpu_attestation.c), and
+ * what it adds to a verdict (gpu_verdict.c): attestation.c calls
+ * attestation_verify_gpus after the CPU report and its binding verified,
+ * and attaches the result to the verdict it makes. Tokens are
+ * token/token_attestation.h.
  */
 #ifndef CONFAI_ATTEST_ATTESTATION_GPU_H
 #define CONFAI_ATTEST_ATTESTATION_GPU_H
@@ -17,7 +18,6 @@
 #include "attest/attestation.h"
 #include "attest/bundle.h"
 #include "attest/gpu/nvgpu.h"
-#include "attest/token/token.h"
 
 struct verdict_checks;
 
@@ -37,43 +37,23 @@ typedef struct verdict_gpu {
     char leaf_subject[160];
 } verdict_gpu;
 
-/* One verified token: its claims (owned) and, for NRAS, the detached ones. */
-typedef struct verdict_token {
-    int nras;
-    token_alg alg;
-    char kid[TOKEN_MAX_KID + 1];
-    char iss[160];
-    int64_t exp;
-    cJSON *claims;
-    size_t detached_count;
-    char names[TOKEN_MAX_DETACHED][TOKEN_MAX_SUBMOD_NAME + 1];
-    cJSON *detached[TOKEN_MAX_DETACHED];
-} verdict_token;
-
 typedef struct verdict_gpus {
     size_t gpu_count;
     verdict_gpu gpus[BUNDLE_MAX_GPUS];
-    size_t token_count;
-    verdict_token tokens[BUNDLE_MAX_TOKENS];
-    int64_t min_token_exp;                   /* 0 without tokens */
 } verdict_gpus;
 
 /*
- * Verifies the bundle's "gpus" and "tokens" against the policy; b's CPU
- * report must already have verified and matched its binding. *out is NULL
- * when the bundle has neither (nothing to report), else the verdict's part.
- * In order, each with its own status:
+ * Verifies the bundle's "gpus" against the policy; b's CPU report must
+ * already have verified and matched its binding. *out is NULL when the
+ * bundle has no GPU (nothing to report), else the verdict's part. In
+ * order, each with its own status:
  *   GPU count within the gpus section (none without one)
  *                                       CONFAI_E_POLICY_GPU_COUNT
  *   each GPU: nvgpu_verify with nonce SHA-256(T) (chain, root, signature,
  *     binding: CONFAI_E_CERT_*, _UNKNOWN_ROOT, _BAD_SIGNATURE, _BINDING,
  *     parse statuses); measurements       CONFAI_E_POLICY_MEASUREMENT
  *     driver and VBIOS versions          CONFAI_E_POLICY_GPU_VERSION
- *   tokens: a tokens section when any is sent, at least min_count, each
- *     from a pinned issuer of its format  CONFAI_E_POLICY_TOKEN
- *     each verified (token_verify_jws / token_verify_nras statuses) with
- *     eat_nonce SHA-256(T)
- * Messages name the GPU or token ("gpus[1]: ...").
+ * Messages name the GPU ("gpus[1]: ...").
  */
 confai_status attestation_verify_gpus(verdict_gpus **out, const confai_policy *policy,
                                       const bundle *b, const attestation_options *opt,
@@ -90,13 +70,10 @@ confai_status attestation_gpu_policy_check(const struct policy_gpus *g, const nv
 
 void verdict_gpus_free(verdict_gpus *g);
 
-/*
- * Hands g to the verdict (set to NULL): the verdict owns and frees it, and
- * its expiry is cut to the earliest token "exp".
- */
+/* Hands g to the verdict (set to NULL): the verdict owns and frees it. */
 void verdict_attach_gpus(confai_verdict *verdict, verdict_gpus **g);
 
-/* Adds "gpus" and "tokens" to a verdict's JSON; 0 when out of memory. */
+/* Adds "gpus" to a verdict's JSON (empty for NULL); 0 when out of memory. */
 int verdict_json_add_gpus(cJSON *root, const verdict_gpus *g);
 
 #endif /* CONFAI_ATTEST_ATTESTATION_GPU_H */

@@ -1,8 +1,8 @@
 /*
- * What GPUs and tokens add to a verdict: ownership, the expiry cut to the
- * tokens' lifetime, and the "gpus" and "tokens" members of the verdict's
- * JSON (doc/protocol.md, "Verdict"). A GPU that chains to a custom root
- * carries its own warning, as the CPU's root does.
+ * What GPUs add to a verdict: ownership and the "gpus" member of the
+ * verdict's JSON (doc/protocol.md, "Verdict"). A GPU that chains to a
+ * custom root carries its own warning, as the CPU's root does. Tokens are
+ * token/token_verdict.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,24 +13,16 @@
 #include "attest/verdict.h"
 #include "core/hex.h"
 #include "core/memory.h"
-#include "core/rfc3339.h"
 
 void verdict_gpus_free(verdict_gpus *g)
 {
     if (g == NULL)
         return;
-    for (size_t i = 0; i < BUNDLE_MAX_TOKENS; i++) {
-        cJSON_Delete(g->tokens[i].claims);
-        for (size_t j = 0; j < TOKEN_MAX_DETACHED; j++)
-            cJSON_Delete(g->tokens[i].detached[j]);
-    }
     confai_free_secret(g, sizeof(*g));
 }
 
 void verdict_attach_gpus(confai_verdict *verdict, verdict_gpus **g)
 {
-    if (*g != NULL && (*g)->min_token_exp > 0 && (*g)->min_token_exp < verdict->expiry)
-        verdict->expiry = (*g)->min_token_exp;
     verdict->gpus = *g;
     *g = NULL;
 }
@@ -94,52 +86,13 @@ static int add_gpu(cJSON *arr, const verdict_gpu *v)
     return ok && matched != NULL;
 }
 
-/* A copy of claims under name (the verdict keeps its own tree). */
-static int add_claims(cJSON *obj, const char *name, const cJSON *claims)
-{
-    cJSON *copy = cJSON_Duplicate(claims, 1);
-    if (copy == NULL || !cJSON_AddItemToObject(obj, name, copy)) {
-        cJSON_Delete(copy);
-        return 0;
-    }
-    return 1;
-}
-
-static int add_token(cJSON *arr, const verdict_token *t)
-{
-    char exp[RFC3339_LEN + 1];
-    cJSON *tok = cJSON_CreateObject();
-    if (tok == NULL || !cJSON_AddItemToArray(arr, tok)) {
-        cJSON_Delete(tok);
-        return 0;
-    }
-    if (!rfc3339_format(exp, t->exp))
-        snprintf(exp, sizeof(exp), "invalid");
-    int ok = add_string(tok, "format", t->nras ? "nras" : "jwt") && add_string(tok, "iss", t->iss)
-             && add_string(tok, "alg", token_alg_name(t->alg)) && add_string(tok, "kid", t->kid)
-             && add_string(tok, "expires", exp) && add_claims(tok, "claims", t->claims);
-    if (ok && t->nras) {
-        cJSON *d = cJSON_AddObjectToObject(tok, "detached");
-        ok = d != NULL;
-        for (size_t i = 0; ok && i < t->detached_count; i++)
-            ok = add_claims(d, t->names[i], t->detached[i]);
-    }
-    return ok;
-}
-
 int verdict_json_add_gpus(cJSON *root, const verdict_gpus *g)
 {
-    if (g == NULL)
-        return 1;
     cJSON *gpus = cJSON_AddArrayToObject(root, "gpus");
-    cJSON *tokens = cJSON_AddArrayToObject(root, "tokens");
-    if (gpus == NULL || tokens == NULL)
+    if (gpus == NULL)
         return 0;
-    for (size_t i = 0; i < g->gpu_count; i++)
+    for (size_t i = 0; g != NULL && i < g->gpu_count; i++)
         if (!add_gpu(gpus, &g->gpus[i]))
-            return 0;
-    for (size_t i = 0; i < g->token_count; i++)
-        if (!add_token(tokens, &g->tokens[i]))
             return 0;
     return 1;
 }

@@ -131,7 +131,10 @@ typedef struct policy_gpus {
     nvgpu_trust *trust;             /* NVIDIA's pin + custom_roots, built when parsed */
 } policy_gpus;
 
-/* One pinned remote verifier of the "tokens" section (policy_token.c). */
+/*
+ * One pinned remote verifier of the "tokens" section (policy_token.c);
+ * checked by token/token_attestation.c.
+ */
 typedef struct policy_token_issuer {
     char *iss;
     int nras;                       /* format "nras": overall + detached tokens */

@@ -20,7 +20,7 @@ confai_status policy_check_platform(const confai_policy *policy, unsigned platfo
     ENSURE((policy->platforms & platform) != 0, CONFAI_E_POLICY_PLATFORM,
            "policy: platform %s is not in platforms",
            platform == POLICY_PLATFORM_SEV_SNP ? "sev-snp" : "tdx");
-    verdict_note(checks, "policy.platform", 0);
+    verdict_note(checks, CHECK_POLICY_PLATFORM, 0);
 out:
     return status;
 }
@@ -56,8 +56,8 @@ static confai_status check_tcbs(const policy_snp *snp, const snp_report *r,
                                 verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    static const char *const names[] = { "policy.tcb.reported", "policy.tcb.committed",
-                                         "policy.tcb.launch" };
+    static const attest_check names[] = { CHECK_POLICY_TCB_REPORTED, CHECK_POLICY_TCB_COMMITTED,
+                                          CHECK_POLICY_TCB_LAUNCH };
     if (snp->min_tcb_any) {
         for (size_t i = 0; i < 3; i++)
             verdict_note(checks, names[i], 1);
@@ -89,18 +89,18 @@ static confai_status check_guest(const policy_snp *snp, const snp_report *r,
 
     ENSURE(snp->allow_debug || (r->policy & POLICY_SNP_GUEST_DEBUG) == 0, CONFAI_E_POLICY_DEBUG,
            "policy: the guest policy allows debugging (allow_debug is false)");
-    verdict_note(checks, "policy.debug", snp->allow_debug);
+    verdict_note(checks, CHECK_POLICY_DEBUG, snp->allow_debug);
     ENSURE(snp->allow_migration_agent || (r->policy & POLICY_SNP_GUEST_MIGRATE_MA) == 0,
            CONFAI_E_POLICY_GUEST,
            "policy: the guest may be bound to a migration agent (allow_migration_agent is false)");
-    verdict_note(checks, "policy.migration_agent", snp->allow_migration_agent);
+    verdict_note(checks, CHECK_POLICY_MIGRATION_AGENT, snp->allow_migration_agent);
     /* What matters is whether the host runs SMT, not whether the guest would allow it. */
     ENSURE(snp->allow_smt || (r->platform_info & POLICY_SNP_PLATFORM_SMT_EN) == 0,
            CONFAI_E_POLICY_GUEST, "policy: the platform has SMT enabled (allow_smt is false)");
-    verdict_note(checks, "policy.smt", snp->allow_smt);
+    verdict_note(checks, CHECK_POLICY_SMT, snp->allow_smt);
     ENSURE(snp->vmpls_any || (r->vmpl < 4 && (snp->vmpls & (1u << r->vmpl)) != 0),
            CONFAI_E_POLICY_VMPL, "policy: VMPL %u is not accepted", r->vmpl);
-    verdict_note(checks, "policy.vmpl", snp->vmpls_any);
+    verdict_note(checks, CHECK_POLICY_VMPL, snp->vmpls_any);
 out:
     return status;
 }
@@ -114,22 +114,22 @@ static confai_status check_identity(const policy_snp *snp, const snp_report *r,
 
     ENSURE(policy_set_contains(&snp->host_data, r->host_data), CONFAI_E_POLICY_IDENTITY,
            "policy: host data not accepted");
-    verdict_note(checks, "policy.host_data", snp->host_data.any);
+    verdict_note(checks, CHECK_POLICY_HOST_DATA, snp->host_data.any);
     ENSURE(r->guest_svn >= snp->min_guest_svn, CONFAI_E_POLICY_IDENTITY,
            "policy: guest SVN %u is below the minimum %u", r->guest_svn, snp->min_guest_svn);
-    verdict_note(checks, "policy.guest_svn", 0);
+    verdict_note(checks, CHECK_POLICY_GUEST_SVN, 0);
     ENSURE(policy_set_contains(&snp->id_key_digests, r->id_key_digest), CONFAI_E_POLICY_IDENTITY,
            "policy: ID key digest not accepted");
-    verdict_note(checks, "policy.id_key", snp->id_key_digests.any);
+    verdict_note(checks, CHECK_POLICY_ID_KEY, snp->id_key_digests.any);
     /* A pinned author key must actually have signed the ID block. */
     ENSURE(snp->author_key_digests.any
                || ((r->flags & SNP_FLAG_AUTHOR_KEY_EN) != 0
                    && policy_set_contains(&snp->author_key_digests, r->author_key_digest)),
            CONFAI_E_POLICY_IDENTITY, "policy: author key digest not accepted");
-    verdict_note(checks, "policy.author_key", snp->author_key_digests.any);
+    verdict_note(checks, CHECK_POLICY_AUTHOR_KEY, snp->author_key_digests.any);
     ENSURE(policy_set_contains(&snp->chip_ids, r->chip_id), CONFAI_E_POLICY_CHIP,
            "policy: chip id not in chip_ids");
-    verdict_note(checks, "policy.chip_id", snp->chip_ids.any);
+    verdict_note(checks, CHECK_POLICY_CHIP_ID, snp->chip_ids.any);
 out:
     return status;
 }
@@ -159,8 +159,8 @@ static confai_status check_firmware(const policy_snp *snp, const snp_report *r,
                "policy: committed firmware %u.%u.%u is below %u.%u.%u", r->committed_major,
                r->committed_minor, r->committed_build, com->major, com->minor, com->build);
     }
-    verdict_note(checks, "policy.firmware.current", snp->min_firmware_any);
-    verdict_note(checks, "policy.firmware.committed", snp->min_firmware_any);
+    verdict_note(checks, CHECK_POLICY_FIRMWARE_CURRENT, snp->min_firmware_any);
+    verdict_note(checks, CHECK_POLICY_FIRMWARE_COMMITTED, snp->min_firmware_any);
 out:
     return status;
 }
@@ -180,10 +180,10 @@ confai_status policy_check_snp(const confai_policy *policy, const snp_verified *
     ENSURE(product != NULL, CONFAI_E_POLICY_PLATFORM, "policy: the SEV-SNP product is unknown");
     ENSURE(snp->products_any || (snp->products & (1u << r->product)) != 0,
            CONFAI_E_POLICY_PLATFORM, "policy: product %s is not in sev_snp.products", product);
-    verdict_note(checks, "policy.product", snp->products_any);
+    verdict_note(checks, CHECK_POLICY_PRODUCT, snp->products_any);
     ENSURE(policy_set_contains(&snp->measurements, r->measurement), CONFAI_E_POLICY_MEASUREMENT,
            "policy: measurement not in sev_snp.measurements");
-    verdict_note(checks, "policy.measurement", snp->measurements.any);
+    verdict_note(checks, CHECK_POLICY_MEASUREMENT, snp->measurements.any);
     GUARD(check_tcbs(snp, r, checks, err));
     GUARD(check_guest(snp, r, checks, err));
     GUARD(check_identity(snp, r, checks, err));
@@ -198,7 +198,7 @@ confai_status policy_check_manifest(const confai_policy *policy, const uint8_t d
     confai_status status = CONFAI_OK;
     ENSURE(policy_set_contains(&policy->manifest, digest), CONFAI_E_POLICY_MANIFEST,
            "policy: manifest digest not in manifest.sha256");
-    verdict_note(checks, "policy.manifest", policy->manifest.any);
+    verdict_note(checks, CHECK_POLICY_MANIFEST, policy->manifest.any);
 out:
     return status;
 }

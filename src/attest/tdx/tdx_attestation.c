@@ -1,10 +1,10 @@
 /*
  * Intel TDX in confai_attestation_verify (doc/protocol.md, "Verification";
- * doc/policy.md, "tdx"). The order is the SEV-SNP one: the policy lists the
- * platform; the quote, its PCK chain and the collateral the bundle carries
- * verify at the verification time; REPORTDATA is SHA-512 of the binding
- * transcript; the tdx section's checks; the manifest; the key the client
- * will seal to. Nothing is returned unless everything passed.
+ * doc/policy.md, "tdx"): the platform's operations table (platform.h).
+ * attestation.c runs the sequence every platform shares; for TDX the quote,
+ * its PCK chain and the collateral the bundle carries verify at the
+ * verification time, REPORTDATA is what the binding checks, and the policy
+ * is the tdx section's checks (below). The verdict's part is tdx_verdict.c.
  *
  * The verification time is the only time: the TCB signing chain of the
  * collateral is checked at it like every other certificate
@@ -21,8 +21,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "attest/gpu/gpu_attestation.h"
-#include "attest/binding.h"
+#include "attest/platform.h"
 #include "attest/policy/policy.h"
 #include "attest/tdx/tdx_verdict.h"
 #include "core/error.h"
@@ -78,7 +77,7 @@ static confai_status check_tcb_status(const policy_tdx *p, const tdx_verified *v
            "policy: the current TDX module's TCB status %s is not in tdx.tcb_statuses "
            "(advisories: %s)",
            tdx_tcb_status_name(v->current_tcb_status), adv);
-    verdict_note(checks, "policy.tcb_status", p->tcb_statuses.any);
+    verdict_note(checks, CHECK_POLICY_TCB_STATUS, p->tcb_statuses.any);
 out:
     return status;
 }
@@ -92,19 +91,19 @@ static confai_status check_collateral(const policy_tdx *p, const tdx_verified *v
     ENSURE(v->tcb_eval_num >= p->min_tcb_eval_num, CONFAI_E_POLICY_COLLATERAL,
            "policy: TDX collateral has tcbEvaluationDataNumber %u, below the minimum %u",
            v->tcb_eval_num, p->min_tcb_eval_num);
-    verdict_note(checks, "policy.tcb_evaluation_data_number", 0);
+    verdict_note(checks, CHECK_POLICY_TCB_EVALUATION_DATA_NUMBER, 0);
     ENSURE(p->max_collateral_age_any ||
                verify_time - v->collateral_issued <= p->max_collateral_age,
            CONFAI_E_POLICY_COLLATERAL,
            "policy: TDX collateral was issued %lld s before the verification time, more than "
            "tdx.max_collateral_age (%lld s)",
            (long long)(verify_time - v->collateral_issued), (long long)p->max_collateral_age);
-    verdict_note(checks, "policy.collateral_age", p->max_collateral_age_any);
+    verdict_note(checks, CHECK_POLICY_COLLATERAL_AGE, p->max_collateral_age_any);
     ENSURE(!p->require_crls || v->pck_crl_checked, CONFAI_E_POLICY_COLLATERAL,
            "policy: tdx.require_crls, but no CRL of the PCK CA was supplied");
     ENSURE(!p->require_crls || v->root_crl_checked, CONFAI_E_POLICY_COLLATERAL,
            "policy: tdx.require_crls, but no CRL of the root CA was supplied");
-    verdict_note(checks, "policy.crls",
+    verdict_note(checks, CHECK_POLICY_CRLS,
                  !p->require_crls && !(v->pck_crl_checked && v->root_crl_checked));
 out:
     return status;
@@ -114,12 +113,12 @@ static confai_status check_measurements(const policy_tdx *p, const tdx_quote *q,
                                         verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
-    static const char *const rtmr_checks[4] = { "policy.rtmr0", "policy.rtmr1", "policy.rtmr2",
-                                                "policy.rtmr3" };
+    static const attest_check rtmr_checks[4] = { CHECK_POLICY_RTMR0, CHECK_POLICY_RTMR1,
+                                                 CHECK_POLICY_RTMR2, CHECK_POLICY_RTMR3 };
 
     ENSURE(policy_set_contains(&p->mrtd, q->mrtd), CONFAI_E_POLICY_MEASUREMENT,
            "policy: MRTD not in tdx.mrtd");
-    verdict_note(checks, "policy.measurement", p->mrtd.any);
+    verdict_note(checks, CHECK_POLICY_MEASUREMENT, p->mrtd.any);
     for (int i = 0; i < 4; i++) {
         ENSURE(p->rtmrs_any || policy_set_contains(&p->rtmrs[i], q->rtmr[i]),
                CONFAI_E_POLICY_MEASUREMENT, "policy: RTMR%d not in tdx.rtmrs[%d]", i, i);
@@ -127,7 +126,7 @@ static confai_status check_measurements(const policy_tdx *p, const tdx_quote *q,
     }
     ENSURE(policy_set_contains(&p->mrseam, q->mrseam), CONFAI_E_POLICY_MEASUREMENT,
            "policy: MRSEAM (the TDX module) not in tdx.mrseam");
-    verdict_note(checks, "policy.mrseam", p->mrseam.any);
+    verdict_note(checks, CHECK_POLICY_MRSEAM, p->mrseam.any);
 out:
     return status;
 }
@@ -158,7 +157,7 @@ static confai_status check_svn(const policy_tdx *p, const tdx_quote *q, verdict_
                    k, k < 0 ? 0u : q->tee_tcb_svn2[k], k < 0 ? 0u : p->min_tee_tcb_svn[k]);
         }
     }
-    verdict_note(checks, "policy.tee_tcb_svn", p->min_tee_tcb_svn_any);
+    verdict_note(checks, CHECK_POLICY_TEE_TCB_SVN, p->min_tee_tcb_svn_any);
 out:
     return status;
 }
@@ -179,25 +178,25 @@ static confai_status check_td(const policy_tdx *p, const tdx_quote *q, verdict_c
 
     ENSURE(p->allow_debug || (q->td_attributes & TDX_ATTRIBUTE_DEBUG) == 0, CONFAI_E_POLICY_DEBUG,
            "policy: the TD is debuggable (TDATTRIBUTES.DEBUG; allow_debug is false)");
-    verdict_note(checks, "policy.debug", p->allow_debug);
+    verdict_note(checks, CHECK_POLICY_DEBUG, p->allow_debug);
     ENSURE(policy_set_contains(&p->td_attributes, attributes), CONFAI_E_POLICY_GUEST,
            "policy: TDATTRIBUTES %02x%02x%02x%02x%02x%02x%02x%02x not in tdx.td_attributes",
            attributes[0], attributes[1], attributes[2], attributes[3], attributes[4],
            attributes[5], attributes[6], attributes[7]);
-    verdict_note(checks, "policy.td_attributes", p->td_attributes.any);
+    verdict_note(checks, CHECK_POLICY_TD_ATTRIBUTES, p->td_attributes.any);
     ENSURE(policy_set_contains(&p->xfam, xfam), CONFAI_E_POLICY_GUEST,
            "policy: XFAM %02x%02x%02x%02x%02x%02x%02x%02x not in tdx.xfam", xfam[0], xfam[1],
            xfam[2], xfam[3], xfam[4], xfam[5], xfam[6], xfam[7]);
-    verdict_note(checks, "policy.xfam", p->xfam.any);
+    verdict_note(checks, CHECK_POLICY_XFAM, p->xfam.any);
     ENSURE(policy_set_contains(&p->mr_config_id, q->mrconfigid), CONFAI_E_POLICY_IDENTITY,
            "policy: MRCONFIGID not in tdx.mr_config_id");
-    verdict_note(checks, "policy.mr_config_id", p->mr_config_id.any);
+    verdict_note(checks, CHECK_POLICY_MR_CONFIG_ID, p->mr_config_id.any);
     ENSURE(policy_set_contains(&p->mr_owner, q->mrowner), CONFAI_E_POLICY_IDENTITY,
            "policy: MROWNER not in tdx.mr_owner");
-    verdict_note(checks, "policy.mr_owner", p->mr_owner.any);
+    verdict_note(checks, CHECK_POLICY_MR_OWNER, p->mr_owner.any);
     ENSURE(policy_set_contains(&p->mr_owner_config, q->mrownerconfig), CONFAI_E_POLICY_IDENTITY,
            "policy: MROWNERCONFIG not in tdx.mr_owner_config");
-    verdict_note(checks, "policy.mr_owner_config", p->mr_owner_config.any);
+    verdict_note(checks, CHECK_POLICY_MR_OWNER_CONFIG, p->mr_owner_config.any);
 out:
     return status;
 }
@@ -215,7 +214,7 @@ confai_status policy_check_tdx(const confai_policy *policy, const tdx_verified *
            v->tcb_info_present ? "" : "TCB info",
            !v->tcb_info_present && !v->qe_identity_present ? " and " : "",
            v->qe_identity_present ? "" : "QE identity");
-    verdict_note(checks, "policy.collateral", 0);
+    verdict_note(checks, CHECK_POLICY_COLLATERAL, 0);
     GUARD(check_tcb_status(p, v, checks, err));
     GUARD(check_collateral(p, v, verify_time, checks, err));
     GUARD(check_measurements(p, &v->quote, checks, err));
@@ -330,13 +329,14 @@ out:
     return status;
 }
 
-/* --- the whole path ------------------------------------------------------------------ */
+/* --- the platform ------------------------------------------------------------------ */
 
-static confai_status verify_quote(tdx_verified *v, const confai_policy *policy,
-                                  const attestation_options *opt, const bundle *b,
-                                  verdict_checks *checks, confai_error *err)
+static confai_status verify(void *state, const confai_policy *policy,
+                            const attestation_options *opt, const bundle *b,
+                            verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
+    tdx_verified *v = state;
     tdx_inputs in;
     memset(&in, 0, sizeof(in));
 
@@ -346,63 +346,49 @@ static confai_status verify_quote(tdx_verified *v, const confai_policy *policy,
     /* The bundle carries exactly the quote: no padding accepted. */
     GUARD(tdx_verify(v, policy->tdx.trust, opt->tdx_cache, b->cpu.quote.data,
                      b->cpu.quote.len, 0, &in.c, opt->verify_time, err));
-    verdict_note(checks, "tdx.pck_chain", 0);
-    verdict_note(checks, "tdx.qe_report", 0);
-    verdict_note(checks, "tdx.signature", 0);
+    verdict_note(checks, CHECK_TDX_PCK_CHAIN, 0);
+    verdict_note(checks, CHECK_TDX_QE_REPORT, 0);
+    verdict_note(checks, CHECK_TDX_SIGNATURE, 0);
     if (v->tcb_info_present)
-        verdict_note(checks, "tdx.tcb_info", 0);
+        verdict_note(checks, CHECK_TDX_TCB_INFO, 0);
     if (v->qe_identity_present)
-        verdict_note(checks, "tdx.qe_identity", 0);
+        verdict_note(checks, CHECK_TDX_QE_IDENTITY, 0);
 out:
     inputs_clear(&in);
     return status;
 }
 
-static confai_status check_binding(const tdx_verified *v, const bundle *b,
-                                   verdict_checks *checks, confai_error *err)
+static const uint8_t *report_data(const void *state)
 {
-    confai_status status = CONFAI_OK;
-    binding_inputs in = attestation_binding_inputs(b);
-    GUARD(binding_check_report_data(v->quote.report_data, &in, err));
-    verdict_note(checks, "binding.report_data", 0);
-out:
-    return status;
+    const tdx_verified *v = state;
+    return v->quote.report_data;
 }
 
-confai_status attestation_verify_tdx(confai_verdict **verdict, const confai_policy *policy,
-                                     const attestation_options *opt, const bundle *b,
-                                     verdict_checks *checks, confai_error *err)
+static confai_status policy_check(const confai_policy *policy, const void *state,
+                                  int64_t verify_time, verdict_checks *checks, confai_error *err)
 {
-    confai_status status = CONFAI_OK;
-    tdx_verified *v = NULL;
-    uint8_t digest[32];
-    confai_key_config *config = NULL;
-    verdict_gpus *gpus = NULL;
-
-    GUARD(policy_check_platform(policy, POLICY_PLATFORM_TDX, checks, err));
-    v = confai_zalloc(sizeof(*v));
-    ENSURE(v != NULL, CONFAI_E_NO_MEMORY, "attestation: out of memory");
-    GUARD(verify_quote(v, policy, opt, b, checks, err));
-    GUARD(check_binding(v, b, checks, err));
-    GUARD(policy_check_tdx(policy, v, opt->verify_time, checks, err));
-    /* GPUs and tokens are bound to the same transcript as the quote, and the
-       policy's gpus and tokens sections hold whatever the CPU is. */
-    GUARD(attestation_verify_gpus(&gpus, policy, b, opt, checks, err));
-    GUARD(attestation_manifest_digest(digest, b, err));
-    GUARD(policy_check_manifest(policy, digest, checks, err));
-    GUARD(confai_key_config_parse(&config, b->key_config.data, b->key_config.len, err));
-    verdict_note(checks, "key_config", 0);
-
-    verdict_tdx_input in = {
-        .tdx = v,
-        .root_subject = policy_tdx_root_subject(policy, v->root_spki_sha256),
-        .common = attestation_verdict_common(b, policy, opt, digest, checks),
-    };
-    GUARD(verdict_new_tdx(verdict, &config, &in, err));
-    verdict_attach_gpus(*verdict, &gpus);
-out:
-    verdict_gpus_free(gpus);
-    confai_key_config_free(config);
-    confai_free_secret(v, v != NULL ? sizeof(*v) : 0);
-    return status;
+    return policy_check_tdx(policy, state, verify_time, checks, err);
 }
+
+static const char *root_subject(const confai_policy *policy, const void *state)
+{
+    const tdx_verified *v = state;
+    return policy_tdx_root_subject(policy, v->root_spki_sha256);
+}
+
+const attest_platform_ops tdx_platform = {
+    .name = "tdx",
+    .cpu_type = BUNDLE_CPU_TDX,
+    .policy_platform = POLICY_PLATFORM_TDX,
+    .state_size = sizeof(tdx_verified),
+    .names_product = 0, /* TDX names no product */
+    .verify = verify,
+    .report_data = report_data,
+    .policy_check = policy_check,
+    .root_subject = root_subject,
+    .verdict_fill = tdx_verdict_fill,
+    .measurement = tdx_verdict_measurement,
+    .tcb = NULL, /* the TCB getters are SEV-SNP's */
+    .tcb_component = NULL,
+    .json_add = tdx_verdict_json_add,
+};

@@ -1,7 +1,8 @@
 /*
- * Intel TDX in the public verification path (tdx_attestation.c): from a
- * parsed evidence bundle whose cpu is {"type": "tdx", ...} to a verdict,
- * and the checks of a policy's "tdx" section (doc/policy.md).
+ * Intel TDX in the public verification path (tdx_attestation.c): the
+ * platform's operations table tdx_platform (platform.h) for bundles whose
+ * cpu is {"type": "tdx", ...}, and the checks of a policy's "tdx" section
+ * (doc/policy.md).
  */
 #ifndef CONFAI_ATTEST_ATTESTATION_TDX_H
 #define CONFAI_ATTEST_ATTESTATION_TDX_H
@@ -14,19 +15,6 @@
 #include "attest/bundle.h"
 #include "attest/tdx/tdx.h"
 #include "attest/verdict.h"
-
-/*
- * Everything confai_attestation_verify does for a TDX bundle after the nonce
- * and not_after checks: the policy lists "tdx"; the quote and its collateral
- * verify (tdx_verify at opt->verify_time, the signing chain at the same
- * time); REPORTDATA equals SHA-512 of the binding transcript; the tdx
- * section's checks; GPUs and tokens (attestation_verify_gpus, as for
- * SEV-SNP); the manifest; the key configuration; then the verdict. Errors:
- * those of each step, the first that fails.
- */
-confai_status attestation_verify_tdx(confai_verdict **verdict, const confai_policy *policy,
-                                     const attestation_options *opt, const bundle *b,
-                                     verdict_checks *checks, confai_error *err);
 
 /*
  * Every check of the policy's tdx section against a verified quote, in the

@@ -1,68 +1,45 @@
 /*
- * Verdicts of TDX evidence: construction and the TDX members of the verdict
+ * Verdicts of TDX evidence: the root and the TDX members of the verdict
  * JSON (doc/protocol.md, "Verdict"). The measurement of a TDX verdict is
  * MRTD; the RTMRs, the TD's identity fields, the TDX module and the TCB
  * statuses Intel's collateral gave (with their advisory ids) are in the
- * JSON. A verdict is never changed after verdict_new_tdx returns.
+ * JSON. TDX names no product and has no SEV-SNP TCB values.
  */
 #include "attest/tdx/tdx_verdict.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
-#include "core/error.h"
+#include "attest/tdx/tdx.h"
+#include "attest/verdict.h"
 #include "core/hex.h"
-#include "core/memory.h"
 #include "core/rfc3339.h"
 
 #define TDX_ATTRIBUTE_DEBUG UINT64_C(1)
 
-/* Loud on purpose: this text ends up in logs and UIs next to the verdict. */
-static void write_warning(confai_verdict *v, const char *subject)
+int64_t tdx_verdict_fill(confai_verdict *v, void *state, const char *root_subject)
 {
-    char spki[65];
-    hex_encode(spki, v->tdx.root_spki_sha256, sizeof(v->tdx.root_spki_sha256));
-    snprintf(v->root_warning, sizeof(v->root_warning),
-             "NOT an Intel root: the evidence chains to a custom root that the policy added "
-             "(%s, SPKI SHA-256 %s). Only a test or simulated platform should be accepted "
-             "this way; this is no proof of real Intel TDX hardware.",
-             subject != NULL && subject[0] != '\0' ? subject : "unnamed", spki);
+    tdx_verified *t = state;
+    /* they point into the bundle, which the caller releases */
+    t->quote.qe_auth_data = NULL;
+    t->quote.qe_auth_data_len = 0;
+    t->quote.pck_chain = NULL;
+    t->quote.pck_chain_len = 0;
+    v->product = NULL;
+    v->root_kind = t->root_kind == TDX_ROOT_VENDOR ? CONFAI_ROOT_VENDOR : CONFAI_ROOT_CUSTOM;
+    memcpy(v->root_spki_sha256, t->root_spki_sha256, sizeof(v->root_spki_sha256));
+    if (v->root_kind == CONFAI_ROOT_CUSTOM)
+        verdict_write_root_warning(v, "Intel", "Intel TDX hardware", root_subject);
+    /* The PCK chain's and the collateral's validity (tdx_verify's not_after). */
+    return t->not_after;
 }
 
-confai_status verdict_new_tdx(confai_verdict **verdict, confai_key_config **key_config,
-                              const verdict_tdx_input *in, confai_error *err)
+const uint8_t *tdx_verdict_measurement(const void *state, size_t *len)
 {
-    confai_status status = CONFAI_OK;
-    confai_verdict *v = confai_zalloc(sizeof(*v));
-
-    *verdict = NULL;
-    ENSURE(v != NULL, CONFAI_E_NO_MEMORY, "verdict: out of memory");
-    v->key_config = *key_config;
-    *key_config = NULL;
-
-    v->platform = "tdx";
-    v->product = NULL;
-    v->is_tdx = 1;
-    v->tdx = *in->tdx;
-    /* they point into the bundle, which the caller releases */
-    v->tdx.quote.qe_auth_data = NULL;
-    v->tdx.quote.qe_auth_data_len = 0;
-    v->tdx.quote.pck_chain = NULL;
-    v->tdx.quote.pck_chain_len = 0;
-    v->root_kind = in->tdx->root_kind == TDX_ROOT_VENDOR ? CONFAI_ROOT_VENDOR : CONFAI_ROOT_CUSTOM;
-    if (v->root_kind == CONFAI_ROOT_CUSTOM)
-        write_warning(v, in->root_subject);
-    /* The PCK chain's and the collateral's validity (tdx_verify's not_after). */
-    verdict_common_input common = in->common;
-    common.evidence_not_after = in->tdx->not_after;
-    GUARD(verdict_fill_common(v, &common, err));
-    *verdict = v;
-    v = NULL;
-out:
-    confai_verdict_free(v);
-    return status;
+    const tdx_verified *t = state;
+    if (len != NULL)
+        *len = sizeof(t->quote.mrtd);
+    return t->quote.mrtd;
 }
 
 /* --- JSON ----------------------------------------------------------------------- */
@@ -128,9 +105,9 @@ static int add_collateral(cJSON *root, const tdx_verified *t)
     return ok;
 }
 
-int verdict_json_add_tdx(cJSON *root, const confai_verdict *v)
+int tdx_verdict_json_add(cJSON *root, const void *state)
 {
-    const tdx_verified *t = &v->tdx;
+    const tdx_verified *t = state;
     const tdx_quote *q = &t->quote;
     char fmspc[13];
     cJSON *rtmrs;

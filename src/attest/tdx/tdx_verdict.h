@@ -1,6 +1,6 @@
 /*
- * Verdicts of TDX evidence (tdx_verdict.c): construction and the TDX part
- * of the verdict JSON. The getters in verdict.c read the same verdict.
+ * The TDX part of a verdict (tdx_verdict.c): the verdict hooks of
+ * tdx_platform (platform.h). state is the verdict's tdx_verified.
  */
 #ifndef CONFAI_ATTEST_VERDICT_TDX_H
 #define CONFAI_ATTEST_VERDICT_TDX_H
@@ -12,30 +12,21 @@
 
 #include <confai/confai.h>
 
-#include "attest/tdx/tdx.h"
-#include "attest/verdict.h"
-
-/* What a verified TDX bundle contributes to its verdict. */
-typedef struct verdict_tdx_input {
-    const tdx_verified *tdx;
-    const char *root_subject;      /* custom root's subject, or NULL */
-    verdict_common_input common;
-} verdict_tdx_input;
-
 /*
- * Makes a verdict with platform "tdx"; it takes ownership of *key_config
- * (set to NULL) whether or not it succeeds. The quote's borrowed pointers
- * (QE auth data, PCK chain text) are not kept. Errors: CONFAI_E_NO_MEMORY,
- * CONFAI_E_INTERNAL.
+ * Root and its warning; drops the quote's borrowed pointers (QE auth data,
+ * PCK chain text), which point into the bundle. Returns the end of the PCK
+ * chain's and the collateral's validity.
  */
-confai_status verdict_new_tdx(confai_verdict **verdict, confai_key_config **key_config,
-                              const verdict_tdx_input *in, confai_error *err);
+int64_t tdx_verdict_fill(confai_verdict *v, void *state, const char *root_subject);
+
+/* MRTD, 48 bytes. */
+const uint8_t *tdx_verdict_measurement(const void *state, size_t *len);
 
 /*
  * Adds the TDX members (measurement = MRTD, RTMRs, TD and module identity,
  * TCB statuses with advisory ids, collateral) to a verdict's JSON object.
  * Returns 0 when cJSON ran out of memory.
  */
-int verdict_json_add_tdx(cJSON *root, const confai_verdict *verdict);
+int tdx_verdict_json_add(cJSON *root, const void *state);
 
 #endif /* CONFAI_ATTEST_VERDICT_TDX_H */
