@@ -29,9 +29,9 @@ extern "C" {
  * to, to the deployment manifest and to the bundle's not_after; each GPU's
  * evidence (NVIDIA SPDM) commits to the same transcript; any tokens of a
  * remote verifier are checked too; and a policy (doc/policy.md) accepts
- * every measured value. confai_attestation_verify does all of it and returns a verdict, or
- * fails with the status of the first check that did not pass: there is no
- * partial success.
+ * every measured value. confai_attestation_verify does all of it and
+ * returns a verdict, or fails with the status of the first check that did
+ * not pass: there is no partial success.
  *
  * Status codes: 3xx for a bundle that does not parse; 5xx for evidence that
  * does not prove what it claims (signature, chain, root, nonce, freshness,
@@ -250,7 +250,8 @@ typedef struct confai_verdict confai_verdict;
  *   signature and claims, eat_nonce        _BAD_SIGNATURE, _BINDING
  *   the key configuration parses          CONFAI_E_UNSUPPORTED, parse statuses
  * The verdict expires at min(not_after, verify time + policy max_age, the
- * end of the endorsement chain's validity, the earliest token exp).
+ * end of the endorsements' validity (certificate chains, TDX collateral),
+ * the earliest token exp).
  * options may be NULL (defaults). On failure *verdict is NULL.
  * Thread-safe for a shared policy; a cache in options needs exclusive use.
  * Errors: the statuses above; CONFAI_E_ARGUMENT (NULL verdict, policy,
@@ -287,7 +288,7 @@ CONFAI_API const char *confai_verdict_product(const confai_verdict *verdict);
 /*
  * The CPU launch measurement (SEV-SNP MEASUREMENT, TDX MRTD: 48 bytes each);
  * *len gets its size. NULL (and *len 0) for NULL. The other measured values
- * (TDX RTMRs, GPU measurements) are in confai_verdict_json.
+ * (TDX RTMRs) and each GPU's results are in confai_verdict_json.
  */
 CONFAI_API const uint8_t *
 confai_verdict_measurement(const confai_verdict *verdict, size_t *len);
@@ -295,7 +296,7 @@ confai_verdict_measurement(const confai_verdict *verdict, size_t *len);
 /* Which kind of root the CPU evidence chains to. */
 typedef enum confai_root_kind {
     CONFAI_ROOT_NONE = 0,   /* only for a NULL verdict */
-    CONFAI_ROOT_VENDOR = 1, /* a built-in vendor root (AMD ARK, Intel SGX root) */
+    CONFAI_ROOT_VENDOR = 1, /* a built-in vendor root (AMD ARK, Intel SGX) */
     CONFAI_ROOT_CUSTOM = 2, /* a root the policy added: NOT a vendor root */
 } confai_root_kind;
 
