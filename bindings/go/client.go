@@ -263,7 +263,7 @@ func (c *Client) fetch(req *http.Request, body []byte) (*http.Response, error) {
 		defer msg.free()
 		var cerr C.confai_error
 		var resp *C.confai_http_message
-		if err := check(C.confai_client_fetch(p, msg.m, &resp, &cerr), &cerr); err != nil {
+		if err := check(C.confai_client_fetch(p, &resp, msg.m, &cerr), &cerr); err != nil {
 			return err
 		}
 		defer C.confai_http_message_free(resp)

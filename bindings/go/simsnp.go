@@ -92,8 +92,8 @@ func (s *SimSNP) PolicyJSON(manifest []byte, maxAge time.Duration) ([]byte, erro
 	var cerr C.confai_error
 	var json *C.char
 	var n C.size_t
-	st := C.confai_sim_snp_policy_json(ptr, bytesPtr(manifest), C.size_t(len(manifest)),
-		C.int64_t(maxAge/time.Second), &json, &n, &cerr)
+	st := C.confai_sim_snp_policy_json(ptr, &json, &n, bytesPtr(manifest), C.size_t(len(manifest)),
+		C.int64_t(maxAge/time.Second), &cerr)
 	runtime.KeepAlive(manifest)
 	if err := check(st, &cerr); err != nil {
 		return nil, err
@@ -115,9 +115,9 @@ func (s *SimSNP) Bundle(nonce [32]byte, keyConfig, manifest []byte, notAfter str
 	var cerr C.confai_error
 	var json *C.char
 	var n C.size_t
-	st := C.confai_sim_snp_bundle(ptr, (*C.uint8_t)(unsafe.Pointer(&nonce[0])),
+	st := C.confai_sim_snp_bundle(ptr, &json, &n, (*C.uint8_t)(unsafe.Pointer(&nonce[0])),
 		bytesPtr(keyConfig), C.size_t(len(keyConfig)), bytesPtr(manifest), C.size_t(len(manifest)),
-		cNotAfter, &json, &n, &cerr)
+		cNotAfter, &cerr)
 	runtime.KeepAlive(keyConfig)
 	runtime.KeepAlive(manifest)
 	if err := check(st, &cerr); err != nil {

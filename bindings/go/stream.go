@@ -76,7 +76,7 @@ func (c *Client) stream(req *http.Request, body []byte) (*Stream, error) {
 		}
 		defer msg.free()
 		var cerr C.confai_error
-		return check(C.confai_client_stream_open(p, msg.m, &s, &cerr), &cerr)
+		return check(C.confai_client_stream_open(p, &s, msg.m, &cerr), &cerr)
 	}, func(err error) {
 		if err == nil {
 			C.confai_stream_free(s)
@@ -130,8 +130,8 @@ func (st *Stream) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	var cerr C.confai_error
-	var n C.size_t
-	status := C.confai_stream_read(st.s, (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p)), &n, &cerr)
+	n := C.size_t(len(p)) // in: the capacity; out: the bytes read, 0 at the end
+	status := C.confai_stream_read(st.s, (*C.uint8_t)(unsafe.Pointer(&p[0])), &n, &cerr)
 	if err := check(status, &cerr); err != nil {
 		st.err = err
 		st.ended.Store(true)

@@ -88,10 +88,10 @@ static int attestation(gw_config *cfg, struct MHD_Connection *conn, gw_request *
         return reply_text(conn, req, 500, "clock out of range\n");
 
     gw_key *key = gw_keys_acquire(&cfg->keys);
-    confai_status st = confai_sim_snp_bundle(cfg->platform.sim, nonce, key->encoded,
-                                             key->encoded_len, cfg->platform.manifest,
-                                             cfg->platform.manifest_len, not_after, &bundle,
-                                             &bundle_len, &err);
+    confai_status st = confai_sim_snp_bundle(cfg->platform.sim, &bundle, &bundle_len, nonce,
+                                             key->encoded, key->encoded_len,
+                                             cfg->platform.manifest,
+                                             cfg->platform.manifest_len, not_after, &err);
     gw_key_release(key);
     if (st != CONFAI_OK) {
         fprintf(stderr, "confai-gateway: evidence: %s\n", err.message);

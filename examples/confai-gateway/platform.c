@@ -131,7 +131,7 @@ int gw_platform_write_policy(const gw_platform *p, const char *path, int64_t max
     confai_error err;
     char *json = NULL;
     size_t len = 0;
-    if (confai_sim_snp_policy_json(p->sim, p->manifest, p->manifest_len, max_age, &json, &len,
+    if (confai_sim_snp_policy_json(p->sim, &json, &len, p->manifest, p->manifest_len, max_age,
                                    &err) != CONFAI_OK) {
         snprintf(msg, msg_size, "policy: %s", err.message);
         return -1;

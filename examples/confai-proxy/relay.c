@@ -144,7 +144,6 @@ static void fail_stream(proxy_stream *s, const confai_error *err)
 static int fill(proxy_stream *s)
 {
     confai_error err = { 0 };
-    size_t got = 0;
     if (s->pending_cap - s->pending_len < STREAM_READ) {
         size_t cap = s->pending_cap + STREAM_READ * 2;
         if (cap > PROXY_MAX_BODY * 4) {
@@ -164,8 +163,9 @@ static int fill(proxy_stream *s)
         s->pending = p;
         s->pending_cap = cap;
     }
-    confai_status st = confai_stream_read(s->stream, (uint8_t *)s->pending + s->pending_len,
-                                          s->pending_cap - s->pending_len, &got, &err);
+    size_t got = s->pending_cap - s->pending_len;
+    confai_status st = confai_stream_read(s->stream, (uint8_t *)s->pending + s->pending_len, &got,
+                                          &err);
     if (st != CONFAI_OK) {
         fail_stream(s, &err);
         return -1;

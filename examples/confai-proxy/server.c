@@ -86,7 +86,7 @@ static enum MHD_Result relay_whole(proxy_server *s, struct MHD_Connection *c,
     confai_http_message *resp = NULL;
     confai_error err = { 0 };
 
-    if (confai_client_fetch(s->client, inner, &resp, &err) != CONFAI_OK)
+    if (confai_client_fetch(s->client, &resp, inner, &err) != CONFAI_OK)
         return send_confai_error(c, path, &err);
     size_t len = 0;
     const uint8_t *body = confai_http_message_body(resp, &len);
@@ -132,7 +132,7 @@ static enum MHD_Result relay_stream(proxy_server *s, struct MHD_Connection *c,
     confai_stream *stream = NULL;
     confai_error err = { 0 };
 
-    if (confai_client_stream_open(s->client, inner, &stream, &err) != CONFAI_OK)
+    if (confai_client_stream_open(s->client, &stream, inner, &err) != CONFAI_OK)
         return send_confai_error(c, path, &err);
     const confai_http_message *head = confai_stream_response(stream);
     unsigned status = confai_http_message_status(head);

@@ -58,7 +58,7 @@ static int first_model(confai_client *client, char **model)
         rc = cli_fail_status("chat", &err);
         goto out;
     }
-    if (confai_client_fetch(client, req, &resp, &err) != CONFAI_OK) {
+    if (confai_client_fetch(client, &resp, req, &err) != CONFAI_OK) {
         rc = cli_fail_status("chat: listing models", &err);
         goto out;
     }

@@ -23,13 +23,15 @@ extern "C" {
 
 /*
  * Before a client seals a prompt to a service it verifies the service's
- * evidence bundle (doc/protocol.md): the CPU report signs, through a chain
- * that ends in a pinned root, a commitment to our nonce, to the OHTTP key
- * configuration we will seal to, to the deployment manifest and to the
- * bundle's not_after; and a policy (doc/policy.md) accepts every measured
- * value. confai_attestation_verify does all of it and returns a verdict, or
- * fails with the status of the first check that did not pass: there is no
- * partial success.
+ * evidence bundle (doc/protocol.md): the CPU evidence (an AMD SEV-SNP report
+ * or an Intel TDX quote) signs, through a chain that ends in a pinned root,
+ * a commitment to our nonce, to the OHTTP key configuration we will seal
+ * to, to the deployment manifest and to the bundle's not_after; each GPU's
+ * evidence (NVIDIA SPDM) commits to the same transcript; any tokens of a
+ * remote verifier are checked too; and a policy (doc/policy.md) accepts
+ * every measured value. confai_attestation_verify does all of it and
+ * returns a verdict, or fails with the status of the first check that did
+ * not pass: there is no partial success.
  *
  * Status codes: 3xx for a bundle that does not parse; 5xx for evidence that
  * does not prove what it claims (signature, chain, root, nonce, freshness,
@@ -79,19 +81,26 @@ CONFAI_API size_t confai_policy_max_size(void);
  * needs these (confai_attestation_verify checks them), but they document and
  * test the construction.
  *
- * Errors (all three): CONFAI_E_ARGUMENT (NULL pointer, not_after not of the
- * form above), CONFAI_E_LIMIT (key_config longer than 65535 bytes),
- * CONFAI_E_NO_MEMORY. Thread-safe.
+ * The three functions below fail alike: CONFAI_E_ARGUMENT (NULL pointer,
+ * empty key_config, not_after not of the form above), CONFAI_E_LIMIT
+ * (key_config longer than 65535 bytes), CONFAI_E_NO_MEMORY,
+ * CONFAI_E_INTERNAL. Thread-safe.
  */
 
-/* Writes SHA-512(T), the 64 bytes a CPU report's report data must hold. */
+/*
+ * Writes SHA-512(T), the 64 bytes the report data of a CPU report (SEV-SNP
+ * REPORT_DATA, TDX REPORTDATA) must hold. Errors: as above.
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_binding_report_data(uint8_t report_data[64], const uint8_t nonce[32],
                            const uint8_t *key_config, size_t key_config_len,
                            const uint8_t *manifest, size_t manifest_len,
                            const char *not_after, confai_error *err);
 
-/* Writes SHA-256(T), the 32-byte nonce of each GPU's SPDM evidence. */
+/*
+ * Writes SHA-256(T), the 32-byte nonce of each GPU's SPDM evidence.
+ * Errors: as above.
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_binding_gpu_nonce(uint8_t gpu_nonce[32], const uint8_t nonce[32],
                          const uint8_t *key_config, size_t key_config_len,
@@ -101,7 +110,7 @@ confai_binding_gpu_nonce(uint8_t gpu_nonce[32], const uint8_t nonce[32],
 /*
  * Writes T itself into fresh memory: *transcript (release with confai_free)
  * and *transcript_len. For logs and interoperability tests. On failure
- * *transcript is NULL.
+ * *transcript is NULL. Errors: as above.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_binding_transcript(uint8_t **transcript, size_t *transcript_len,
@@ -227,10 +236,11 @@ typedef struct confai_verdict confai_verdict;
  *   the nonce is ours (constant time)     CONFAI_E_NONCE_MISMATCH
  *   not_after is after the verify time    CONFAI_E_EVIDENCE_EXPIRED
  *   platform accepted by the policy       CONFAI_E_POLICY_PLATFORM
- *   report, chain and root                CONFAI_E_BAD_SIGNATURE,
- *                                          _CERT_CHAIN, _UNKNOWN_ROOT,
- *                                          _CERT_EXPIRED, _CERT_REVOKED,
- *                                          _TCB_MISMATCH and parse statuses
+ *   CPU report, chain and root            CONFAI_E_BAD_SIGNATURE,
+ *   (SEV-SNP report and VCEK/VLEK chain;   _CERT_CHAIN, _UNKNOWN_ROOT,
+ *   TDX quote, PCK chain, collateral)      _CERT_EXPIRED, _CERT_REVOKED,
+ *                                          _TCB_MISMATCH, _COLLATERAL and
+ *                                          parse statuses
  *   report data == SHA-512(T)             CONFAI_E_BINDING
  *   the policy's checks                   CONFAI_E_POLICY_* (6xx)
  *   each GPU: chain to the NVIDIA root,   CONFAI_E_CERT_*, _UNKNOWN_ROOT,
@@ -240,9 +250,13 @@ typedef struct confai_verdict confai_verdict;
  *   signature and claims, eat_nonce        _BAD_SIGNATURE, _BINDING
  *   the key configuration parses          CONFAI_E_UNSUPPORTED, parse statuses
  * The verdict expires at min(not_after, verify time + policy max_age, the
- * end of the endorsement chain's validity, the earliest token exp).
+ * end of the endorsements' validity (certificate chains, TDX collateral),
+ * the earliest token exp).
  * options may be NULL (defaults). On failure *verdict is NULL.
  * Thread-safe for a shared policy; a cache in options needs exclusive use.
+ * Errors: the statuses above; CONFAI_E_ARGUMENT (NULL verdict, policy,
+ * nonce or bundle; options of another version, unknown flags, reserved
+ * fields set), CONFAI_E_NO_MEMORY, CONFAI_E_INTERNAL.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_attestation_verify(confai_verdict **verdict,
@@ -262,23 +276,27 @@ CONFAI_API confai_verdict *confai_verdict_ref(const confai_verdict *verdict);
 /* Releases a reference; the last one frees the verdict. NULL is a no-op. */
 CONFAI_API void confai_verdict_free(confai_verdict *verdict);
 
-/* The platform ("sev-snp"); NULL for NULL. */
+/* The CPU platform ("sev-snp" or "tdx"); NULL for NULL. */
 CONFAI_API const char *confai_verdict_platform(const confai_verdict *verdict);
 
-/* The product ("milan", "genoa", "turin"); NULL for NULL. */
+/*
+ * The CPU product where the platform has named ones (SEV-SNP: "milan",
+ * "genoa", "turin"); NULL for TDX and for NULL.
+ */
 CONFAI_API const char *confai_verdict_product(const confai_verdict *verdict);
 
 /*
- * The launch measurement (SEV-SNP: 48 bytes); *len gets its size. NULL (and
- * *len 0) for NULL.
+ * The CPU launch measurement (SEV-SNP MEASUREMENT, TDX MRTD: 48 bytes each);
+ * *len gets its size. NULL (and *len 0) for NULL. The other measured values
+ * (TDX RTMRs) and each GPU's results are in confai_verdict_json.
  */
 CONFAI_API const uint8_t *
 confai_verdict_measurement(const confai_verdict *verdict, size_t *len);
 
-/* Which kind of root the evidence chains to. */
+/* Which kind of root the CPU evidence chains to. */
 typedef enum confai_root_kind {
     CONFAI_ROOT_NONE = 0,   /* only for a NULL verdict */
-    CONFAI_ROOT_VENDOR = 1, /* a built-in hardware vendor root (AMD ARK) */
+    CONFAI_ROOT_VENDOR = 1, /* a built-in vendor root (AMD ARK, Intel SGX) */
     CONFAI_ROOT_CUSTOM = 2, /* a root the policy added: NOT a vendor root */
 } confai_root_kind;
 
@@ -290,8 +308,9 @@ confai_verdict_root_kind(const confai_verdict *verdict);
 CONFAI_API int confai_verdict_root_is_vendor(const confai_verdict *verdict);
 
 /*
- * For a custom root, a warning for humans ("NOT an AMD root: ..."), to be
- * shown wherever the verdict is; NULL for a vendor root or a NULL verdict.
+ * For a custom root, a warning for humans ("NOT an AMD root: ...", "NOT an
+ * Intel root: ..."), to be shown wherever the verdict is; NULL for a vendor
+ * root or a NULL verdict.
  */
 CONFAI_API const char *
 confai_verdict_root_warning(const confai_verdict *verdict);
@@ -315,14 +334,19 @@ confai_verdict_manifest_digest(const confai_verdict *verdict);
 /*
  * Times, seconds since 1970 (UTC): when the evidence was verified; the
  * bundle's not_after; and the expiry min(not_after, verified_at + max_age,
- * end of the endorsement chain's validity), after which the key must not be
+ * the end of the endorsements' validity (certificate chains, TDX
+ * collateral), the earliest token exp), after which the key must not be
  * used without a new attestation. 0 for NULL.
  */
 CONFAI_API int64_t confai_verdict_verified_at(const confai_verdict *verdict);
 CONFAI_API int64_t confai_verdict_not_after(const confai_verdict *verdict);
 CONFAI_API int64_t confai_verdict_expiry(const confai_verdict *verdict);
 
-/* The TCB values an SEV-SNP report carries. */
+/*
+ * The TCB values an SEV-SNP report carries. The TCB functions below answer
+ * for SEV-SNP verdicts only; a TDX verdict's TCB (SVNs and the TCB status
+ * from Intel's collateral) is in confai_verdict_json.
+ */
 typedef enum confai_tcb_kind {
     CONFAI_TCB_CURRENT = 0,
     CONFAI_TCB_REPORTED = 1,  /* what the VCEK was derived for */
@@ -339,13 +363,17 @@ typedef enum confai_tcb_component {
     CONFAI_TCB_FMC = 4,
 } confai_tcb_component;
 
-/* A TCB as its raw 64-bit TCB_VERSION; 0 for NULL or an unknown kind. */
+/*
+ * A TCB as its raw 64-bit TCB_VERSION; 0 for NULL, a TDX verdict or an
+ * unknown kind.
+ */
 CONFAI_API uint64_t confai_verdict_tcb(const confai_verdict *verdict,
                                        confai_tcb_kind kind);
 
 /*
- * One component (0..255) of a TCB; -1 for NULL, an unknown kind or
- * component, or a component the product does not have (FMC before Turin).
+ * One component (0..255) of a TCB; -1 for NULL, a TDX verdict, an unknown
+ * kind or component, or a component the product does not have (FMC before
+ * Turin).
  */
 CONFAI_API int confai_verdict_tcb_component(const confai_verdict *verdict,
                                             confai_tcb_kind kind,

@@ -78,7 +78,9 @@ typedef struct confai_client_options {
     /* Verification options for each attestation (time, cache, flags);
        NULL = defaults. Copied; a cache in it must outlive the client and is
        used under the client's lock. Without one, the client keeps its own
-       SEV-SNP chain cache, so re-attesting a machine costs one signature. */
+       cache (confai_verify_cache: SEV-SNP chains, TDX PCK chains with their
+       collateral, GPU chains), so re-attesting a known machine skips the
+       endorsement checks. */
     const confai_verify_options *verify;
     uint64_t reserved[8];          /* must be zero */
 } confai_client_options;
@@ -150,8 +152,8 @@ confai_client_verdict(confai_client *client, confai_verdict **verdict,
  * CONFAI_E_LIMIT.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
-confai_client_fetch(confai_client *client, const confai_http_message *request,
-                    confai_http_message **response, confai_error *err);
+confai_client_fetch(confai_client *client, confai_http_message **response,
+                    const confai_http_message *request, confai_error *err);
 
 /*
  * A streamed exchange: the request goes out as a chunked OHTTP request
@@ -165,14 +167,15 @@ typedef struct confai_stream confai_stream;
 
 /*
  * Sends request as a streamed exchange and returns once the inner
- * response's head (status and header fields) has been opened.
- * Errors: those of confai_client_fetch (CONFAI_E_NOT_SEALED for an answer
- * that is not message/ohttp-chunked-res), the stream statuses (4xx).
+ * response's head (status and header fields) has been opened: *stream
+ * (release with confai_stream_free) reads the rest. On failure *stream is
+ * NULL. Errors: those of confai_client_fetch (CONFAI_E_NOT_SEALED for an
+ * answer that is not message/ohttp-chunked-res), the stream statuses (4xx).
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
-confai_client_stream_open(confai_client *client,
+confai_client_stream_open(confai_client *client, confai_stream **stream,
                           const confai_http_message *request,
-                          confai_stream **stream, confai_error *err);
+                          confai_error *err);
 
 /*
  * The inner response's status and header fields (no content), valid until
@@ -182,20 +185,23 @@ CONFAI_API const confai_http_message *
 confai_stream_response(const confai_stream *stream);
 
 /*
- * Reads the next content bytes into buf, blocking until at least one byte
- * authenticated, the response ended, or it failed: *read_len is the number
- * written (1..capacity), or 0 with CONFAI_OK at the authenticated end of the
- * response (its final chunk). After a failure every later call returns the
+ * Reads the next content bytes into (buf, *len). A streaming read, so the
+ * buffer convention differs from common.h's: on input *len is the capacity
+ * (at least 1); on return it is the number of bytes written, which is
+ * normally fewer than the capacity. The call blocks until at least one byte
+ * authenticated, the response ended, or it failed: *len is then 1..capacity,
+ * or 0 with CONFAI_OK at the authenticated end of the response (its final
+ * chunk); on failure *len is 0. After a failure every later call returns the
  * same status. When the inner response is text/event-stream, a
  * "data: [DONE]" line (and what follows it) is handed out only after the
  * final chunk authenticated: clients stop reading at [DONE], and must not
- * miss a stream cut off after it. Errors: CONFAI_E_ARGUMENT (capacity 0), the 4xx stream
- * statuses, 3xx for a malformed inner message, 7xx transport,
- * CONFAI_E_CANCELLED.
+ * miss a stream cut off after it. Errors: CONFAI_E_ARGUMENT (NULL, capacity
+ * 0), the 4xx stream statuses, 3xx for a malformed inner message, 7xx
+ * transport, CONFAI_E_CANCELLED.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
-confai_stream_read(confai_stream *stream, uint8_t *buf, size_t capacity,
-                   size_t *read_len, confai_error *err);
+confai_stream_read(confai_stream *stream, uint8_t *buf, size_t *len,
+                   confai_error *err);
 
 /*
  * Cancels the stream from any thread: a blocked or later confai_stream_read

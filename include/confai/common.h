@@ -6,6 +6,9 @@
  *
  * Conventions, true for every function unless its comment says otherwise:
  * - Functions return a confai_status; CONFAI_OK is 0.
+ * - Arguments come in this order: the handle the call works on, then the
+ *   outputs, then the inputs, then the confai_error. A length always comes
+ *   right after its pointer.
  * - The last argument is an optional caller-owned confai_error (may be NULL)
  *   that receives the status and a human-readable message on failure. The
  *   library keeps no global or thread-local error state.
@@ -13,9 +16,15 @@
  *   success it is the number of bytes written. When the capacity is too small
  *   the call fails with CONFAI_E_BUFFER_TOO_SMALL, sets *len to the size
  *   needed and writes nothing.
- * - Memory the library allocates for the caller is released with
- *   confai_free(). Handles are released with their own _free(); passing NULL
- *   to any _free() is a no-op.
+ * - Outputs whose size is fixed (uint8_t report_data[64]) or chosen by the
+ *   caller (confai_hpke_export's secret_len) take no *len: the size shows in
+ *   the prototype or is an input right after the pointer.
+ * - Reading a stream (confai_stream_read) also takes (ptr, *len): *len is
+ *   the capacity on input and the number of bytes read on return, which may
+ *   be fewer than the capacity; 0 with CONFAI_OK means the end.
+ * - Memory the library allocates for the caller comes back as a (T **ptr,
+ *   size_t *len) pair and is released with confai_free(). Handles are
+ *   released with their own _free(); passing NULL to any _free() is a no-op.
  * - On failure no output is produced: no partial plaintext, no half-made
  *   handle (handle outputs are set to NULL).
  *

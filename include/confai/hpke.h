@@ -106,7 +106,11 @@ confai_hpke_suite_sizes(const confai_hpke_suite *suite, size_t *enc_size,
  */
 typedef struct confai_hpke_key confai_hpke_key;
 
-/* Generates a fresh key pair for a KEM. On failure *key is NULL. */
+/*
+ * Generates a fresh key pair for a KEM. On failure *key is NULL.
+ * Errors: CONFAI_E_ARGUMENT (NULL key), CONFAI_E_UNSUPPORTED (unknown KEM),
+ * CONFAI_E_NO_MEMORY, CONFAI_E_INTERNAL.
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_key_generate(confai_hpke_key **key, uint16_t kem_id,
                          confai_error *err);
@@ -115,6 +119,9 @@ confai_hpke_key_generate(confai_hpke_key **key, uint16_t kem_id,
  * Derives a key pair deterministically from input keying material
  * (RFC 9180 DeriveKeyPair). ikm must be at least as long as the KEM's private
  * key and at most CONFAI_HPKE_MAX_PARAM_SIZE bytes. On failure *key is NULL.
+ * Errors: CONFAI_E_ARGUMENT (NULL, ikm of the wrong length),
+ * CONFAI_E_UNSUPPORTED (unknown KEM), CONFAI_E_BAD_KEY (no valid scalar,
+ * DeriveKeyPairError), CONFAI_E_NO_MEMORY, CONFAI_E_INTERNAL.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_key_derive(confai_hpke_key **key, uint16_t kem_id,
@@ -122,8 +129,10 @@ confai_hpke_key_derive(confai_hpke_key **key, uint16_t kem_id,
 
 /*
  * Imports a private key in its RFC 9180 serialization (SerializePrivateKey)
- * and computes its public key. Errors: CONFAI_E_BAD_KEY for a wrong length or
- * an invalid scalar.
+ * and computes its public key. On failure *key is NULL.
+ * Errors: CONFAI_E_BAD_KEY (wrong length, invalid scalar), CONFAI_E_ARGUMENT
+ * (NULL), CONFAI_E_UNSUPPORTED (unknown KEM), CONFAI_E_NO_MEMORY,
+ * CONFAI_E_INTERNAL.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_key_import(confai_hpke_key **key, uint16_t kem_id,
@@ -136,7 +145,11 @@ CONFAI_API void confai_hpke_key_free(confai_hpke_key *key);
 /* The KEM id the key belongs to. */
 CONFAI_API uint16_t confai_hpke_key_kem(const confai_hpke_key *key);
 
-/* Writes the serialized public key (SerializePublicKey). */
+/*
+ * Writes the serialized public key (SerializePublicKey).
+ * Errors: CONFAI_E_BUFFER_TOO_SMALL, CONFAI_E_ARGUMENT (NULL),
+ * CONFAI_E_INTERNAL.
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_key_public(const confai_hpke_key *key, uint8_t *public_key,
                        size_t *public_key_len, confai_error *err);
@@ -144,6 +157,8 @@ confai_hpke_key_public(const confai_hpke_key *key, uint8_t *public_key,
 /*
  * Writes the serialized private key (SerializePrivateKey; X25519 and X448
  * keys come out clamped, RFC 9180 section 7.1.2). Handle with care.
+ * Errors: CONFAI_E_BUFFER_TOO_SMALL, CONFAI_E_ARGUMENT (NULL),
+ * CONFAI_E_INTERNAL.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_key_private(const confai_hpke_key *key, uint8_t *private_key,
@@ -165,7 +180,11 @@ typedef enum confai_hpke_role {
     CONFAI_HPKE_ROLE_RECIPIENT = 1,
 } confai_hpke_role;
 
-/* Creates a context for a role and suite. On failure *ctx is NULL. */
+/*
+ * Creates a context for a role and suite. On failure *ctx is NULL.
+ * Errors: CONFAI_E_ARGUMENT (NULL, unknown role), CONFAI_E_UNSUPPORTED (a
+ * suite this build cannot use), CONFAI_E_NO_MEMORY.
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_ctx_new(confai_hpke_ctx **ctx, confai_hpke_role role,
                     const confai_hpke_suite *suite, confai_error *err);
@@ -186,12 +205,19 @@ confai_hpke_ctx_set_psk(confai_hpke_ctx *ctx, const uint8_t *psk,
 /*
  * Auth modes, sender side: the sender's own key pair, before setup. The
  * context keeps its own reference; the caller may free key afterwards.
+ * Errors: CONFAI_E_ARGUMENT (NULL, key of another KEM), CONFAI_E_STATE (a
+ * recipient context, or set up already), CONFAI_E_INTERNAL.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_ctx_set_sender_key(confai_hpke_ctx *ctx,
                                const confai_hpke_key *key, confai_error *err);
 
-/* Auth modes, recipient side: the sender's serialized public key. */
+/*
+ * Auth modes, recipient side: the sender's serialized public key, before
+ * setup. Errors: CONFAI_E_BAD_KEY (wrong length, not a valid encoding),
+ * CONFAI_E_ARGUMENT (NULL), CONFAI_E_STATE (a sender context, or set up
+ * already).
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_ctx_set_sender_public(confai_hpke_ctx *ctx,
                                   const uint8_t *public_key,
@@ -245,8 +271,11 @@ confai_hpke_open(confai_hpke_ctx *ctx, uint8_t *plaintext,
 
 /*
  * Exports a secret of secret_len bytes bound to exporter_context (RFC 9180
- * section 5.3); either role, after setup. secret_len is at most 255 times the
- * KDF's hash size.
+ * section 5.3); either role, after setup. secret_len is the length asked
+ * for, not a capacity: exactly secret_len bytes are written. It is at most
+ * 255 times the KDF's hash size. Errors: CONFAI_E_ARGUMENT (NULL, secret_len
+ * 0 or too large, exporter_context over CONFAI_HPKE_MAX_PARAM_SIZE),
+ * CONFAI_E_STATE (not set up), CONFAI_E_INTERNAL.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_export(confai_hpke_ctx *ctx, uint8_t *secret, size_t secret_len,
@@ -258,7 +287,10 @@ confai_hpke_export(confai_hpke_ctx *ctx, uint8_t *secret, size_t secret_len,
 /*
  * Seals one message to a recipient public key in base mode: enc and
  * ciphertext are written to caller buffers (sizes from confai_hpke_suite_sizes;
- * ciphertext is plaintext_len + tag size).
+ * ciphertext is plaintext_len + tag size). Errors: those of
+ * confai_hpke_ctx_new, confai_hpke_sender_setup and confai_hpke_seal;
+ * CONFAI_E_BUFFER_TOO_SMALL for either buffer, the ciphertext's checked
+ * before any work.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_seal_once(const confai_hpke_suite *suite, uint8_t *enc,
@@ -269,7 +301,11 @@ confai_hpke_seal_once(const confai_hpke_suite *suite, uint8_t *enc,
                       const uint8_t *plaintext, size_t plaintext_len,
                       confai_error *err);
 
-/* Opens one base-mode message sealed with confai_hpke_seal_once. */
+/*
+ * Opens one base-mode message sealed with confai_hpke_seal_once.
+ * Errors: those of confai_hpke_ctx_new, confai_hpke_recipient_setup and
+ * confai_hpke_open (CONFAI_E_DECRYPT, CONFAI_E_BAD_ENCAPSULATION, ...).
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_hpke_open_once(const confai_hpke_suite *suite, uint8_t *plaintext,
                       size_t *plaintext_len, const confai_hpke_key *key,

@@ -106,7 +106,11 @@ CONFAI_API uint16_t confai_key_config_kem(const confai_key_config *config);
 CONFAI_API confai_hpke_suite
 confai_key_config_suite(const confai_key_config *config);
 
-/* Writes the gateway's serialized public key (Npk bytes). */
+/*
+ * Writes the gateway's serialized public key (Npk bytes).
+ * Errors: CONFAI_E_BUFFER_TOO_SMALL (public_key may be NULL to ask),
+ * CONFAI_E_ARGUMENT (NULL).
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_key_config_public_key(const confai_key_config *config,
                              uint8_t *public_key, size_t *public_key_len,
@@ -115,6 +119,8 @@ confai_key_config_public_key(const confai_key_config *config,
 /*
  * Writes the KeyConfig encoding; for a parsed configuration these are exactly
  * the bytes parsed, including algorithm pairs this build does not support.
+ * Errors: CONFAI_E_BUFFER_TOO_SMALL (out may be NULL to ask),
+ * CONFAI_E_ARGUMENT (NULL).
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_key_config_serialize(const confai_key_config *config, uint8_t *out,
@@ -339,7 +345,11 @@ confai_ohttp_gateway_new_chunked(confai_ohttp_gateway **gateway,
                                  confai_ohttp_chunk_fn on_chunk, void *user,
                                  confai_error *err);
 
-/* As confai_ohttp_client_set_max_chunk_size, for the request reader. */
+/*
+ * As confai_ohttp_client_set_max_chunk_size, for the request reader.
+ * Errors: CONFAI_E_ARGUMENT (NULL, 0), CONFAI_E_STATE (not chunked, or the
+ * request failed earlier).
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_ohttp_gateway_set_max_chunk_size(confai_ohttp_gateway *gateway,
                                         size_t max_chunk_size,
@@ -356,7 +366,12 @@ confai_ohttp_gateway_feed_request(confai_ohttp_gateway *gateway,
                                   const uint8_t *data, size_t data_len,
                                   confai_error *err);
 
-/* As confai_ohttp_client_finish_response, for the request. */
+/*
+ * As confai_ohttp_client_finish_response, for the request: the bytes fed
+ * must end with the final chunk. Errors: CONFAI_E_STREAM_TRUNCATED (no final
+ * chunk), CONFAI_E_STATE (not chunked, or the request failed earlier), and
+ * those of confai_ohttp_gateway_feed_request.
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_ohttp_gateway_finish_request(confai_ohttp_gateway *gateway,
                                     confai_error *err);
@@ -373,13 +388,21 @@ confai_ohttp_gateway_begin_response(confai_ohttp_gateway *gateway,
                                     uint8_t *nonce, size_t *nonce_len,
                                     confai_error *err);
 
-/* As confai_ohttp_client_seal_chunk, for a response chunk. */
+/*
+ * As confai_ohttp_client_seal_chunk, for a response chunk. Errors: those of
+ * confai_ohttp_client_seal_chunk; CONFAI_E_STATE also before
+ * confai_ohttp_gateway_begin_response.
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_ohttp_gateway_seal_chunk(confai_ohttp_gateway *gateway, uint8_t *chunk,
                                 size_t *chunk_len, const uint8_t *plaintext,
                                 size_t plaintext_len, confai_error *err);
 
-/* As confai_ohttp_client_seal_final_chunk, for the final response chunk. */
+/*
+ * As confai_ohttp_client_seal_final_chunk, for the final response chunk.
+ * Errors: as for confai_ohttp_gateway_seal_chunk, except that empty
+ * plaintext is fine.
+ */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_ohttp_gateway_seal_final_chunk(confai_ohttp_gateway *gateway,
                                       uint8_t *chunk, size_t *chunk_len,

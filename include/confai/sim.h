@@ -69,12 +69,15 @@ confai_sim_snp_save_keys(const confai_sim_snp *sim, char **text,
  * Writes a policy (doc/policy.md) that accepts exactly this platform: its
  * ARK as the custom root, its product, measurement and TCB, a guest with
  * debugging off; the manifest digest SHA-256(manifest) and the given
- * max_age (seconds, > 0). *json as for confai_sim_snp_save_keys.
+ * max_age (seconds, 1 to 31536000). *json as for confai_sim_snp_save_keys.
+ * On failure *json is NULL. Errors: CONFAI_E_ARGUMENT (NULL, max_age out of
+ * range), CONFAI_E_NO_MEMORY, CONFAI_E_INTERNAL.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
-confai_sim_snp_policy_json(const confai_sim_snp *sim, const uint8_t *manifest,
-                           size_t manifest_len, int64_t max_age, char **json,
-                           size_t *json_len, confai_error *err);
+confai_sim_snp_policy_json(const confai_sim_snp *sim, char **json,
+                           size_t *json_len, const uint8_t *manifest,
+                           size_t manifest_len, int64_t max_age,
+                           confai_error *err);
 
 /*
  * Answers an attestation request: signs a report whose report data is
@@ -82,13 +85,16 @@ confai_sim_snp_policy_json(const confai_sim_snp *sim, const uint8_t *manifest,
  * writes the evidence bundle (doc/protocol.md) with the report and the
  * VCEK, ASK, ARK chain. key_config is one KeyConfig as serialized; not_after
  * is an RFC 3339 string as for confai_binding_report_data. *json as for
- * confai_sim_snp_save_keys. Thread-safe.
+ * confai_sim_snp_save_keys. On failure *json is NULL. Thread-safe.
+ * Errors: CONFAI_E_ARGUMENT (NULL, empty key_config, not_after not of the
+ * binding's form), CONFAI_E_LIMIT (key_config longer than 65535 bytes),
+ * CONFAI_E_NO_MEMORY, CONFAI_E_INTERNAL (signing failed).
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
-confai_sim_snp_bundle(const confai_sim_snp *sim, const uint8_t nonce[32],
-                      const uint8_t *key_config, size_t key_config_len,
-                      const uint8_t *manifest, size_t manifest_len,
-                      const char *not_after, char **json, size_t *json_len,
+confai_sim_snp_bundle(const confai_sim_snp *sim, char **json, size_t *json_len,
+                      const uint8_t nonce[32], const uint8_t *key_config,
+                      size_t key_config_len, const uint8_t *manifest,
+                      size_t manifest_len, const char *not_after,
                       confai_error *err);
 
 #ifdef __cplusplus

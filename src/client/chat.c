@@ -98,8 +98,8 @@ out:
 static confai_status inner_error(confai_stream *stream, uint16_t code, confai_error *err)
 {
     char text[CLIENT_QUOTE_SIZE] = "";
-    size_t n = 0;
-    if (confai_stream_read(stream, (uint8_t *)text, sizeof(text) - 1, &n, NULL) != CONFAI_OK)
+    size_t n = sizeof(text) - 1;
+    if (confai_stream_read(stream, (uint8_t *)text, &n, NULL) != CONFAI_OK)
         n = 0;
     text[n] = '\0';
     for (size_t i = 0; i < n; i++)
@@ -128,15 +128,15 @@ confai_status confai_client_chat(confai_client *client, const char *request_json
 
     GUARD(streamed_body(request_json, request_json_len, &body, err));
     GUARD(chat_request(client, body, &msg, err));
-    GUARD(confai_client_stream_open(client, msg, &stream, err));
+    GUARD(confai_client_stream_open(client, &stream, msg, err));
     uint16_t code = confai_http_message_status(confai_stream_response(stream));
     if (code != 200) {
         status = inner_error(stream, code, err);
         goto out;
     }
     for (;;) {
-        size_t n = 0;
-        GUARD(confai_stream_read(stream, buf, sizeof(buf), &n, err));
+        size_t n = sizeof(buf);
+        GUARD(confai_stream_read(stream, buf, &n, err));
         if (n == 0)
             break;
         GUARD(sse_parser_feed(&sse, (const char *)buf, n, err));

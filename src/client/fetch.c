@@ -69,8 +69,8 @@ out:
     return status;
 }
 
-confai_status confai_client_fetch(confai_client *client, const confai_http_message *request,
-                                  confai_http_message **response, confai_error *err)
+confai_status confai_client_fetch(confai_client *client, confai_http_message **response,
+                                  const confai_http_message *request, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     uint8_t *plain = NULL;

@@ -341,8 +341,8 @@ void confai_stream_free(confai_stream *stream)
     confai_free_secret(stream, sizeof(*stream));
 }
 
-confai_status confai_client_stream_open(confai_client *client, const confai_http_message *request,
-                                        confai_stream **stream, confai_error *err)
+confai_status confai_client_stream_open(confai_client *client, confai_stream **stream,
+                                        const confai_http_message *request, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     uint8_t *plain = NULL;
@@ -390,13 +390,14 @@ const confai_http_message *confai_stream_response(const confai_stream *stream)
     return stream == NULL ? NULL : stream->head;
 }
 
-confai_status confai_stream_read(confai_stream *stream, uint8_t *buf, size_t capacity,
-                                 size_t *read_len, confai_error *err)
+confai_status confai_stream_read(confai_stream *stream, uint8_t *buf, size_t *len,
+                                 confai_error *err)
 {
     confai_status status = CONFAI_OK;
     confai_err_clear(err);
-    ENSURE_ARG(read_len != NULL, "read_len");
-    *read_len = 0;
+    ENSURE_ARG(len != NULL, "len");
+    size_t capacity = *len;
+    *len = 0;
     ENSURE_ARG(stream != NULL, "stream");
     ENSURE_ARG(buf != NULL && capacity > 0, "buf");
     confai_stream *s = stream;
@@ -419,7 +420,7 @@ confai_status confai_stream_read(confai_stream *stream, uint8_t *buf, size_t cap
             s->at_line_start = buf[n - 1] == '\n' || buf[n - 1] == '\r';
             confai_wipe(s->queue + s->queue_pos, n);
             s->queue_pos += n;
-            *read_len = n;
+            *len = n;
             return CONFAI_OK;
         }
         if (s->transfer_done)

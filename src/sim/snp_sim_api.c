@@ -402,9 +402,9 @@ out:
     return status;
 }
 
-confai_status confai_sim_snp_policy_json(const confai_sim_snp *sim, const uint8_t *manifest,
-                                         size_t manifest_len, int64_t max_age, char **json,
-                                         size_t *json_len, confai_error *err)
+confai_status confai_sim_snp_policy_json(const confai_sim_snp *sim, char **json, size_t *json_len,
+                                         const uint8_t *manifest, size_t manifest_len,
+                                         int64_t max_age, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     cJSON *doc = NULL;
@@ -455,10 +455,10 @@ out:
 
 /* --- evidence ------------------------------------------------------------------ */
 
-confai_status confai_sim_snp_bundle(const confai_sim_snp *sim, const uint8_t nonce[32],
-                                    const uint8_t *key_config, size_t key_config_len,
-                                    const uint8_t *manifest, size_t manifest_len,
-                                    const char *not_after, char **json, size_t *json_len,
+confai_status confai_sim_snp_bundle(const confai_sim_snp *sim, char **json, size_t *json_len,
+                                    const uint8_t nonce[32], const uint8_t *key_config,
+                                    size_t key_config_len, const uint8_t *manifest,
+                                    size_t manifest_len, const char *not_after,
                                     confai_error *err)
 {
     confai_status status = CONFAI_OK;

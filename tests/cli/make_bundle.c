@@ -76,11 +76,11 @@ int main(int argc, char **argv)
         rc = fail("key config", &err);
         goto out;
     }
-    if (confai_sim_snp_policy_json(sim, (const uint8_t *)manifest, strlen(manifest), 600,
-                                   &policy, &policy_len, &err) != CONFAI_OK ||
-        confai_sim_snp_bundle(sim, nonce, kc, kc_len, (const uint8_t *)manifest,
-                              strlen(manifest), "2026-01-01T01:00:00Z", &bundle, &bundle_len,
-                              &err) != CONFAI_OK) {
+    if (confai_sim_snp_policy_json(sim, &policy, &policy_len, (const uint8_t *)manifest,
+                                   strlen(manifest), 600, &err) != CONFAI_OK ||
+        confai_sim_snp_bundle(sim, &bundle, &bundle_len, nonce, kc, kc_len,
+                              (const uint8_t *)manifest, strlen(manifest),
+                              "2026-01-01T01:00:00Z", &err) != CONFAI_OK) {
         rc = fail("evidence", &err);
         goto out;
     }

@@ -56,7 +56,7 @@ static void sealed_once(confai_client *c, const confai_http_message *req)
 {
     confai_http_message *resp = NULL;
     confai_error err;
-    if (confai_client_fetch(c, req, &resp, &err) != CONFAI_OK)
+    if (confai_client_fetch(c, &resp, req, &err) != CONFAI_OK)
         die("sealed request", &err);
     if (confai_http_message_status(resp) != 200)
         die("sealed request: status", NULL);

@@ -163,12 +163,12 @@ static void arguments_and_urls(void **state)
     assert_int_equal(confai_client_attest(NULL, &v, &err), CONFAI_E_ARGUMENT);
     assert_int_equal(confai_client_verdict(NULL, &v, &err), CONFAI_E_ARGUMENT);
     confai_http_message *resp = NULL;
-    assert_int_equal(confai_client_fetch(NULL, NULL, &resp, &err), CONFAI_E_ARGUMENT);
+    assert_int_equal(confai_client_fetch(NULL, &resp, NULL, &err), CONFAI_E_ARGUMENT);
     confai_stream *s = NULL;
-    assert_int_equal(confai_client_stream_open(NULL, NULL, &s, &err), CONFAI_E_ARGUMENT);
-    size_t n = 1;
+    assert_int_equal(confai_client_stream_open(NULL, &s, NULL, &err), CONFAI_E_ARGUMENT);
     uint8_t buf[4];
-    assert_int_equal(confai_stream_read(NULL, buf, sizeof(buf), &n, &err), CONFAI_E_ARGUMENT);
+    size_t n = sizeof(buf);
+    assert_int_equal(confai_stream_read(NULL, buf, &n, &err), CONFAI_E_ARGUMENT);
     assert_int_equal(n, 0);
     confai_stream_cancel(NULL);
     confai_stream_free(NULL);
@@ -269,15 +269,15 @@ static void sealed_request_needs_a_lease_first(void **state)
                                                      &err),
                      CONFAI_OK);
     /* Without verified evidence nothing is sealed and sent. */
-    assert_int_equal(confai_client_fetch(c, req, &resp, &err), CONFAI_E_HTTP_STATUS);
+    assert_int_equal(confai_client_fetch(c, &resp, req, &err), CONFAI_E_HTTP_STATUS);
     assert_null(resp);
-    assert_int_equal(confai_client_stream_open(c, req, &s, &err), CONFAI_E_HTTP_STATUS);
+    assert_int_equal(confai_client_stream_open(c, &s, req, &err), CONFAI_E_HTTP_STATUS);
     assert_null(s);
     assert_string_equal(answer.last_path, "/service/v1/attestation");
     /* A response message is not a request. */
     confai_http_message *not_req = NULL;
     assert_int_equal(confai_http_message_new_response(&not_req, 200, &err), CONFAI_OK);
-    assert_int_equal(confai_client_fetch(c, not_req, &resp, &err), CONFAI_E_ARGUMENT);
+    assert_int_equal(confai_client_fetch(c, &resp, not_req, &err), CONFAI_E_ARGUMENT);
     confai_http_message_free(not_req);
     confai_http_message_free(req);
     confai_client_free(c);

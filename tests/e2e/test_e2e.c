@@ -186,7 +186,7 @@ static confai_status fetch_chat(confai_client *c, int stream_flag, confai_http_m
     if (st == CONFAI_OK)
         st = confai_http_message_set_body(req, (const uint8_t *)body, strlen(body), err);
     if (st == CONFAI_OK)
-        st = confai_client_fetch(c, req, resp, err);
+        st = confai_client_fetch(c, resp, req, err);
     confai_http_message_free(req);
     return st;
 }
@@ -393,20 +393,26 @@ static void cancellation(void **state)
                      CONFAI_OK);
     assert_int_equal(confai_http_message_set_body(req, (const uint8_t *)body, strlen(body), &err),
                      CONFAI_OK);
-    assert_int_equal(confai_client_stream_open(f->slow, req, &s, &err), CONFAI_OK);
+    assert_int_equal(confai_client_stream_open(f->slow, &s, req, &err), CONFAI_OK);
     assert_int_equal(confai_http_message_status(confai_stream_response(s)), 200);
     pthread_t t;
     pthread_create(&t, NULL, cancel_later, s);
     uint8_t buf[256];
     size_t n = 0;
     confai_status st;
-    do
-        st = confai_stream_read(s, buf, sizeof(buf), &n, &err);
-    while (st == CONFAI_OK && n > 0);
+    do {
+        n = sizeof(buf);
+        st = confai_stream_read(s, buf, &n, &err);
+    } while (st == CONFAI_OK && n > 0);
     pthread_join(t, NULL);
     assert_int_equal(st, CONFAI_E_CANCELLED);
     /* Final: every later read says the same. */
-    assert_int_equal(confai_stream_read(s, buf, sizeof(buf), &n, &err), CONFAI_E_CANCELLED);
+    n = sizeof(buf);
+    assert_int_equal(confai_stream_read(s, buf, &n, &err), CONFAI_E_CANCELLED);
+    assert_int_equal(n, 0);
+    /* A capacity of 0 is an argument error, not the end of the stream. */
+    n = 0;
+    assert_int_equal(confai_stream_read(s, buf, &n, &err), CONFAI_E_ARGUMENT);
     assert_int_equal(n, 0);
     confai_stream_free(s);
     confai_http_message_free(req);
@@ -433,13 +439,13 @@ static void done_waits_for_the_authenticated_end(void **state)
                      CONFAI_OK);
     assert_int_equal(confai_http_message_set_body(req, (const uint8_t *)body, strlen(body), &err),
                      CONFAI_OK);
-    assert_int_equal(confai_client_stream_open(f->proxied, req, &s, &err), CONFAI_OK);
+    assert_int_equal(confai_client_stream_open(f->proxied, &s, req, &err), CONFAI_OK);
     static char seen[65536];
     size_t seen_len = 0, n = 0;
     confai_status st;
     do {
-        st = confai_stream_read(s, (uint8_t *)seen + seen_len, sizeof(seen) - 1 - seen_len, &n,
-                                &err);
+        n = sizeof(seen) - 1 - seen_len;
+        st = confai_stream_read(s, (uint8_t *)seen + seen_len, &n, &err);
         if (st == CONFAI_OK)
             seen_len += n;
     } while (st == CONFAI_OK && n > 0 && seen_len < sizeof(seen) - 1);

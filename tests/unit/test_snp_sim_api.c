@@ -102,8 +102,8 @@ static confai_policy *policy_of(const confai_sim_snp *sim, int64_t max_age)
     size_t len = 0;
     confai_error err;
     confai_policy *policy = NULL;
-    OK(confai_sim_snp_policy_json(sim, (const uint8_t *)manifest, strlen(manifest), max_age,
-                                  &json, &len, NULL));
+    OK(confai_sim_snp_policy_json(sim, &json, &len, (const uint8_t *)manifest, strlen(manifest),
+                                  max_age, NULL));
     assert_int_equal(strlen(json), len);
     if (confai_policy_new(&policy, json, len, &err) != CONFAI_OK)
         fail_msg("policy rejected: %s\n%s", err.message, json);
@@ -114,9 +114,8 @@ static confai_policy *policy_of(const confai_sim_snp *sim, int64_t max_age)
 static char *bundle_of(const confai_sim_snp *sim, const uint8_t nonce[32], size_t *len)
 {
     char *json = NULL;
-    OK(confai_sim_snp_bundle(sim, nonce, E.key_config, E.key_config_len,
-                             (const uint8_t *)manifest, strlen(manifest), E.not_after, &json,
-                             len, NULL));
+    OK(confai_sim_snp_bundle(sim, &json, len, nonce, E.key_config, E.key_config_len,
+                             (const uint8_t *)manifest, strlen(manifest), E.not_after, NULL));
     assert_int_equal(strlen(json), *len);
     return json;
 }
@@ -181,8 +180,8 @@ static void policy_shape(void **state)
     (void)state;
     char *json = NULL;
     size_t len = 0;
-    OK(confai_sim_snp_policy_json(E.sim, (const uint8_t *)manifest, strlen(manifest), 3600,
-                                  &json, &len, NULL));
+    OK(confai_sim_snp_policy_json(E.sim, &json, &len, (const uint8_t *)manifest,
+                                  strlen(manifest), 3600, NULL));
     cJSON *doc = cJSON_Parse(json);
     assert_non_null(doc);
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(doc, "version")->valueint, 1);
@@ -327,17 +326,17 @@ static void bad_arguments(void **state)
     assert_null(sim);
     assert_int_equal(confai_sim_snp_save_keys(NULL, &out, &out_len, &err), CONFAI_E_ARGUMENT);
     assert_null(out);
-    assert_int_equal(confai_sim_snp_policy_json(E.sim, NULL, 0, 0, &out, &out_len, &err),
+    assert_int_equal(confai_sim_snp_policy_json(E.sim, &out, &out_len, NULL, 0, 0, &err),
                      CONFAI_E_ARGUMENT);
     assert_non_null(strstr(err.message, "max_age"));
-    assert_int_equal(confai_sim_snp_policy_json(E.sim, NULL, 3, 60, &out, &out_len, &err),
+    assert_int_equal(confai_sim_snp_policy_json(E.sim, &out, &out_len, NULL, 3, 60, &err),
                      CONFAI_E_ARGUMENT);
     assert_null(out);
-    assert_int_equal(confai_sim_snp_bundle(E.sim, E.nonce, NULL, 0, NULL, 0, E.not_after, &out,
-                                           &out_len, &err),
+    assert_int_equal(confai_sim_snp_bundle(E.sim, &out, &out_len, E.nonce, NULL, 0, NULL, 0,
+                                           E.not_after, &err),
                      CONFAI_E_ARGUMENT);
-    assert_int_equal(confai_sim_snp_bundle(E.sim, E.nonce, E.key_config, E.key_config_len, NULL,
-                                           0, "tomorrow", &out, &out_len, &err),
+    assert_int_equal(confai_sim_snp_bundle(E.sim, &out, &out_len, E.nonce, E.key_config,
+                                           E.key_config_len, NULL, 0, "tomorrow", &err),
                      CONFAI_E_ARGUMENT);
     assert_null(out);
     confai_sim_snp_free(NULL);
@@ -397,9 +396,8 @@ static void changed_parts(void **state)
     /* a bundle over another manifest verifies, but the policy pins the digest */
     char *json = NULL;
     static const char other[] = "{\"model\":\"something-else\"}";
-    OK(confai_sim_snp_bundle(E.sim, E.nonce, E.key_config, E.key_config_len,
-                             (const uint8_t *)other, strlen(other), E.not_after, &json, &len,
-                             NULL));
+    OK(confai_sim_snp_bundle(E.sim, &json, &len, E.nonce, E.key_config, E.key_config_len,
+                             (const uint8_t *)other, strlen(other), E.not_after, NULL));
     policy = policy_of(E.sim, 600);
     assert_int_equal(verify(&v, policy, E.nonce, json, len, &err), CONFAI_E_POLICY_MANIFEST);
     confai_free(json);

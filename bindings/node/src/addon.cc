@@ -373,7 +373,7 @@ public:
 protected:
     confai_status Run(confai_error *err) override
     {
-        return confai_client_fetch(client_->c, request_->m, &response_.m, err);
+        return confai_client_fetch(client_->c, &response_.m, request_->m, err);
     }
     Napi::Value Result(Napi::Env env) override
     {
@@ -404,7 +404,7 @@ public:
 protected:
     confai_status Run(confai_error *err) override
     {
-        return confai_client_stream_open(client_->c, request_->m, &stream_->s, err);
+        return confai_client_stream_open(client_->c, &stream_->s, request_->m, err);
     }
     Napi::Value Result(Napi::Env env) override;
 
@@ -425,7 +425,8 @@ protected:
     confai_status Run(confai_error *err) override
     {
         std::lock_guard<std::mutex> lock(stream_->mu);
-        return confai_stream_read(stream_->s, buf_.data(), buf_.size(), &n_, err);
+        n_ = buf_.size(); // in: the capacity; out: the bytes read, 0 at the end
+        return confai_stream_read(stream_->s, buf_.data(), &n_, err);
     }
     Napi::Value Result(Napi::Env env) override
     {
@@ -715,8 +716,8 @@ private:
         size_t n = 0;
         confai_error err;
         Check(info.Env(),
-              confai_sim_snp_policy_json(S(info.Env()), Ptr(manifest), manifest.size(), max_age,
-                                         &json, &n, &err),
+              confai_sim_snp_policy_json(S(info.Env()), &json, &n, Ptr(manifest), manifest.size(),
+                                         max_age, &err),
               err);
         return TakeBuffer(info.Env(), json, n);
     }
@@ -734,8 +735,8 @@ private:
         size_t n = 0;
         confai_error err;
         Check(env,
-              confai_sim_snp_bundle(S(env), nonce.data(), Ptr(kc), kc.size(), Ptr(manifest),
-                                    manifest.size(), not_after.c_str(), &json, &n, &err),
+              confai_sim_snp_bundle(S(env), &json, &n, nonce.data(), Ptr(kc), kc.size(),
+                                    Ptr(manifest), manifest.size(), not_after.c_str(), &err),
               err);
         return TakeBuffer(env, json, n);
     }

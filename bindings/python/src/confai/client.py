@@ -58,9 +58,9 @@ class Stream(Owned):
         if size <= 0:
             raise errors.ArgumentError(100, "read size must be positive")
         buf = (ctypes.c_uint8 * size)()
-        n = c_size_t()
+        n = c_size_t(size)  # in: the capacity; out: the bytes read, 0 at the end
         err = Error()
-        errors.check(lib.confai_stream_read(self._handle, buf, size, byref(n), byref(err)), err)
+        errors.check(lib.confai_stream_read(self._handle, buf, byref(n), byref(err)), err)
         if n.value == 0:
             self._done = True
             return b""
@@ -181,7 +181,7 @@ class Client(Owned):
         with Request(method, path, headers, body) as req:
             err = Error()
             out = c_void_p()
-            errors.check(lib.confai_client_fetch(self.handle, req.handle, byref(out), byref(err)), err)
+            errors.check(lib.confai_client_fetch(self.handle, byref(out), req.handle, byref(err)), err)
             if not out:
                 raise errors.internal("confai_client_fetch")
             try:
@@ -195,7 +195,7 @@ class Client(Owned):
         with Request(method, path, headers, body) as req:
             err = Error()
             out = c_void_p()
-            errors.check(lib.confai_client_stream_open(self.handle, req.handle, byref(out), byref(err)), err)
+            errors.check(lib.confai_client_stream_open(self.handle, byref(out), req.handle, byref(err)), err)
             if not out:
                 raise errors.internal("confai_client_stream_open")
             return Stream(self, out)
