@@ -14,6 +14,7 @@ source tree. Without it the test is skipped (exit 77) with a message, unless
 CONFAI_REQUIRE_VECTORS is set; with it nothing is skipped.
 """
 import argparse
+import ctypes
 import base64
 import json
 import os
@@ -67,6 +68,7 @@ class Runner:
         self.work = work
         self.count = 0
         self.failed = []
+        self.check_names = {}  # name -> the first command that printed it
 
     def v(self, rel):
         return os.path.join(self.vectors, rel)
@@ -89,9 +91,13 @@ class Runner:
     def json_of(self, *args, **kw):
         out, err = self.expect(0, *args, **kw)
         try:
-            return json.loads(out), err
+            d = json.loads(out)
         except ValueError as e:
             raise Failure("confai %s: stdout is not JSON (%s): %s" % (" ".join(args), e, out[:500]))
+        if args and args[0] == "verify" and isinstance(d, dict):
+            for name in d.get("checks", []) + d.get("waived", []):
+                self.check_names.setdefault(name, " ".join(args[:3]))
+        return d, err
 
     def write(self, name, data):
         path = os.path.join(self.work, name)
@@ -230,7 +236,7 @@ def snp_tests(r):
             # the report data, given, is checked
             rd = json.loads(r.run("inspect", "--json", r.v(case[1]))[1])["report_data"]
             d, _ = r.json_of("verify", "--policy", path, "--report-data", rd, *snp_args(r, case))
-            check("report_data" in d["checks"], d["checks"])
+            check("binding.report_data" in d["checks"], d["checks"])
         return fn
 
     for case in SNP_CASES:
@@ -391,7 +397,7 @@ def tdx_synthetic_tests(r, tdx):
                            stderr_has="NOT an Intel root")
         check(d["result"] == "accepted" and d["tdx"]["tcb_status"] == "UpToDate", d["tdx"])
         check(d["tdx"]["root"]["kind"] == "custom", d["tdx"]["root"])
-        check("report_data" in d["checks"] and "policy.crls" in d["checks"], d["checks"])
+        check("binding.report_data" in d["checks"] and "policy.crls" in d["checks"], d["checks"])
 
     def revoked():
         r.expect(1, "verify", "--policy", state["policy"], *at, "--tdx-quote", quote,
@@ -454,7 +460,7 @@ def gpu_tests(r):
         d, _ = r.json_of("verify", "--policy", state["policy"], "--at", T_2025_06,
                          *gpu_args(GPU_A))
         check(d["gpu"]["root"]["kind"] == "vendor", d["gpu"]["root"])
-        check("policy.gpus.measurements" in d["checks"], d["checks"])
+        check("policy.gpu.measurements" in d["checks"], d["checks"])
         d, _ = r.json_of("verify", "--policy", state["policy"], *snp_args(r, cpu),
                          *gpu_args(GPU_A))
         check("sev_snp" in d and "gpu" in d, d.keys())
@@ -581,12 +587,44 @@ def usage_tests(r, sim):
         r.case(name, fn)
 
 
+# --- check names ----------------------------------------------------------------------
+
+def library_check_names(path):
+    """Every check name the library knows, from confai_check_name()."""
+    lib = ctypes.CDLL(path)
+    lib.confai_check_name.restype = ctypes.c_char_p
+    lib.confai_check_name.argtypes = [ctypes.c_int]
+    names, i = set(), 0
+    while True:
+        name = lib.confai_check_name(i)
+        if name is None:
+            return names
+        names.add(name.decode())
+        i += 1
+
+
+def vocabulary_tests(r, libconfai):
+    def subset():
+        known = library_check_names(libconfai)
+        check(len(known) > 0, "confai_check_name lists nothing")
+        seen = r.check_names
+        # the accept paths above ran for every platform and for bundles
+        for need in ["sev_snp.signature", "tdx.signature", "gpu.signature", "nonce"]:
+            check(need in seen, "no accept path printed %s: %s" % (need, sorted(seen)))
+        unknown = sorted(n for n in seen if n not in known)
+        check(not unknown, "check names the library does not use: %s" %
+              ", ".join("%s (%s)" % (n, seen[n]) for n in unknown))
+
+    r.case("printed check names are the library's", subset)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--confai", required=True)
     ap.add_argument("--make-bundle", required=True)
     ap.add_argument("--make-tdx", required=True)
     ap.add_argument("--vectors")
+    ap.add_argument("--libconfai", required=True, help="the shared library (confai_check_name)")
     a = ap.parse_args()
     vectors = os.environ.get("CONFAI_VECTORS") or a.vectors
     if not vectors or not os.path.isdir(vectors):
@@ -617,6 +655,7 @@ def main():
         gpu_tests(r)
         bundle_tests(r, sim)
         usage_tests(r, sim)
+        vocabulary_tests(r, a.libconfai)
         print("1..%d" % r.count)
         if r.failed:
             print("%d of %d failed: %s" % (len(r.failed), r.count, ", ".join(r.failed)))
