@@ -220,7 +220,7 @@ static char *self_signed_root(pin_platform which, const cli_evidence *ev)
 /*
  * Verifies one platform's evidence with the vendor's roots or, on first
  * use, its chain's own self-signed root, and returns what the verdict
- * proved (*out, a cJSON object) .
+ * proved (*out, a cJSON object).
  */
 static confai_status verify_open(cJSON **out, pin_platform which, pin_roots *roots,
                                  const cli_evidence *ev, confai_error *err)

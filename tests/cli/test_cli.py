@@ -615,6 +615,15 @@ def vocabulary_tests(r, libconfai):
         check(not unknown, "check names the library does not use: %s" %
               ", ".join("%s (%s)" % (n, seen[n]) for n in unknown))
 
+    try:
+        ctypes.CDLL(libconfai)
+    except OSError as e:
+        # a sanitizer build's library needs its runtime, which this Python lacks
+        if "__asan" in str(e) or "__ubsan" in str(e):
+            r.count += 1
+            print("ok %d - printed check names are the library's # SKIP %s" % (r.count, e))
+            return
+        raise
     r.case("printed check names are the library's", subset)
 
 
