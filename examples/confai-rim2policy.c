@@ -1,7 +1,7 @@
 /*
  * confai-rim2policy: turns an NVIDIA RIM (a TCG/SWID tag, XML, as NVIDIA's
  * RIM service publishes for each driver and VBIOS) into the reference set of
- * GPU measurements the verifier compares with (nvgpu_measurements_check), as
+ * GPU measurements a policy's gpus.measurements lists (doc/policy.md), as
  * JSON:
  *
  *   {"source": {"tag_id": "...", "product": "GH100", "version": "96.00.74.00.1A",
@@ -33,13 +33,14 @@
  *       its blocks with the RIM; exit 0 when all match (or, with
  *       --expect-mismatch, when exactly index N is named), 3 otherwise
  *
- * A development tool: it links the library's internal build to reach the
- * SPDM parser. Built only when libxml2 is found.
+ * A development tool on the public API: the SPDM evidence is decoded by
+ * confai_evidence_describe. Built only when libxml2 is found.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <time.h>
 
@@ -54,7 +55,13 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include "attest/gpu/nvgpu.h"
+#include <cJSON.h>
+
+#include <confai/confai.h>
+
+/* NVIDIA's measurement indices (SPDM block index minus one) and digest size. */
+#define RIM_MAX_INDEX 253
+#define RIM_MAX_DIGEST 64
 
 #define SWID_NS "http://standards.iso.org/iso/19770/-2/2015/schema.xsd"
 #define DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
@@ -116,7 +123,7 @@ static int read_resource(rim *r, xmlNode *node)
         return 0;
     char *end;
     unsigned long idx = strtoul(index, &end, 10);
-    if (index[0] == '\0' || *end != '\0' || idx >= SPDM_MAX_BLOCKS) {
+    if (index[0] == '\0' || *end != '\0' || idx > RIM_MAX_INDEX) {
         fprintf(stderr, "rim2policy: measurement index \"%s\" is not 0..253\n", index);
         return -1;
     }
@@ -139,7 +146,7 @@ static int read_resource(rim *r, xmlNode *node)
         if (v == NULL)
             break;
         if (!all_hex((const char *)v) || strlen((const char *)v) % 2 != 0 ||
-            strlen((const char *)v) > 2 * SPDM_MAX_VALUE_SIZE) {
+            strlen((const char *)v) > 2 * RIM_MAX_DIGEST) {
             fprintf(stderr, "rim2policy: index %u: %s is not a hex digest\n", e->index, attr);
             xmlFree(v);
             return -1;
@@ -518,86 +525,102 @@ static void print_json(const rim *r)
     printf(" ]}\n");
 }
 
+/* Hex text (whitespace ignored), as NVIDIA's tools write evidence. */
 static uint8_t *read_hex_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *out = malloc(cap);
-    int c, hi = -1;
-    while (out != NULL && (c = fgetc(f)) != EOF) {
+    size_t cap = 1 << 20, n = 0;
+    char *text = f != NULL ? malloc(cap + 1) : NULL;
+    uint8_t *out = NULL;
+    long out_len = 0;
+    int c;
+    while (text != NULL && (c = fgetc(f)) != EOF) {
         if (isspace(c))
             continue;
-        if (!isxdigit(c) || n == cap) {
-            free(out);
-            out = NULL;
+        if (n == cap) {
+            free(text);
+            text = NULL;
             break;
         }
-        int v = isdigit(c) ? c - '0' : (tolower(c) - 'a' + 10);
-        if (hi < 0) {
-            hi = v;
-        } else {
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
+        text[n++] = (char)c;
     }
-    fclose(f);
-    if (out != NULL && hi >= 0) {
-        free(out);
-        out = NULL;
+    if (f != NULL)
+        fclose(f);
+    if (text != NULL && n > 0) {
+        text[n] = '\0';
+        out = OPENSSL_hexstr2buf(text, &out_len);
+        ERR_clear_error();
     }
-    *len = n;
+    free(text);
+    *len = (size_t)out_len;
     return out;
 }
 
+/* The evidence's value at a RIM index; NULL when it measures none there. */
+static const char *measured(const cJSON *blocks, unsigned index)
+{
+    const cJSON *b;
+    cJSON_ArrayForEach(b, blocks) {
+        const cJSON *i = cJSON_GetObjectItemCaseSensitive(b, "index");
+        if (cJSON_IsNumber(i) && i->valuedouble == (double)index)
+            return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "value"));
+    }
+    return NULL;
+}
+
+/*
+ * Compares the evidence's blocks with the RIM's active measurements: exit
+ * 0 when all match or, with expect_mismatch, when exactly that index
+ * differs; 3 otherwise.
+ */
 static int check(const rim *r, const char *evidence_path, long expect_mismatch)
 {
     size_t len;
     uint8_t *bytes = read_hex_file(evidence_path, &len);
+    char *json = NULL;
+    cJSON *ev = NULL;
+    confai_error err = { 0 };
+    int rc = 3;
     if (bytes == NULL) {
         fprintf(stderr, "rim2policy: cannot read %s as hex\n", evidence_path);
         return 3;
     }
-    spdm_evidence *ev = malloc(sizeof(*ev));
-    nvgpu_reference refs[MAX_REFS];
-    for (size_t i = 0; i < r->count; i++)
-        refs[i] = (nvgpu_reference){ r->entries[i].index,
-                                     (const char *const *)r->entries[i].hashes,
-                                     r->entries[i].hash_count };
-    confai_error err = { 0 };
-    int rc = 3;
-    if (ev == NULL || spdm_evidence_parse(ev, bytes, len, &err) != CONFAI_OK) {
-        fprintf(stderr, "rim2policy: %s: %s\n", evidence_path, err.message);
+    if (confai_evidence_describe(&json, NULL, CONFAI_EVIDENCE_NVIDIA_SPDM, bytes, len, &err) !=
+            CONFAI_OK ||
+        (ev = cJSON_Parse(json)) == NULL) {
+        fprintf(stderr, "rim2policy: %s: %s: %s\n", evidence_path,
+                confai_status_name(err.status), err.message);
         goto out;
     }
+    const char *driver = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "driver_version"));
+    const char *vbios = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "vbios_version"));
+    const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(ev, "measurements");
     printf("evidence: driver %s, VBIOS %s; RIM: %s %s, %zu active measurements\n",
-           ev->driver_version, ev->vbios_version, r->product, r->version, r->count);
-    confai_status s = nvgpu_measurements_check(ev, refs, r->count, &err);
-    if (s == CONFAI_OK) {
-        printf("all %zu measurements match\n", r->count);
-        rc = expect_mismatch < 0 ? 0 : 3;
-        goto out;
+           driver != NULL ? driver : "?", vbios != NULL ? vbios : "?", r->product, r->version,
+           r->count);
+    size_t mismatches = 0, matched = 0;
+    int expected_seen = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        const rim_entry *e = &r->entries[i];
+        const char *value = measured(blocks, e->index);
+        int match = 0;
+        for (size_t k = 0; value != NULL && k < e->hash_count; k++)
+            match |= strcasecmp(value, e->hashes[k]) == 0;
+        if (match) {
+            matched++;
+            continue;
+        }
+        mismatches++;
+        expected_seen |= (long)e->index == expect_mismatch;
+        printf("index %u: %s\n", e->index,
+               value == NULL ? "not measured" : "measured value is not one the RIM accepts");
     }
-    printf("%s: %s\n", confai_status_name(s), err.message);
-    if (expect_mismatch >= 0 && s == CONFAI_E_POLICY_MEASUREMENT) {
-        char want[48];
-        snprintf(want, sizeof(want), "index %ld ", expect_mismatch);
-        if (strstr(err.message, want) == NULL)
-            goto out;
-        /* and every other index matches */
-        size_t n = 0;
-        for (size_t i = 0; i < r->count; i++)
-            if ((long)refs[i].index != expect_mismatch)
-                refs[n++] = refs[i];
-        s = nvgpu_measurements_check(ev, refs, n, &err);
-        printf("without index %ld: %zu measurements %s\n", expect_mismatch, n,
-               s == CONFAI_OK ? "match" : err.message);
-        rc = s == CONFAI_OK ? 0 : 3;
-    }
+    printf("%zu of %zu measurements match\n", matched, r->count);
+    rc = (expect_mismatch < 0 ? mismatches == 0 : mismatches == 1 && expected_seen) ? 0 : 3;
 out:
-    free(ev);
-    free(bytes);
+    cJSON_Delete(ev);
+    confai_free(json);
+    OPENSSL_free(bytes);
     return rc;
 }
 

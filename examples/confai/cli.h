@@ -73,10 +73,19 @@ int cli_print_json_text(const char *json);
 /* Writes a NUL-terminated string and a newline to stdout and flushes. */
 int cli_print_line(const char *text);
 
+/* Lowercase hex of bytes, NUL-terminated (malloc'd), or NULL. */
+char *cli_hex(const uint8_t *data, size_t len);
+
 /* Lowercase hex of bytes as a cJSON string member; 0 on failure. */
 int cli_add_hex(cJSON *obj, const char *name, const uint8_t *data, size_t len);
 
-/* An RFC 3339 time member. */
+/* "YYYY-MM-DDTHH:MM:SSZ" and its NUL. */
+#define CLI_TIME_SIZE 21
+
+/* Writes t (seconds since 1970) as RFC 3339 UTC; 0 outside years 1970-9999. */
+int cli_format_time(char text[CLI_TIME_SIZE], int64_t t);
+
+/* An RFC 3339 time member (a number when the time has no such form). */
 int cli_add_time(cJSON *obj, const char *name, int64_t t);
 
 /* --- input.c ------------------------------------------------------------- */
@@ -91,6 +100,15 @@ int cli_read_file(const char *path, cli_blob *out);
  */
 int cli_decode_text(const cli_blob *in, cli_blob *out, const char **encoding);
 
+/* Exactly len bytes from hex_len hex digits (either case). 0 otherwise. */
+int cli_hex_decode(uint8_t *out, size_t len, const char *hex, size_t hex_len);
+
+/*
+ * Canonical standard base64 (no whitespace) into out (malloc'd, NUL after
+ * the bytes): 1 decoded, 0 not base64, -1 out of memory.
+ */
+int cli_base64_decode(const char *text, size_t text_len, cli_blob *out);
+
 /* Reads a file and decodes it with cli_decode_text. */
 int cli_read_decoded(const char *path, cli_blob *out, const char **encoding);
 
@@ -102,6 +120,12 @@ int cli_read_certs(const char *path, cli_ders *ders);
 
 /* Appends the certificates of PEM text. 0 when none or on failure. */
 int cli_pem_certs(const char *pem, size_t pem_len, cli_ders *ders);
+
+/*
+ * One CRL (DER or PEM; a NUL follows the len bytes, as in every cli_blob)
+ * as DER: 1 done, 0 not a CRL, -1 out of memory.
+ */
+int cli_crl_der(const uint8_t *data, size_t len, cli_blob *out);
 
 /* Reads a CRL file (DER or PEM) as DER. 0 on failure (printed). */
 int cli_read_crl(const char *path, cli_blob *out);

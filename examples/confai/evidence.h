@@ -1,15 +1,9 @@
 /*
- * The evidence options verify and pin share (evidence.c), and the raw
- * verifiers they run on evidence given as files (raw.c).
+ * The evidence options verify and pin share (evidence.c): raw evidence
+ * given as files, or a bundle.
  */
 #ifndef CONFAI_CLI_EVIDENCE_H
 #define CONFAI_CLI_EVIDENCE_H
-
-#include "attest/gpu/nvgpu.h"
-#include "attest/policy/policy.h"
-#include "attest/snp/snp.h"
-#include "attest/tdx/tdx.h"
-#include "attest/verdict.h"
 
 #include "cli.h"
 
@@ -61,34 +55,5 @@ typedef struct cli_evidence {
 /* Reads every file the options name. Returns an exit code (CLI_OK). */
 int cli_evidence_load(cli_evidence *ev, const cli_evidence_args *args);
 void cli_evidence_free(cli_evidence *ev);
-
-/* --- raw.c ------------------------------------------------------------------ */
-
-/*
- * The SEV-SNP report with its certificates, verified by the library's SNP
- * verifier at ev->at; then, when --report-data was given, REPORT_DATA
- * compared with it (constant time; CONFAI_E_BINDING).
- */
-confai_status cli_raw_snp(snp_verified *out, const snp_trust *trust, const cli_evidence *ev,
-                          verdict_checks *checks, confai_error *err);
-
-/*
- * The TDX quote with the collateral folder's documents and crls (a
- * policy's tdx.crls; may be NULL), then --report-data.
- */
-confai_status cli_raw_tdx(tdx_verified *out, const tdx_trust *trust, const policy_ders *crls,
-                          const cli_evidence *ev, verdict_checks *checks, confai_error *err);
-
-/* The GPU evidence with its chain and the expected SPDM nonce (--gpu-nonce). */
-confai_status cli_raw_gpu(nvgpu_verified *out, const nvgpu_trust *trust,
-                          const cli_evidence *ev, verdict_checks *checks, confai_error *err);
-
-/* The verified evidence as the "evidence" members of a result. */
-int cli_raw_describe_snp(cJSON *out, const snp_verified *v);
-int cli_raw_describe_tdx(cJSON *out, const tdx_verified *v);
-int cli_raw_describe_gpu(cJSON *out, const nvgpu_verified *v);
-
-/* Adds the checks and waived lists. */
-int cli_add_checks(cJSON *out, const verdict_checks *checks);
 
 #endif /* CONFAI_CLI_EVIDENCE_H */

@@ -9,14 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-
-#include "core/base64.h"
-#include "core/hex.h"
-#include "core/rfc3339.h"
 
 #include "cli.h"
 
@@ -126,6 +125,57 @@ static int is_hex_char(uint8_t c)
     return isxdigit(c) != 0;
 }
 
+int cli_hex_decode(uint8_t *out, size_t len, const char *hex, size_t hex_len)
+{
+    char *text = malloc(hex_len + 1);
+    size_t n = 0;
+    int ok = text != NULL && hex_len == 2 * len;
+    if (ok) {
+        memcpy(text, hex, hex_len);
+        text[hex_len] = '\0';
+        /* OpenSSL takes no separator when it is NUL; it checks every digit */
+        ok = len == 0 || (OPENSSL_hexstr2buf_ex(out, len, &n, text, '\0') == 1 && n == len);
+    }
+    free(text);
+    ERR_clear_error();
+    return ok;
+}
+
+int cli_base64_decode(const char *text, size_t text_len, cli_blob *out)
+{
+    size_t pad = 0;
+    out->data = NULL;
+    out->len = 0;
+    if (text_len == 0 || text_len % 4 != 0 || text_len > INT32_MAX)
+        return 0;
+    while (pad < 2 && text[text_len - 1 - pad] == '=')
+        pad++;
+    if (memchr(text, '=', text_len - pad) != NULL)
+        return 0;
+    uint8_t *bytes = malloc(text_len / 4 * 3 + 1);
+    char *again = malloc(text_len + 1);
+    int n = bytes != NULL && again != NULL
+                ? EVP_DecodeBlock(bytes, (const unsigned char *)text, (int)text_len)
+                : -1;
+    /* canonical only: the bytes encode back to the same text */
+    int ok = n >= (int)pad && EVP_EncodeBlock((unsigned char *)again, bytes, n - (int)pad) ==
+                                  (int)text_len &&
+             memcmp(again, text, text_len) == 0;
+    free(again);
+    if (bytes == NULL || again == NULL) {
+        free(bytes);
+        return -1;
+    }
+    if (!ok) {
+        OPENSSL_clear_free(bytes, text_len / 4 * 3 + 1);
+        return 0;
+    }
+    out->data = bytes;
+    out->len = (size_t)n - pad;
+    out->data[out->len] = 0;
+    return 1;
+}
+
 static int copy_raw(const cli_blob *in, cli_blob *out)
 {
     out->data = malloc(in->len + 1);
@@ -150,7 +200,7 @@ int cli_decode_text(const cli_blob *in, cli_blob *out, const char **encoding)
     s = compact_text(in, is_hex_char, &n);
     if (s != NULL && n > 0 && n % 2 == 0) {
         out->data = malloc(n / 2 + 1);
-        if (out->data == NULL || !hex_decode_exact(out->data, n / 2, s, n)) {
+        if (out->data == NULL || !cli_hex_decode(out->data, n / 2, s, n)) {
             free(s);
             cli_blob_free(out);
             return 0;
@@ -165,22 +215,12 @@ int cli_decode_text(const cli_blob *in, cli_blob *out, const char **encoding)
     /* base64: the standard alphabet, canonical once whitespace is gone */
     s = compact_text(in, is_b64_char, &n);
     if (s != NULL && n > 0 && n % 4 == 0) {
-        uint8_t *bytes = NULL;
-        size_t len = 0;
-        confai_error err = { 0 };
-        if (base64_decode(&bytes, &len, s, n, CONFAI_E_MALFORMED, "input", &err) == CONFAI_OK) {
-            free(s);
-            s = NULL;
-            out->data = malloc(len + 1);
-            if (out->data == NULL) {
-                OPENSSL_clear_free(bytes, len);
-                return 0;
-            }
-            if (len > 0)
-                memcpy(out->data, bytes, len);
-            out->data[len] = 0;
-            out->len = len;
-            OPENSSL_clear_free(bytes, len);
+        int decoded = cli_base64_decode(s, n, out);
+        free(s);
+        s = NULL;
+        if (decoded < 0)
+            return 0;
+        if (decoded > 0) {
             *encoding = "base64";
             return 1;
         }
@@ -277,46 +317,58 @@ int cli_read_certs(const char *path, cli_ders *ders)
     return ok;
 }
 
-int cli_read_crl(const char *path, cli_blob *out)
+int cli_crl_der(const uint8_t *data, size_t len, cli_blob *out)
 {
-    cli_blob file;
     X509_CRL *crl = NULL;
+    const char pem[] = "-----BEGIN X509 CRL-----";
 
     out->data = NULL;
     out->len = 0;
-    if (!cli_read_file(path, &file))
+    if (len > INT32_MAX)
         return 0;
-    if (strstr((const char *)file.data, "-----BEGIN X509 CRL-----") != NULL) {
-        BIO *bio = BIO_new_mem_buf(file.data, (int)file.len);
+    if (strstr((const char *)data, pem) != NULL) {
+        BIO *bio = BIO_new_mem_buf(data, (int)len);
         if (bio != NULL)
             crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
         BIO_free(bio);
     } else {
-        const uint8_t *p = file.data;
-        crl = d2i_X509_CRL(NULL, &p, (long)file.len);
-        if (crl != NULL && p != file.data + file.len) {
+        const uint8_t *p = data;
+        crl = d2i_X509_CRL(NULL, &p, (long)len);
+        if (crl != NULL && p != data + len) {
             X509_CRL_free(crl);
             crl = NULL;
         }
     }
     ERR_clear_error();
-    cli_blob_free(&file);
-    if (crl == NULL) {
-        cli_error("input", "%s is not one CRL (DER or PEM)", path);
+    if (crl == NULL)
         return 0;
-    }
     unsigned char *der = NULL;
-    int len = i2d_X509_CRL(crl, &der);
+    int der_len = i2d_X509_CRL(crl, &der);
     X509_CRL_free(crl);
-    if (len <= 0 || (out->data = malloc((size_t)len)) == NULL) {
-        OPENSSL_free(der);
-        cli_error("input", "out of memory");
-        return 0;
+    if (der_len > 0 && (out->data = malloc((size_t)der_len)) != NULL) {
+        memcpy(out->data, der, (size_t)der_len);
+        out->len = (size_t)der_len;
     }
-    memcpy(out->data, der, (size_t)len);
-    out->len = (size_t)len;
     OPENSSL_free(der);
-    return 1;
+    return out->data != NULL ? 1 : -1;
+}
+
+int cli_read_crl(const char *path, cli_blob *out)
+{
+    cli_blob file;
+    int r;
+
+    out->data = NULL;
+    out->len = 0;
+    if (!cli_read_file(path, &file))
+        return 0;
+    r = cli_crl_der(file.data, file.len, out);
+    cli_blob_free(&file);
+    if (r == 0)
+        cli_error("input", "%s is not one CRL (DER or PEM)", path);
+    else if (r < 0)
+        cli_error("input", "out of memory");
+    return r > 0;
 }
 
 char *cli_der_to_pem(const uint8_t *der, size_t len)
@@ -356,17 +408,46 @@ int cli_der_self_signed(const uint8_t *der, size_t len)
 
 int cli_parse_hex_arg(const char *what, const char *hex, uint8_t *out, size_t len)
 {
-    if (!hex_decode_exact(out, len, hex, strlen(hex))) {
+    if (!cli_hex_decode(out, len, hex, strlen(hex))) {
         cli_error("usage", "%s: expected %zu bytes as %zu hex digits", what, len, 2 * len);
         return 0;
     }
     return 1;
 }
 
+/* "YYYY-MM-DDTHH:MM:SSZ" as seconds since 1970, through OpenSSL's ASN.1 time. */
+static int parse_rfc3339(int64_t *t, const char *text, size_t len)
+{
+    static const char form[] = "dddd-dd-ddTdd:dd:ddZ";
+    char generalized[16];
+    size_t n = 0;
+    int days = 0, secs = 0, ok;
+    if (len != sizeof(form) - 1)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (form[i] == 'd' ? !isdigit((unsigned char)text[i]) : text[i] != form[i])
+            return 0;
+        if (form[i] == 'd')
+            generalized[n++] = text[i];
+    }
+    generalized[n++] = 'Z';
+    generalized[n] = '\0';
+    ASN1_TIME *when = ASN1_TIME_new(), *epoch = ASN1_TIME_set(NULL, 0);
+    ok = when != NULL && epoch != NULL &&
+         ASN1_GENERALIZEDTIME_set_string(when, generalized) == 1 &&
+         ASN1_TIME_diff(&days, &secs, epoch, when) == 1;
+    ASN1_TIME_free(when);
+    ASN1_TIME_free(epoch);
+    ERR_clear_error();
+    if (ok)
+        *t = (int64_t)days * 86400 + secs;
+    return ok;
+}
+
 int cli_parse_time(const char *text, int64_t *t)
 {
     size_t len = strlen(text);
-    if (rfc3339_parse(t, text, len))
+    if (parse_rfc3339(t, text, len))
         return 1;
     if (len > 0 && len <= 12) {
         int64_t v = 0;

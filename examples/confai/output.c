@@ -6,9 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "core/hex.h"
-#include "core/rfc3339.h"
+#include <time.h>
 
 #include "cli.h"
 
@@ -139,22 +137,40 @@ int cli_print_json(const cJSON *item, int json)
     return CLI_OK;
 }
 
-int cli_add_hex(cJSON *obj, const char *name, const uint8_t *data, size_t len)
+char *cli_hex(const uint8_t *data, size_t len)
 {
+    static const char digits[] = "0123456789abcdef";
     char *hex = malloc(2 * len + 1);
     if (hex == NULL)
-        return 0;
-    hex_encode(hex, data, len);
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        hex[2 * i] = digits[data[i] >> 4];
+        hex[2 * i + 1] = digits[data[i] & 0xf];
+    }
     hex[2 * len] = '\0';
-    cJSON *s = cJSON_AddStringToObject(obj, name, hex);
+    return hex;
+}
+
+int cli_add_hex(cJSON *obj, const char *name, const uint8_t *data, size_t len)
+{
+    char *hex = cli_hex(data, len);
+    cJSON *s = hex != NULL ? cJSON_AddStringToObject(obj, name, hex) : NULL;
     free(hex);
     return s != NULL;
 }
 
+int cli_format_time(char text[CLI_TIME_SIZE], int64_t t)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    return t >= 0 && t <= INT64_C(253402300799) && gmtime_r(&tt, &tm) != NULL &&
+           strftime(text, CLI_TIME_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm) == CLI_TIME_SIZE - 1;
+}
+
 int cli_add_time(cJSON *obj, const char *name, int64_t t)
 {
-    char text[RFC3339_LEN + 1];
-    if (!rfc3339_format(text, t))
+    char text[CLI_TIME_SIZE];
+    if (!cli_format_time(text, t))
         return cJSON_AddNumberToObject(obj, name, (double)t) != NULL;
     return cJSON_AddStringToObject(obj, name, text) != NULL;
 }

@@ -5,17 +5,19 @@
  * chain must end in a vendor root; one that ends in another self-signed
  * root is pinned as a custom root, with a loud warning. The printed policy
  * is parsed back with confai_policy_new before it is printed.
+ *
+ * The evidence is verified by the library (confai_evidence_verify_snp,
+ * _tdx, _gpu) against an open policy that waives every check a policy can
+ * waive; the pinned values are read from what the verdict proved
+ * (confai_evidence_verdict_json). A bundle is taken apart with cJSON and
+ * its parts verified the same way, with its key binding as the report data
+ * and the GPU nonce.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
-
-#include "attest/binding.h"
-#include "attest/bundle.h"
-#include "attest/policy/policy.h"
-#include "core/hex.h"
 
 #include "evidence.h"
 
@@ -50,30 +52,41 @@ static void usage(FILE *out)
 
 /* Building the JSON: every helper returns 0 when memory ran out. */
 
-static int hex_list(cJSON *o, const char *name, const uint8_t *data, size_t len)
+static const cJSON *get(const cJSON *o, const char *name)
 {
-    cJSON *a = cJSON_AddArrayToObject(o, name);
-    cJSON *tmp = cJSON_CreateObject();
-    int ok = a != NULL && tmp != NULL && cli_add_hex(tmp, "v", data, len);
-    if (ok) {
-        cJSON *s = cJSON_DetachItemFromObject(tmp, "v");
-        ok = cJSON_AddItemToArray(a, s);
-        if (!ok)
-            cJSON_Delete(s);
-    }
-    cJSON_Delete(tmp);
-    return ok;
+    return cJSON_GetObjectItemCaseSensitive(o, name);
 }
 
-static int str_list(cJSON *o, const char *name, const char *value)
+static const char *get_str(const cJSON *o, const char *name)
 {
-    const char *one[1] = { value };
-    cJSON *a = cJSON_CreateStringArray(one, 1);
-    if (a == NULL || !cJSON_AddItemToObject(o, name, a)) {
-        cJSON_Delete(a);
+    return cJSON_GetStringValue(get(o, name));
+}
+
+static double get_num(const cJSON *o, const char *name)
+{
+    const cJSON *n = get(o, name);
+    return cJSON_IsNumber(n) ? n->valuedouble : 0;
+}
+
+static int get_bool(const cJSON *o, const char *name)
+{
+    return cJSON_IsTrue(get(o, name));
+}
+
+static int add(cJSON *o, const char *name, cJSON *item)
+{
+    if (item == NULL || !cJSON_AddItemToObject(o, name, item)) {
+        cJSON_Delete(item);
         return 0;
     }
     return 1;
+}
+
+/* A list of one string (NULL: the verdict lacks it, a failure). */
+static int str_list(cJSON *o, const char *name, const char *value)
+{
+    const char *one[1] = { value };
+    return value != NULL && add(o, name, cJSON_CreateStringArray(one, 1));
 }
 
 static int wildcard(cJSON *o, const char *name)
@@ -95,409 +108,481 @@ static void tofu_warning(const char *vendor, const char *pem)
             vendor, pem);
 }
 
-/* --- SEV-SNP ----------------------------------------------------------------------- */
+/* --- verifying against the open policy ---------------------------------------------- */
 
-static int add_tcb(cJSON *o, const char *name, const snp_tcb *t, int with_fmc)
+/*
+ * Accepts any evidence the platform verifiers accept: what it proves is
+ * read from the verdict. "devtools" lets GPU measurements be a wildcard;
+ * Revoked and NotSupported TDX statuses are never accepted.
+ */
+static const char open_policy_json[] =
+    "{\"version\": 1, \"platforms\": [\"sev-snp\", \"tdx\"], \"max_age\": 3600,"
+    " \"manifest\": {\"sha256\": \"*\"},"
+    " \"sev_snp\": {\"products\": \"*\", \"measurements\": \"*\", \"min_tcb\": \"*\","
+    "  \"allow_debug\": true, \"allow_migration_agent\": true, \"allow_smt\": true,"
+    "  \"vmpls\": \"*\", \"host_data\": \"*\", \"min_guest_svn\": 0,"
+    "  \"id_key_digests\": \"*\", \"author_key_digests\": \"*\", \"chip_ids\": \"*\","
+    "  \"min_firmware\": \"*\"},"
+    " \"tdx\": {\"tcb_statuses\": [\"UpToDate\", \"SWHardeningNeeded\", \"ConfigurationNeeded\","
+    "  \"ConfigurationAndSWHardeningNeeded\", \"OutOfDate\", \"OutOfDateConfigurationNeeded\"],"
+    "  \"min_tcb_evaluation_data_number\": 0, \"max_collateral_age\": \"*\","
+    "  \"require_crls\": false, \"mrtd\": \"*\", \"rtmrs\": \"*\", \"mrseam\": \"*\","
+    "  \"min_tee_tcb_svn\": \"*\", \"allow_debug\": true, \"td_attributes\": \"*\","
+    "  \"xfam\": \"*\", \"mr_config_id\": \"*\", \"mr_owner\": \"*\", \"mr_owner_config\": \"*\"},"
+    " \"gpus\": {\"min_count\": 0, \"max_count\": 16, \"cc_mode\": \"devtools\","
+    "  \"measurements\": \"*\", \"driver_versions\": \"*\", \"vbios_versions\": \"*\"}}";
+
+/* The self-signed roots found on first use, pinned as custom roots (PEM). */
+typedef struct pin_roots {
+    char *snp, *tdx, *gpu;
+} pin_roots;
+
+static confai_status open_policy(confai_policy **policy, const pin_roots *roots,
+                                 confai_error *err)
 {
-    cJSON *x = cJSON_AddObjectToObject(o, name);
-    return x != NULL && cJSON_AddNumberToObject(x, "bootloader", t->bootloader) &&
-           cJSON_AddNumberToObject(x, "tee", t->tee) &&
-           cJSON_AddNumberToObject(x, "snp", t->snp) &&
-           cJSON_AddNumberToObject(x, "microcode", t->microcode) &&
-           (!with_fmc || cJSON_AddNumberToObject(x, "fmc", t->fmc));
+    cJSON *p = cJSON_Parse(open_policy_json);
+    char *text = NULL;
+    confai_status st = CONFAI_E_NO_MEMORY;
+    *policy = NULL;
+    if (p != NULL && add_pem_root(cJSON_GetObjectItem(p, "sev_snp"), "custom_roots", roots->snp) &&
+        add_pem_root(cJSON_GetObjectItem(p, "tdx"), "custom_roots", roots->tdx) &&
+        add_pem_root(cJSON_GetObjectItem(p, "gpus"), "custom_roots", roots->gpu) &&
+        (text = cJSON_PrintUnformatted(p)) != NULL)
+        st = confai_policy_new(policy, text, strlen(text), err);
+    else
+        snprintf(err->message, sizeof(err->message), "out of memory");
+    cJSON_free(text);
+    cJSON_Delete(p);
+    return st;
 }
 
-static int add_fw(cJSON *o, const char *name, uint8_t major, uint8_t minor, uint8_t build)
+typedef enum pin_platform { PIN_SNP, PIN_TDX, PIN_GPU } pin_platform;
+
+static confai_status run_verifier(confai_evidence_verdict **v, pin_platform which,
+                                  const confai_policy *policy, const cli_evidence *ev,
+                                  confai_error *err)
 {
+    const uint8_t *certs[CLI_MAX_CERTS];
+    const uint8_t *report_data = ev->has_report_data ? ev->report_data : NULL;
+    const cli_ders *c = which == PIN_SNP ? &ev->snp_certs : &ev->gpu_certs;
+    for (size_t i = 0; i < c->count; i++)
+        certs[i] = c->der[i];
+    if (which == PIN_SNP)
+        return confai_evidence_verify_snp(v, policy, ev->snp_report.data, ev->snp_report.len,
+                                          certs, c->len, c->count, report_data, ev->at, err);
+    if (which == PIN_GPU)
+        return confai_evidence_verify_gpu(v, policy, ev->gpu_evidence.data,
+                                          ev->gpu_evidence.len, certs, c->len, c->count,
+                                          ev->gpu_nonce, ev->at, err);
+    confai_tdx_collateral coll;
+    memset(&coll, 0, sizeof(coll));
+    coll.version = CONFAI_TDX_COLLATERAL_VERSION;
+    coll.tcb_info = (const char *)ev->tcb_info.data;
+    coll.tcb_info_len = ev->tcb_info.len;
+    coll.qe_identity = (const char *)ev->qe_identity.data;
+    coll.qe_identity_len = ev->qe_identity.len;
+    coll.tcb_signing_chain = (const char *)ev->tcb_chain.data;
+    coll.tcb_signing_chain_len = ev->tcb_chain.len;
+    coll.pck_crl = ev->pck_crl.data;
+    coll.pck_crl_len = ev->pck_crl.len;
+    coll.root_crl = ev->root_crl.data;
+    coll.root_crl_len = ev->root_crl.len;
+    return confai_evidence_verify_tdx(v, policy, ev->tdx_quote.data, ev->tdx_quote.len, &coll,
+                                      report_data, ev->at, err);
+}
+
+/*
+ * The last certificate of the chain, when it is self-signed, as PEM; NULL
+ * otherwise. A TDX quote carries its PCK chain as PEM in its certification
+ * data, after the signature: read from its first certificate on.
+ */
+static char *self_signed_root(pin_platform which, const cli_evidence *ev)
+{
+    cli_ders chain = { 0 };
+    const cli_ders *c = which == PIN_SNP ? &ev->snp_certs : &ev->gpu_certs;
+    char *pem = NULL;
+    if (which == PIN_TDX) {
+        static const char begin[] = "-----BEGIN CERTIFICATE-----";
+        const uint8_t *q = ev->tdx_quote.data;
+        size_t n = ev->tdx_quote.len, at = 0;
+        while (at + sizeof(begin) - 1 <= n && memcmp(q + at, begin, sizeof(begin) - 1) != 0)
+            at++;
+        if (at + sizeof(begin) - 1 > n || !cli_pem_certs((const char *)q + at, n - at, &chain))
+            return NULL;
+        c = &chain;
+    }
+    if (c->count > 0 && cli_der_self_signed(c->der[c->count - 1], c->len[c->count - 1]))
+        pem = cli_der_to_pem(c->der[c->count - 1], c->len[c->count - 1]);
+    cli_ders_free(&chain);
+    return pem;
+}
+
+/*
+ * Verifies one platform's evidence with the vendor's roots or, on first
+ * use, its chain's own self-signed root, and returns what the verdict
+ * proved (*out, a cJSON object).
+ */
+static confai_status verify_open(cJSON **out, pin_platform which, pin_roots *roots,
+                                 const cli_evidence *ev, confai_error *err)
+{
+    static const char *const vendors[] = { "AMD", "Intel", "NVIDIA" };
+    char **root = which == PIN_SNP ? &roots->snp : which == PIN_TDX ? &roots->tdx : &roots->gpu;
+    confai_evidence_verdict *v = NULL;
+    confai_policy *policy = NULL;
+    char *json = NULL;
+    confai_status st = open_policy(&policy, roots, err);
+
+    *out = NULL;
+    if (st == CONFAI_OK)
+        st = run_verifier(&v, which, policy, ev, err);
+    if (st == CONFAI_E_UNKNOWN_ROOT && *root == NULL &&
+        (*root = self_signed_root(which, ev)) != NULL) {
+        confai_policy_free(policy);
+        st = open_policy(&policy, roots, err);
+        if (st == CONFAI_OK)
+            st = run_verifier(&v, which, policy, ev, err);
+        if (st == CONFAI_OK)
+            tofu_warning(vendors[which], *root);
+    }
+    if (st == CONFAI_OK)
+        st = confai_evidence_verdict_json(v, &json, NULL, err);
+    if (st == CONFAI_OK && (*out = cJSON_Parse(json)) == NULL) {
+        st = CONFAI_E_NO_MEMORY;
+        snprintf(err->message, sizeof(err->message), "out of memory");
+    }
+    confai_free(json);
+    confai_evidence_verdict_free(v);
+    confai_policy_free(policy);
+    return st;
+}
+
+/* --- SEV-SNP ----------------------------------------------------------------------- */
+
+static int add_tcb(cJSON *o, const char *name, const cJSON *t)
+{
+    static const char *const parts[] = { "bootloader", "tee", "snp", "microcode", "fmc" };
     cJSON *x = cJSON_AddObjectToObject(o, name);
-    return x != NULL && cJSON_AddNumberToObject(x, "major", major) &&
+    int ok = x != NULL && cJSON_IsObject(t);
+    for (size_t i = 0; ok && i < sizeof(parts) / sizeof(parts[0]); i++)
+        if (cJSON_IsNumber(get(t, parts[i])) || i < 4) /* fmc: Turin only */
+            ok = cJSON_AddNumberToObject(x, parts[i], get_num(t, parts[i])) != NULL;
+    return ok;
+}
+
+/* "1.55.0" as {"major", "minor", "build"}. */
+static int add_fw(cJSON *o, const char *name, const char *version)
+{
+    unsigned major, minor, build;
+    cJSON *x = cJSON_AddObjectToObject(o, name);
+    return x != NULL && version != NULL &&
+           sscanf(version, "%u.%u.%u", &major, &minor, &build) == 3 &&
+           cJSON_AddNumberToObject(x, "major", major) &&
            cJSON_AddNumberToObject(x, "minor", minor) &&
            cJSON_AddNumberToObject(x, "build", build);
 }
 
-static int snp_section(cJSON *policy, const snp_verified *v, const char *root_pem)
+static int snp_section(cJSON *policy, const cJSON *v, const char *root_pem)
 {
-    const snp_report *r = &v->report;
-    const char *product = policy_snp_product_name(r->product);
-    int turin = r->product == SNP_PRODUCT_TURIN;
+    const cJSON *r = get(v, "report");
+    const cJSON *tcb = get(r, "tcb"), *fw = get(r, "firmware");
+    const char *product = get_str(v, "product");
     cJSON *s = cJSON_AddObjectToObject(policy, "sev_snp");
-    cJSON *tcb, *per, *fw;
-    cJSON *vmpls;
+    cJSON *min_tcb, *per, *min_fw, *vmpls;
 
     if (s == NULL || product == NULL)
         return 0;
     int ok = str_list(s, "products", product) &&
-             hex_list(s, "measurements", r->measurement, sizeof(r->measurement)) &&
-             (tcb = cJSON_AddObjectToObject(s, "min_tcb")) != NULL &&
-             (per = cJSON_AddObjectToObject(tcb, product)) != NULL &&
-             add_tcb(per, "reported", &r->reported_tcb, turin) &&
-             add_tcb(per, "committed", &r->committed_tcb, turin) &&
-             add_tcb(per, "launch", &r->launch_tcb, turin) &&
-             cJSON_AddBoolToObject(s, "allow_debug", (r->policy & POLICY_SNP_GUEST_DEBUG) != 0) &&
+             str_list(s, "measurements", get_str(r, "measurement")) &&
+             (min_tcb = cJSON_AddObjectToObject(s, "min_tcb")) != NULL &&
+             (per = cJSON_AddObjectToObject(min_tcb, product)) != NULL &&
+             add_tcb(per, "reported", get(tcb, "reported")) &&
+             add_tcb(per, "committed", get(tcb, "committed")) &&
+             add_tcb(per, "launch", get(tcb, "launch")) &&
+             cJSON_AddBoolToObject(s, "allow_debug", get_bool(get(r, "guest_policy"), "debug")) &&
              cJSON_AddBoolToObject(s, "allow_migration_agent",
-                                   (r->policy & POLICY_SNP_GUEST_MIGRATE_MA) != 0) &&
+                                   get_bool(get(r, "guest_policy"), "migration_agent")) &&
              cJSON_AddBoolToObject(s, "allow_smt",
-                                   (r->platform_info & POLICY_SNP_PLATFORM_SMT_EN) != 0) &&
+                                   get_bool(get(r, "platform_info"), "smt_enabled")) &&
              (vmpls = cJSON_AddArrayToObject(s, "vmpls")) != NULL;
     if (ok) {
-        cJSON *n = cJSON_CreateNumber(r->vmpl);
+        cJSON *n = cJSON_CreateNumber(get_num(r, "vmpl"));
         ok = n != NULL && cJSON_AddItemToArray(vmpls, n);
         if (!ok)
             cJSON_Delete(n);
     }
-    ok = ok && hex_list(s, "host_data", r->host_data, sizeof(r->host_data)) &&
-         cJSON_AddNumberToObject(s, "min_guest_svn", r->guest_svn) &&
-         hex_list(s, "id_key_digests", r->id_key_digest, sizeof(r->id_key_digest));
+    ok = ok && str_list(s, "host_data", get_str(r, "host_data")) &&
+         cJSON_AddNumberToObject(s, "min_guest_svn", get_num(r, "guest_svn")) &&
+         str_list(s, "id_key_digests", get_str(r, "id_key_digest"));
     /* An author key digest is only checked when the report says one signed. */
-    if ((r->flags & SNP_FLAG_AUTHOR_KEY_EN) != 0)
-        ok = ok && hex_list(s, "author_key_digests", r->author_key_digest,
-                            sizeof(r->author_key_digest));
+    if (get_bool(get(r, "flags"), "author_key_en"))
+        ok = ok && str_list(s, "author_key_digests", get_str(r, "author_key_digest"));
     else
         ok = ok && wildcard(s, "author_key_digests");
-    ok = ok && hex_list(s, "chip_ids", r->chip_id, sizeof(r->chip_id)) &&
-         (fw = cJSON_AddObjectToObject(s, "min_firmware")) != NULL &&
-         add_fw(fw, "current", r->current_major, r->current_minor, r->current_build) &&
-         add_fw(fw, "committed", r->committed_major, r->committed_minor, r->committed_build) &&
+    ok = ok && str_list(s, "chip_ids", get_str(r, "chip_id")) &&
+         (min_fw = cJSON_AddObjectToObject(s, "min_firmware")) != NULL &&
+         add_fw(min_fw, "current", get_str(fw, "current")) &&
+         add_fw(min_fw, "committed", get_str(fw, "committed")) &&
          add_pem_root(s, "custom_roots", root_pem);
     return ok;
 }
 
-/* Verifies with AMD's pins, or with the chain's own root on first use. */
-static confai_status pin_snp(snp_verified *v, char **root_pem, const cli_evidence *ev,
-                             confai_error *err)
-{
-    snp_trust *trust = NULL;
-    verdict_checks checks = { 0 };
-    const cli_ders *c = &ev->snp_certs;
-    confai_status st = snp_trust_new(&trust, err);
-    if (st == CONFAI_OK)
-        st = cli_raw_snp(v, trust, ev, &checks, err);
-    if (st == CONFAI_E_UNKNOWN_ROOT && c->count > 0 &&
-        cli_der_self_signed(c->der[c->count - 1], c->len[c->count - 1])) {
-        *root_pem = cli_der_to_pem(c->der[c->count - 1], c->len[c->count - 1]);
-        st = *root_pem == NULL ? CONFAI_E_NO_MEMORY : CONFAI_OK;
-        if (st == CONFAI_OK)
-            st = snp_trust_add_root(trust, c->der[c->count - 1], c->len[c->count - 1], err);
-        if (st == CONFAI_OK) {
-            memset(&checks, 0, sizeof(checks));
-            st = cli_raw_snp(v, trust, ev, &checks, err);
-        }
-        if (st == CONFAI_OK)
-            tofu_warning("AMD", *root_pem);
-    }
-    snp_trust_free(trust);
-    return st;
-}
-
 /* --- TDX --------------------------------------------------------------------------- */
 
-static int le_hex_list(cJSON *o, const char *name, uint64_t v)
+/* "0x10000000" (a 64-bit field) as its 8 little-endian bytes in hex, listed. */
+static int le_hex_list(cJSON *o, const char *name, const char *text)
 {
-    uint8_t b[8];
+    unsigned long long v;
+    char hex[17];
+    if (text == NULL || sscanf(text, "0x%llx", &v) != 1)
+        return 0;
     for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-    return hex_list(o, name, b, sizeof(b));
+        snprintf(hex + 2 * i, 3, "%02x", (unsigned)((v >> (8 * i)) & 0xff));
+    return str_list(o, name, hex);
 }
 
-static int tdx_section(cJSON *policy, const tdx_verified *v, const char *root_pem,
-                       confai_error *err)
+static int tdx_section(cJSON *policy, const cJSON *v, const char *root_pem)
 {
-    const tdx_quote *q = &v->quote;
+    const cJSON *q = get(v, "quote"), *rtmr = get(q, "rtmrs");
     cJSON *t = cJSON_AddObjectToObject(policy, "tdx");
     cJSON *rtmrs;
-    int ok = t != NULL && hex_list(t, "mrtd", q->mrtd, 48) &&
+    int ok = t != NULL && str_list(t, "mrtd", get_str(q, "mrtd")) &&
+             cJSON_GetArraySize(rtmr) == 4 &&
              (rtmrs = cJSON_AddArrayToObject(t, "rtmrs")) != NULL;
     for (int i = 0; ok && i < 4; i++) {
-        cJSON *holder = cJSON_CreateObject();
-        ok = holder != NULL && hex_list(holder, "r", q->rtmr[i], 48);
-        if (ok) {
-            cJSON *list = cJSON_DetachItemFromObject(holder, "r");
-            ok = cJSON_AddItemToArray(rtmrs, list);
-            if (!ok)
-                cJSON_Delete(list);
-        }
-        cJSON_Delete(holder);
+        const char *one[1] = { cJSON_GetStringValue(cJSON_GetArrayItem(rtmr, i)) };
+        cJSON *list = one[0] != NULL ? cJSON_CreateStringArray(one, 1) : NULL;
+        ok = list != NULL && cJSON_AddItemToArray(rtmrs, list);
+        if (!ok)
+            cJSON_Delete(list);
     }
-    ok = ok && hex_list(t, "mrseam", q->mrseam, 48) &&
-         hex_list(t, "mr_config_id", q->mrconfigid, 48) &&
-         hex_list(t, "mr_owner", q->mrowner, 48) &&
-         hex_list(t, "mr_owner_config", q->mrownerconfig, 48) &&
-         le_hex_list(t, "td_attributes", q->td_attributes) && le_hex_list(t, "xfam", q->xfam) &&
-         cJSON_AddBoolToObject(t, "allow_debug", (q->td_attributes & 1) != 0) &&
-         cli_add_hex(t, "min_tee_tcb_svn", q->tee_tcb_svn, 16) &&
-         cJSON_AddNumberToObject(t, "min_tcb_evaluation_data_number", v->tcb_eval_num) &&
-         wildcard(t, "max_collateral_age") &&
-         cJSON_AddBoolToObject(t, "require_crls", v->pck_crl_checked && v->root_crl_checked);
-    if (!ok)
-        return 0;
-    switch (v->tcb_status) {
-    case TDX_TCB_UP_TO_DATE:
-    case TDX_TCB_SW_HARDENING_NEEDED:
-    case TDX_TCB_CONFIGURATION_NEEDED:
-    case TDX_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
-    case TDX_TCB_OUT_OF_DATE:
-    case TDX_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED:
-        ok = str_list(t, "tcb_statuses", tdx_tcb_status_name(v->tcb_status));
-        break;
-    case TDX_TCB_REVOKED:
-    case TDX_TCB_NOT_SUPPORTED:
-    case TDX_TCB_UNKNOWN:
-        /* no policy accepts these: a pin would be a policy that rejects its own evidence */
-        err->status = v->tcb_status == TDX_TCB_UNKNOWN ? CONFAI_E_COLLATERAL : CONFAI_E_POLICY_TCB;
-        snprintf(err->message, sizeof(err->message),
-                 v->tcb_status == TDX_TCB_UNKNOWN
-                     ? "the TCB status is unknown: give --collateral with the TCB info and QE "
-                       "identity for this platform"
-                     : "the platform's TCB status is %s: no policy accepts it",
-                 tdx_tcb_status_name(v->tcb_status));
-        return -1;
-    }
-    return ok && add_pem_root(t, "custom_roots", root_pem);
-}
-
-static confai_status pin_tdx(tdx_verified *v, char **root_pem, const cli_evidence *ev,
-                             confai_error *err)
-{
-    tdx_trust *trust = NULL;
-    verdict_checks checks = { 0 };
-    confai_status st = tdx_trust_new(&trust, err);
-    if (st == CONFAI_OK)
-        st = cli_raw_tdx(v, trust, NULL, ev, &checks, err);
-    if (st == CONFAI_E_UNKNOWN_ROOT) {
-        tdx_quote q;
-        cli_ders chain = { 0 };
-        if (tdx_quote_parse(&q, ev->tdx_quote.data, ev->tdx_quote.len, TDX_PARSE_PADDED, NULL) ==
-                CONFAI_OK &&
-            cli_pem_certs((const char *)q.pck_chain, q.pck_chain_len, &chain) &&
-            cli_der_self_signed(chain.der[chain.count - 1], chain.len[chain.count - 1])) {
-            const uint8_t *root = chain.der[chain.count - 1];
-            size_t root_len = chain.len[chain.count - 1];
-            *root_pem = cli_der_to_pem(root, root_len);
-            st = *root_pem == NULL ? CONFAI_E_NO_MEMORY
-                                   : tdx_trust_add_root(trust, root, root_len, err);
-            if (st == CONFAI_OK) {
-                memset(&checks, 0, sizeof(checks));
-                st = cli_raw_tdx(v, trust, NULL, ev, &checks, err);
-            }
-            if (st == CONFAI_OK)
-                tofu_warning("Intel", *root_pem);
-        }
-        cli_ders_free(&chain);
-    }
-    tdx_trust_free(trust);
-    return st;
+    return ok && str_list(t, "mrseam", get_str(q, "mrseam")) &&
+           str_list(t, "mr_config_id", get_str(q, "mrconfigid")) &&
+           str_list(t, "mr_owner", get_str(q, "mrowner")) &&
+           str_list(t, "mr_owner_config", get_str(q, "mrownerconfig")) &&
+           le_hex_list(t, "td_attributes", get_str(get(q, "td_attributes"), "raw")) &&
+           le_hex_list(t, "xfam", get_str(q, "xfam")) &&
+           cJSON_AddBoolToObject(t, "allow_debug", get_bool(get(q, "td_attributes"), "debug")) &&
+           get_str(q, "tee_tcb_svn") != NULL &&
+           cJSON_AddStringToObject(t, "min_tee_tcb_svn", get_str(q, "tee_tcb_svn")) &&
+           cJSON_AddNumberToObject(t, "min_tcb_evaluation_data_number",
+                                   get_num(v, "tcb_evaluation_data_number")) &&
+           wildcard(t, "max_collateral_age") &&
+           cJSON_AddBoolToObject(t, "require_crls",
+                                 get_bool(v, "pck_crl_checked") && get_bool(v, "root_crl_checked")) &&
+           /* the open policy accepted it, so it is a status a policy may list */
+           str_list(t, "tcb_statuses", get_str(v, "tcb_status")) &&
+           add_pem_root(t, "custom_roots", root_pem);
 }
 
 /* --- GPUs ---------------------------------------------------------------------------- */
 
 #define PIN_MAX_ALTERNATIVES 4
 
-/* The accepted values of one measurement (NVIDIA's index: SPDM index - 1). */
-typedef struct gpu_block_pin {
-    unsigned index;
-    size_t count;
-    char hex[PIN_MAX_ALTERNATIVES][2 * SPDM_MAX_VALUE_SIZE + 1];
-} gpu_block_pin;
-
+/*
+ * What the GPUs proved: every GPU's measurements are accepted (an
+ * {"index", "accept"} list, as the policy writes it); all must measure the
+ * same indices and run the same driver and VBIOS.
+ */
 typedef struct gpu_pins {
     size_t count;
+    cJSON *measurements;
     char driver[64];
-    char vbios[16];
-    char *root_pem;
-    gpu_block_pin *blocks; /* SPDM_MAX_BLOCKS entries */
-    size_t block_count;
+    char vbios[32];
 } gpu_pins;
 
-/* Adds one GPU's measurements: the values of every GPU are accepted. */
-static confai_status add_blocks(gpu_pins *pins, const spdm_evidence *e, confai_error *err)
+static cJSON *find_index(const cJSON *list, double index)
 {
-    if (pins->blocks == NULL && (pins->blocks = calloc(SPDM_MAX_BLOCKS, sizeof(*pins->blocks))) ==
-                                    NULL)
+    cJSON *m;
+    cJSON_ArrayForEach(m, list)
+        if (get_num(m, "index") == index)
+            return m;
+    return NULL;
+}
+
+/* Adds one GPU's measurements (NVIDIA's index, as the verdict gives it). */
+static confai_status add_blocks(gpu_pins *pins, const cJSON *blocks, confai_error *err)
+{
+    const cJSON *b;
+    if (pins->measurements == NULL && (pins->measurements = cJSON_CreateArray()) == NULL)
         return CONFAI_E_NO_MEMORY;
-    for (size_t i = 0; i < e->block_count; i++) {
-        const spdm_block *b = &e->blocks[i];
-        char hex[2 * SPDM_MAX_VALUE_SIZE + 1];
-        gpu_block_pin *p = NULL;
-        hex_encode(hex, b->value, b->value_len);
-        for (size_t k = 0; k < pins->block_count; k++)
-            if (pins->blocks[k].index == (unsigned)(b->index - 1))
-                p = &pins->blocks[k];
-        if (p == NULL) {
+    cJSON_ArrayForEach(b, blocks) {
+        double index = get_num(b, "index");
+        const char *value = get_str(b, "value");
+        cJSON *m = find_index(pins->measurements, index), *accept, *known;
+        int seen = 0;
+        if (value == NULL)
+            return CONFAI_E_INTERNAL;
+        if (m == NULL) {
             if (pins->count > 0) {
                 snprintf(err->message, sizeof(err->message),
-                         "the GPUs measure different indices (%u)", b->index - 1u);
+                         "the GPUs measure different indices (%.0f)", index);
                 return CONFAI_E_POLICY_MEASUREMENT;
             }
-            p = &pins->blocks[pins->block_count++];
-            p->index = (unsigned)(b->index - 1);
+            if ((m = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(pins->measurements, m)) {
+                cJSON_Delete(m);
+                return CONFAI_E_NO_MEMORY;
+            }
+            if (cJSON_AddNumberToObject(m, "index", index) == NULL ||
+                cJSON_AddArrayToObject(m, "accept") == NULL)
+                return CONFAI_E_NO_MEMORY;
         }
-        int known = 0;
-        for (size_t k = 0; k < p->count; k++)
-            known |= strcmp(p->hex[k], hex) == 0;
-        if (known)
+        accept = cJSON_GetObjectItemCaseSensitive(m, "accept");
+        cJSON_ArrayForEach(known, accept)
+            seen |= strcmp(known->valuestring, value) == 0;
+        if (seen)
             continue;
-        if (p->count >= PIN_MAX_ALTERNATIVES) {
+        if (cJSON_GetArraySize(accept) >= PIN_MAX_ALTERNATIVES) {
             snprintf(err->message, sizeof(err->message),
-                     "more than %d values for measurement %u", PIN_MAX_ALTERNATIVES, p->index);
+                     "more than %d values for measurement %.0f", PIN_MAX_ALTERNATIVES, index);
             return CONFAI_E_LIMIT;
         }
-        memcpy(p->hex[p->count++], hex, sizeof(hex));
+        cJSON *s = cJSON_CreateString(value);
+        if (s == NULL || !cJSON_AddItemToArray(accept, s)) {
+            cJSON_Delete(s);
+            return CONFAI_E_NO_MEMORY;
+        }
     }
     return CONFAI_OK;
 }
 
 /* One GPU's evidence; every GPU must show the same driver and VBIOS. */
-static confai_status pin_gpu(gpu_pins *pins, const cli_evidence *ev, confai_error *err)
+static confai_status pin_gpu(gpu_pins *pins, pin_roots *roots, const cli_evidence *ev,
+                             confai_error *err)
 {
-    nvgpu_trust *trust = NULL;
-    nvgpu_verified *v = calloc(1, sizeof(*v));
-    verdict_checks checks = { 0 };
-    const cli_ders *c = &ev->gpu_certs;
-    confai_status st = v == NULL ? CONFAI_E_NO_MEMORY : nvgpu_trust_new(&trust, err);
-    if (st == CONFAI_OK && pins->root_pem != NULL) {
-        cli_ders root = { 0 };
-        st = cli_pem_certs(pins->root_pem, strlen(pins->root_pem), &root)
-                 ? nvgpu_trust_add_root(trust, root.der[0], root.len[0], err)
-                 : CONFAI_E_INTERNAL;
-        cli_ders_free(&root);
-    }
+    cJSON *v = NULL;
+    confai_status st = verify_open(&v, PIN_GPU, roots, ev, err);
+    const cJSON *e = get(v, "evidence");
+    const char *driver = get_str(e, "driver_version"), *vbios = get_str(e, "vbios_version");
     if (st == CONFAI_OK)
-        st = cli_raw_gpu(v, trust, ev, &checks, err);
-    if (st == CONFAI_E_UNKNOWN_ROOT && pins->root_pem == NULL && c->count > 0 &&
-        cli_der_self_signed(c->der[c->count - 1], c->len[c->count - 1])) {
-        pins->root_pem = cli_der_to_pem(c->der[c->count - 1], c->len[c->count - 1]);
-        st = pins->root_pem == NULL
-                 ? CONFAI_E_NO_MEMORY
-                 : nvgpu_trust_add_root(trust, c->der[c->count - 1], c->len[c->count - 1], err);
-        if (st == CONFAI_OK)
-            st = cli_raw_gpu(v, trust, ev, &checks, err);
-        if (st == CONFAI_OK)
-            tofu_warning("NVIDIA", pins->root_pem);
-    }
-    if (st == CONFAI_OK)
-        st = add_blocks(pins, &v->evidence, err);
+        st = add_blocks(pins, get(e, "measurements"), err);
     if (st == CONFAI_OK) {
+        driver = driver != NULL ? driver : "";
+        vbios = vbios != NULL ? vbios : "";
         if (pins->count == 0) {
-            snprintf(pins->driver, sizeof(pins->driver), "%s", v->evidence.driver_version);
-            snprintf(pins->vbios, sizeof(pins->vbios), "%s", v->evidence.vbios_version);
-        } else if (strcmp(pins->driver, v->evidence.driver_version) != 0 ||
-                   strcmp(pins->vbios, v->evidence.vbios_version) != 0) {
+            snprintf(pins->driver, sizeof(pins->driver), "%s", driver);
+            snprintf(pins->vbios, sizeof(pins->vbios), "%s", vbios);
+        } else if (strcmp(pins->driver, driver) != 0 || strcmp(pins->vbios, vbios) != 0) {
             st = CONFAI_E_POLICY_GPU_VERSION;
             snprintf(err->message, sizeof(err->message),
                      "the GPUs run different driver or VBIOS versions");
         }
         pins->count++;
     }
-    nvgpu_trust_free(trust);
-    free(v);
+    cJSON_Delete(v);
     return st;
 }
 
-static int add_measurements(cJSON *g, const gpu_pins *pins)
-{
-    cJSON *list = cJSON_AddArrayToObject(g, "measurements");
-    if (list == NULL)
-        return 0;
-    for (size_t i = 0; i < pins->block_count; i++) {
-        const gpu_block_pin *p = &pins->blocks[i];
-        const char *values[PIN_MAX_ALTERNATIVES];
-        cJSON *m = cJSON_CreateObject(), *accept;
-        if (m == NULL || !cJSON_AddItemToArray(list, m)) {
-            cJSON_Delete(m);
-            return 0;
-        }
-        for (size_t k = 0; k < p->count; k++)
-            values[k] = p->hex[k];
-        if (cJSON_AddNumberToObject(m, "index", p->index) == NULL ||
-            (accept = cJSON_CreateStringArray(values, (int)p->count)) == NULL)
-            return 0;
-        if (!cJSON_AddItemToObject(m, "accept", accept)) {
-            cJSON_Delete(accept);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static int gpu_section(cJSON *policy, const gpu_pins *pins)
+static int gpu_section(cJSON *policy, gpu_pins *pins, const char *root_pem)
 {
     cJSON *g = cJSON_AddObjectToObject(policy, "gpus");
-    return g != NULL && cJSON_AddNumberToObject(g, "min_count", (double)pins->count) &&
-           cJSON_AddNumberToObject(g, "max_count", (double)pins->count) &&
-           cJSON_AddStringToObject(g, "cc_mode", "on") && add_measurements(g, pins) &&
+    int ok = g != NULL && cJSON_AddNumberToObject(g, "min_count", (double)pins->count) &&
+             cJSON_AddNumberToObject(g, "max_count", (double)pins->count) &&
+             cJSON_AddStringToObject(g, "cc_mode", "on") &&
+             cJSON_AddItemToObject(g, "measurements", pins->measurements);
+    if (ok)
+        pins->measurements = NULL; /* the policy holds it now */
+    return ok &&
            (pins->driver[0] != '\0' ? str_list(g, "driver_versions", pins->driver)
                                     : wildcard(g, "driver_versions")) &&
            (pins->vbios[0] != '\0' ? str_list(g, "vbios_versions", pins->vbios)
                                    : wildcard(g, "vbios_versions")) &&
-           add_pem_root(g, "custom_roots", pins->root_pem);
+           add_pem_root(g, "custom_roots", root_pem);
 }
 
 /* --- bundles ------------------------------------------------------------------------- */
 
-static int copy_blob(cli_blob *dst, const bundle_blob *src)
+/* A base64 member of a bundle object; 0 when absent or not base64. */
+static int member_blob(cli_blob *out, const cJSON *o, const char *name)
 {
-    dst->data = malloc(src->len + 1);
-    if (dst->data == NULL)
-        return 0;
-    if (src->len > 0)
-        memcpy(dst->data, src->data, src->len);
-    dst->data[src->len] = 0;
-    dst->len = src->len;
-    return 1;
+    const char *text = get_str(o, name);
+    return text != NULL && cli_base64_decode(text, strlen(text), out) > 0;
 }
 
-static int copy_ders(cli_ders *dst, const bundle_blob *certs, size_t count)
+static int member_certs(cli_ders *out, const cJSON *o)
 {
-    for (size_t i = 0; i < count && i < CLI_MAX_CERTS; i++) {
-        dst->der[i] = malloc(certs[i].len);
-        if (dst->der[i] == NULL)
+    const cJSON *c;
+    cJSON_ArrayForEach(c, get(o, "certs")) {
+        cli_blob der = { 0 };
+        const char *text = cJSON_GetStringValue(c);
+        if (out->count >= CLI_MAX_CERTS || text == NULL ||
+            cli_base64_decode(text, strlen(text), &der) <= 0)
             return 0;
-        memcpy(dst->der[i], certs[i].data, certs[i].len);
-        dst->len[i] = certs[i].len;
-        dst->count = i + 1;
+        out->der[out->count] = der.data;
+        out->len[out->count++] = der.len;
     }
     return 1;
 }
 
-/* A bundle's parts as raw evidence, with its binding as the report data. */
-static confai_status bundle_to_evidence(cli_evidence *out, const bundle *b, const cli_evidence *ev,
+static confai_status malformed(confai_error *err, const char *what)
+{
+    snprintf(err->message, sizeof(err->message), "bundle: %s", what);
+    return CONFAI_E_MALFORMED;
+}
+
+/*
+ * A bundle's CPU part as raw evidence (its members decoded), with its key
+ * binding as the report data and GPU nonce. The bundle has passed the
+ * library's strict parser (confai_evidence_describe) before.
+ */
+static confai_status bundle_to_evidence(cli_evidence *out, uint8_t nonce[32], uint8_t manifest[32],
+                                        const cJSON *b, const cli_evidence *ev,
                                         confai_error *err)
 {
-    binding_inputs in = { b->nonce,         BUNDLE_NONCE_SIZE, b->key_config.data,
-                          b->key_config.len, b->manifest.data, b->manifest.len,
-                          b->not_after,     RFC3339_LEN };
-    confai_status st;
+    cli_blob n = { 0 }, kc = { 0 }, m = { 0 };
+    const cJSON *cpu = get(b, "cpu"), *coll = get(cpu, "collateral");
+    const char *type = get_str(cpu, "type"), *not_after = get_str(b, "not_after");
+    unsigned int dlen = 0;
+    confai_status st = CONFAI_OK;
+
     memset(out, 0, sizeof(*out));
     out->at = ev->at;
     out->has_report_data = 1;
-    if ((st = binding_report_data(out->report_data, &in, err)) != CONFAI_OK ||
-        (st = binding_gpu_nonce(out->gpu_nonce, &in, err)) != CONFAI_OK)
-        return st;
-    if (b->cpu.type == BUNDLE_CPU_SEV_SNP) {
-        if (!copy_blob(&out->snp_report, &b->cpu.report) ||
-            !copy_ders(&out->snp_certs, b->cpu.certs, b->cpu.cert_count))
-            return CONFAI_E_NO_MEMORY;
-    } else {
-        const bundle_blob *c = b->cpu.collateral;
-        if (!copy_blob(&out->tdx_quote, &b->cpu.quote) ||
-            !copy_blob(&out->tcb_info, &c[BUNDLE_TDX_TCB_INFO]) ||
-            !copy_blob(&out->qe_identity, &c[BUNDLE_TDX_QE_IDENTITY]) ||
-            !copy_blob(&out->tcb_chain, &c[BUNDLE_TDX_TCB_INFO_ISSUER_CHAIN]) ||
-            !copy_blob(&out->pck_crl, &c[BUNDLE_TDX_PCK_CRL]) ||
-            !copy_blob(&out->root_crl, &c[BUNDLE_TDX_ROOT_CA_CRL]))
-            return CONFAI_E_NO_MEMORY;
-        /* an absent member is an empty blob, which the verifier reads as absent */
+    if (!member_blob(&n, b, "nonce") || n.len != 32 || !member_blob(&kc, b, "key_config") ||
+        not_after == NULL || type == NULL)
+        st = malformed(err, "nonce, key_config, not_after or cpu.type");
+    if (st == CONFAI_OK && get(b, "manifest") != NULL && !member_blob(&m, b, "manifest"))
+        st = malformed(err, "manifest");
+    if (st == CONFAI_OK) {
+        memcpy(nonce, n.data, 32);
+        st = confai_binding_report_data(out->report_data, nonce, kc.data, kc.len, m.data, m.len,
+                                        not_after, err);
     }
-    return CONFAI_OK;
+    if (st == CONFAI_OK)
+        st = confai_binding_gpu_nonce(out->gpu_nonce, nonce, kc.data, kc.len, m.data, m.len,
+                                      not_after, err);
+    if (st == CONFAI_OK && EVP_Digest(m.len ? m.data : (const uint8_t *)"", m.len, manifest,
+                                      &dlen, EVP_sha256(), NULL) != 1)
+        st = CONFAI_E_INTERNAL;
+    if (st == CONFAI_OK && strcmp(type, "sev-snp") == 0) {
+        if (!member_blob(&out->snp_report, cpu, "report") || !member_certs(&out->snp_certs, cpu))
+            st = malformed(err, "cpu.report or cpu.certs");
+    } else if (st == CONFAI_OK) {
+        /* an absent collateral member stays empty, which the verifier reads as absent */
+        cli_blob crl = { 0 };
+        if (!member_blob(&out->tdx_quote, cpu, "quote") ||
+            (get(coll, "tcb_info") && !member_blob(&out->tcb_info, coll, "tcb_info")) ||
+            (get(coll, "qe_identity") && !member_blob(&out->qe_identity, coll, "qe_identity")) ||
+            (get(coll, "tcb_info_issuer_chain") &&
+             !member_blob(&out->tcb_chain, coll, "tcb_info_issuer_chain")) ||
+            (get(coll, "root_ca_crl") && !member_blob(&out->root_crl, coll, "root_ca_crl")) ||
+            (get(coll, "pck_crl") && !member_blob(&crl, coll, "pck_crl")))
+            st = malformed(err, "cpu.quote or cpu.collateral");
+        else if (crl.data != NULL && cli_crl_der(crl.data, crl.len, &out->pck_crl) <= 0)
+            st = malformed(err, "cpu.collateral.pck_crl");
+        cli_blob_free(&crl);
+    }
+    cli_blob_free(&n);
+    cli_blob_free(&kc);
+    cli_blob_free(&m);
+    return st;
 }
 
 /* --- the subcommand ------------------------------------------------------------------ */
 
 typedef struct pin_state {
-    snp_verified *snp;
-    tdx_verified *tdx;
+    cJSON *snp, *tdx; /* what the CPU evidence proved */
     gpu_pins gpus;
-    char *snp_root, *tdx_root;
+    pin_roots roots;
     int has_manifest;
     uint8_t manifest[32];
 } pin_state;
@@ -505,28 +590,55 @@ typedef struct pin_state {
 static confai_status pin_cpu(pin_state *s, const cli_evidence *ev, confai_error *err)
 {
     confai_status st = CONFAI_OK;
-    if (ev->snp_report.data != NULL) {
-        s->snp = calloc(1, sizeof(*s->snp));
-        st = s->snp == NULL ? CONFAI_E_NO_MEMORY : pin_snp(s->snp, &s->snp_root, ev, err);
-    }
+    if (ev->snp_report.data != NULL)
+        st = verify_open(&s->snp, PIN_SNP, &s->roots, ev, err);
     if (st == CONFAI_OK && ev->tdx_quote.data != NULL) {
-        s->tdx = calloc(1, sizeof(*s->tdx));
-        st = s->tdx == NULL ? CONFAI_E_NO_MEMORY : pin_tdx(s->tdx, &s->tdx_root, ev, err);
+        st = verify_open(&s->tdx, PIN_TDX, &s->roots, ev, err);
+        if (st == CONFAI_E_COLLATERAL && ev->tcb_info.len == 0)
+            fprintf(stderr, "confai: policy pin: the TCB status is unknown without collateral: "
+                            "give --collateral with the TCB info and QE identity for this "
+                            "platform\n");
     }
+    return st;
+}
+
+/* A bundle's own strict parse, through the library's description of it. */
+static confai_status check_bundle(const cli_blob *bundle, confai_error *err)
+{
+    char *json = NULL;
+    size_t len = 0;
+    confai_status st = confai_evidence_describe(&json, &len, CONFAI_EVIDENCE_BUNDLE,
+                                                bundle->data, bundle->len, err);
+    if (st != CONFAI_OK)
+        return st;
+    cJSON *d = cJSON_ParseWithLength(json, len);
+    const char *strict = get_str(d, "strict_parse");
+    if (d == NULL) {
+        st = CONFAI_E_NO_MEMORY;
+        snprintf(err->message, sizeof(err->message), "out of memory");
+    } else if (strict != NULL) {
+        st = malformed(err, strict);
+    }
+    cJSON_Delete(d);
+    confai_free(json);
     return st;
 }
 
 static confai_status pin_bundle(pin_state *s, const cli_evidence *ev, confai_error *err)
 {
-    bundle b;
     cli_evidence part;
-    unsigned int dlen = 0;
-    confai_status st;
+    uint8_t nonce[32];
+    cJSON *b = NULL;
+    const cJSON *g;
+    confai_status st = check_bundle(&ev->bundle, err);
 
-    memset(&b, 0, sizeof(b));
     memset(&part, 0, sizeof(part));
-    st = bundle_parse(&b, (const char *)ev->bundle.data, ev->bundle.len, 1, err);
-    if (st == CONFAI_OK && ev->has_nonce && memcmp(ev->nonce, b.nonce, 32) != 0) {
+    if (st == CONFAI_OK &&
+        (b = cJSON_ParseWithLength((const char *)ev->bundle.data, ev->bundle.len)) == NULL)
+        st = malformed(err, "not JSON");
+    if (st == CONFAI_OK)
+        st = bundle_to_evidence(&part, nonce, s->manifest, b, ev, err);
+    if (st == CONFAI_OK && ev->has_nonce && memcmp(ev->nonce, nonce, 32) != 0) {
         st = CONFAI_E_NONCE_MISMATCH;
         snprintf(err->message, sizeof(err->message), "the bundle answers another nonce");
     }
@@ -534,33 +646,28 @@ static confai_status pin_bundle(pin_state *s, const cli_evidence *ev, confai_err
         fprintf(stderr, "confai: policy pin: no --nonce: the evidence is not shown to be "
                         "fresh\n");
     if (st == CONFAI_OK)
-        st = bundle_to_evidence(&part, &b, ev, err);
-    if (st == CONFAI_OK)
         st = pin_cpu(s, &part, err);
-    for (size_t i = 0; st == CONFAI_OK && i < b.gpu_count; i++) {
+    cJSON_ArrayForEach(g, get(b, "gpus")) {
+        if (st != CONFAI_OK)
+            break;
         cli_blob_free(&part.gpu_evidence);
         cli_ders_free(&part.gpu_certs);
-        if (!copy_blob(&part.gpu_evidence, &b.gpus[i].evidence) ||
-            !copy_ders(&part.gpu_certs, b.gpus[i].certs, b.gpus[i].cert_count))
-            st = CONFAI_E_NO_MEMORY;
+        if (!member_blob(&part.gpu_evidence, g, "evidence") || !member_certs(&part.gpu_certs, g))
+            st = malformed(err, "gpus[].evidence or gpus[].certs");
         else
-            st = pin_gpu(&s->gpus, &part, err);
+            st = pin_gpu(&s->gpus, &s->roots, &part, err);
     }
-    if (st == CONFAI_OK) {
-        s->has_manifest = 1;
-        if (EVP_Digest(b.manifest.len ? b.manifest.data : (const uint8_t *)"", b.manifest.len,
-                       s->manifest, &dlen, EVP_sha256(), NULL) != 1)
-            st = CONFAI_E_INTERNAL;
-    }
+    s->has_manifest = st == CONFAI_OK;
     cli_evidence_free(&part);
-    bundle_clear(&b);
+    cJSON_Delete(b);
     return st;
 }
 
-static cJSON *build_policy(const pin_state *s, int64_t max_age, confai_error *err)
+static cJSON *build_policy(pin_state *s, int64_t max_age, confai_error *err)
 {
     cJSON *p = cJSON_CreateObject();
     cJSON *platforms, *manifest;
+    char *digest = NULL;
     int ok = p != NULL && cJSON_AddNumberToObject(p, "version", 1) &&
              (platforms = cJSON_AddArrayToObject(p, "platforms")) != NULL;
     if (ok && s->snp != NULL) {
@@ -573,18 +680,13 @@ static cJSON *build_policy(const pin_state *s, int64_t max_age, confai_error *er
     }
     ok = ok && cJSON_AddNumberToObject(p, "max_age", (double)max_age) &&
          (manifest = cJSON_AddObjectToObject(p, "manifest")) != NULL &&
-         (s->has_manifest ? hex_list(manifest, "sha256", s->manifest, 32)
+         (s->has_manifest ? (digest = cli_hex(s->manifest, 32)) != NULL &&
+                                str_list(manifest, "sha256", digest)
                           : wildcard(manifest, "sha256"));
-    ok = ok && (s->snp == NULL || snp_section(p, s->snp, s->snp_root));
-    if (ok && s->tdx != NULL) {
-        int r = tdx_section(p, s->tdx, s->tdx_root, err);
-        if (r < 0) {
-            cJSON_Delete(p);
-            return NULL;
-        }
-        ok = r;
-    }
-    ok = ok && (s->gpus.count == 0 || gpu_section(p, &s->gpus));
+    free(digest);
+    ok = ok && (s->snp == NULL || snp_section(p, s->snp, s->roots.snp));
+    ok = ok && (s->tdx == NULL || tdx_section(p, s->tdx, s->roots.tdx));
+    ok = ok && (s->gpus.count == 0 || gpu_section(p, &s->gpus, s->roots.gpu));
     if (!ok) {
         cJSON_Delete(p);
         err->status = CONFAI_E_NO_MEMORY;
@@ -607,7 +709,7 @@ static int pin(const cli_evidence_args *args, const cli_evidence *ev, int64_t ma
     } else {
         st = pin_cpu(&s, ev, &err);
         if (st == CONFAI_OK && ev->gpu_evidence.data != NULL)
-            st = pin_gpu(&s.gpus, ev, &err);
+            st = pin_gpu(&s.gpus, &s.roots, ev, &err);
     }
     if (st == CONFAI_OK && s.snp == NULL && s.tdx == NULL) {
         st = CONFAI_E_UNSUPPORTED;
@@ -626,7 +728,7 @@ static int pin(const cli_evidence_args *args, const cli_evidence *ev, int64_t ma
             cli_error("policy pin", "out of memory");
             rc = CLI_INTERNAL;
         } else if (confai_policy_new(&check, text, strlen(text), &err) != CONFAI_OK) {
-            rc = cli_fail_status("policy pin: the pinned policy does not parse", &err);
+            cli_fail_status("policy pin: the pinned policy does not parse", &err);
             rc = CLI_INTERNAL;
         } else {
             fprintf(stderr, "confai: policy pin: WARNING: trust on first use: this policy "
@@ -641,12 +743,12 @@ static int pin(const cli_evidence_args *args, const cli_evidence *ev, int64_t ma
         cJSON_free(text);
     }
     cJSON_Delete(policy);
-    free(s.snp);
-    free(s.tdx);
-    free(s.snp_root);
-    free(s.tdx_root);
-    free(s.gpus.root_pem);
-    free(s.gpus.blocks);
+    cJSON_Delete(s.snp);
+    cJSON_Delete(s.tdx);
+    cJSON_Delete(s.gpus.measurements);
+    free(s.roots.snp);
+    free(s.roots.tdx);
+    free(s.roots.gpu);
     return rc;
 }
 

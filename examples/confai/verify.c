@@ -4,19 +4,15 @@
  * --gpu-evidence/--gpu-certs/--gpu-nonce, with --report-data).
  *
  * A bundle goes through confai_attestation_verify, exactly as a client
- * verifies it. Raw evidence goes through the platform verifiers and the
- * policy's platform sections. Accepted: exit 0 and the verdict JSON on
+ * verifies it; raw evidence through confai_evidence_verify_snp, _tdx and
+ * _gpu: the same verifiers and policy checks, with the same check names. Accepted: exit 0 and the verdict JSON on
  * stdout. Rejected: the status name and the reason on stderr, exit 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/bundle.h"
-#include "attest/policy/policy.h"
-
 #include "evidence.h"
-#include "verify_policy.h"
 
 static const char verify_usage_head[] =
     "usage: confai verify --policy POLICY [--at TIME] [--nonce HEX] BUNDLE\n"
@@ -48,6 +44,25 @@ static void usage(FILE *out)
     fputs(verify_usage_tail, out);
 }
 
+/* The bundle's own nonce (zeros when it has none that decodes). */
+static void bundle_nonce(uint8_t nonce[32], const cli_blob *bundle)
+{
+    cJSON *doc = cJSON_ParseWithLength((const char *)bundle->data, bundle->len);
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(doc, "nonce");
+    cli_blob text = { 0 }, bytes = { 0 };
+    const char *encoding = NULL;
+    memset(nonce, 0, 32);
+    if (cJSON_IsString(n)) {
+        text.data = (uint8_t *)n->valuestring;
+        text.len = strlen(n->valuestring);
+        if (cli_decode_text(&text, &bytes, &encoding) && strcmp(encoding, "base64") == 0 &&
+            bytes.len == 32)
+            memcpy(nonce, bytes.data, 32);
+        cli_blob_free(&bytes);
+    }
+    cJSON_Delete(doc);
+}
+
 static int verify_bundle(const confai_policy *policy, const cli_evidence *ev)
 {
     confai_verify_options opt;
@@ -64,13 +79,7 @@ static int verify_bundle(const confai_policy *policy, const cli_evidence *ev)
         memcpy(nonce, ev->nonce, sizeof(nonce));
     } else {
         /* No nonce of ours: take the bundle's own, and say what that means. */
-        bundle b;
-        memset(&b, 0, sizeof(b));
-        memset(nonce, 0, sizeof(nonce));
-        if (bundle_parse(&b, (const char *)ev->bundle.data, ev->bundle.len, 0, NULL) ==
-            CONFAI_OK)
-            memcpy(nonce, b.nonce, sizeof(nonce));
-        bundle_clear(&b);
+        bundle_nonce(nonce, &ev->bundle);
         fprintf(stderr, "confai: verify: no --nonce: the bundle's own nonce is used, so "
                         "this does not prove the evidence is fresh\n");
     }
@@ -94,7 +103,7 @@ static int verify_bundle(const confai_policy *policy, const cli_evidence *ev)
 typedef struct raw_run {
     cJSON *out;
     cJSON *not_checked;
-    verdict_checks checks;
+    cJSON *checks, *waived;
     confai_error err;
     const char *stage;
 } raw_run;
@@ -109,62 +118,113 @@ static int note_unchecked(raw_run *r, const char *what)
     return 1;
 }
 
+static int add_names(cJSON *list, const confai_evidence_verdict *v,
+                     size_t (*count)(const confai_evidence_verdict *),
+                     const char *(*name)(const confai_evidence_verdict *, size_t))
+{
+    for (size_t i = 0; i < count(v); i++) {
+        cJSON *s = cJSON_CreateString(name(v, i));
+        if (s == NULL || !cJSON_AddItemToArray(list, s)) {
+            cJSON_Delete(s);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * A platform's raw verdict into the result: its checks appended to the
+ * lists, what it proved under `member` (less the members the result holds
+ * once), its root warning on stderr.
+ */
+static confai_status add_verdict(raw_run *r, const char *member, const confai_evidence_verdict *v)
+{
+    char *json = NULL;
+    cJSON *o;
+    const char *warning = confai_evidence_verdict_root_warning(v);
+    if (warning != NULL)
+        fprintf(stderr, "confai: WARNING: %s\n", warning);
+    if (confai_evidence_verdict_json(v, &json, NULL, &r->err) != CONFAI_OK)
+        return r->err.status;
+    o = cJSON_Parse(json);
+    confai_free(json);
+    if (o != NULL) {
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "checks");
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "waived");
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "verified_at");
+    }
+    int added = o != NULL && cJSON_AddItemToObject(r->out, member, o);
+    if (!added)
+        cJSON_Delete(o);
+    if (!added ||
+        !add_names(r->checks, v, confai_evidence_verdict_check_count,
+                   confai_evidence_verdict_check) ||
+        !add_names(r->waived, v, confai_evidence_verdict_waived_count,
+                   confai_evidence_verdict_waived)) {
+        r->err.status = CONFAI_E_NO_MEMORY;
+        snprintf(r->err.message, sizeof(r->err.message), "out of memory");
+        return CONFAI_E_NO_MEMORY;
+    }
+    return CONFAI_OK;
+}
+
 static confai_status run_snp(raw_run *r, const confai_policy *policy, const cli_evidence *ev)
 {
-    snp_verified *v = calloc(1, sizeof(*v));
-    confai_status st = v == NULL ? CONFAI_E_NO_MEMORY : CONFAI_OK;
+    const uint8_t *certs[CLI_MAX_CERTS];
+    confai_evidence_verdict *v = NULL;
     r->stage = "sev-snp";
+    for (size_t i = 0; i < ev->snp_certs.count; i++)
+        certs[i] = ev->snp_certs.der[i];
+    confai_status st = confai_evidence_verify_snp(
+        &v, policy, ev->snp_report.data, ev->snp_report.len, certs, ev->snp_certs.len,
+        ev->snp_certs.count, ev->has_report_data ? ev->report_data : NULL, ev->at, &r->err);
     if (st == CONFAI_OK)
-        st = policy_check_platform(policy, POLICY_PLATFORM_SEV_SNP, &r->checks, &r->err);
-    if (st == CONFAI_OK)
-        st = cli_raw_snp(v, policy->snp_trust, ev, &r->checks, &r->err);
-    if (st == CONFAI_OK)
-        st = policy_check_snp(policy, v, &r->checks, &r->err);
-    if (st == CONFAI_OK && !cli_raw_describe_snp(r->out, v))
-        st = CONFAI_E_NO_MEMORY;
-    if (st == CONFAI_E_NO_MEMORY && r->err.status == CONFAI_OK)
-        r->err.status = st;
-    free(v);
+        st = add_verdict(r, "sev_snp", v);
+    confai_evidence_verdict_free(v);
     return st;
 }
 
 static confai_status run_tdx(raw_run *r, const confai_policy *policy, const cli_evidence *ev)
 {
-    tdx_verified *v = calloc(1, sizeof(*v));
-    confai_status st = v == NULL ? CONFAI_E_NO_MEMORY : CONFAI_OK;
+    confai_evidence_verdict *v = NULL;
+    confai_tdx_collateral c;
+    memset(&c, 0, sizeof(c));
+    c.version = CONFAI_TDX_COLLATERAL_VERSION;
+    c.tcb_info = (const char *)ev->tcb_info.data;
+    c.tcb_info_len = ev->tcb_info.len;
+    c.qe_identity = (const char *)ev->qe_identity.data;
+    c.qe_identity_len = ev->qe_identity.len;
+    c.tcb_signing_chain = (const char *)ev->tcb_chain.data;
+    c.tcb_signing_chain_len = ev->tcb_chain.len;
+    c.pck_crl = ev->pck_crl.data;
+    c.pck_crl_len = ev->pck_crl.len;
+    c.root_crl = ev->root_crl.data;
+    c.root_crl_len = ev->root_crl.len;
     r->stage = "tdx";
+    confai_status st = confai_evidence_verify_tdx(&v, policy, ev->tdx_quote.data,
+                                                  ev->tdx_quote.len, &c,
+                                                  ev->has_report_data ? ev->report_data : NULL,
+                                                  ev->at, &r->err);
     if (st == CONFAI_OK)
-        st = policy_check_platform(policy, POLICY_PLATFORM_TDX, &r->checks, &r->err);
-    if (st == CONFAI_OK)
-        st = cli_raw_tdx(v, policy->tdx.trust, &policy->tdx.crls, ev, &r->checks, &r->err);
-    if (st == CONFAI_OK)
-        st = cli_check_tdx_policy(policy, v, ev->at, &r->checks, &r->err);
-    if (st == CONFAI_OK && !cli_raw_describe_tdx(r->out, v))
-        st = CONFAI_E_NO_MEMORY;
-    if (st == CONFAI_E_NO_MEMORY && r->err.status == CONFAI_OK)
-        r->err.status = st;
-    free(v);
+        st = add_verdict(r, "tdx", v);
+    confai_evidence_verdict_free(v);
     return st;
 }
 
 static confai_status run_gpu(raw_run *r, const confai_policy *policy, const cli_evidence *ev)
 {
-    nvgpu_verified *v = calloc(1, sizeof(*v));
-    verdict_gpu *matched = calloc(1, sizeof(*matched));
-    confai_status st = v == NULL || matched == NULL ? CONFAI_E_NO_MEMORY : CONFAI_OK;
+    const uint8_t *certs[CLI_MAX_CERTS];
+    confai_evidence_verdict *v = NULL;
     r->stage = "gpu";
+    for (size_t i = 0; i < ev->gpu_certs.count; i++)
+        certs[i] = ev->gpu_certs.der[i];
+    confai_status st = confai_evidence_verify_gpu(&v, policy, ev->gpu_evidence.data,
+                                                  ev->gpu_evidence.len, certs, ev->gpu_certs.len,
+                                                  ev->gpu_certs.count, ev->gpu_nonce, ev->at,
+                                                  &r->err);
     if (st == CONFAI_OK)
-        st = cli_check_gpu_count(policy, 1, &r->checks, &r->err);
-    if (st == CONFAI_OK)
-        st = cli_raw_gpu(v, policy->gpus.trust, ev, &r->checks, &r->err);
-    if (st == CONFAI_OK)
-        st = cli_check_gpu_policy(policy, v, matched, &r->checks, &r->err);
-    if (st == CONFAI_OK && !cli_raw_describe_gpu(r->out, v))
-        st = CONFAI_E_NO_MEMORY;
-    if (st == CONFAI_E_NO_MEMORY && r->err.status == CONFAI_OK)
-        r->err.status = st;
-    free(matched);
-    free(v);
+        st = add_verdict(r, "gpu", v);
+    confai_evidence_verdict_free(v);
     return st;
 }
 
@@ -180,7 +240,9 @@ static int verify_raw(const confai_policy *policy, const cli_evidence *ev,
     if (r.out == NULL || cJSON_AddStringToObject(r.out, "result", "accepted") == NULL ||
         cJSON_AddStringToObject(r.out, "evidence", "raw") == NULL ||
         !cli_add_time(r.out, "verified_at", ev->at) ||
-        (r.not_checked = cJSON_AddArrayToObject(r.out, "not_checked")) == NULL) {
+        (r.not_checked = cJSON_AddArrayToObject(r.out, "not_checked")) == NULL ||
+        (r.checks = cJSON_CreateArray()) == NULL || (r.waived = cJSON_CreateArray()) == NULL) {
+        cJSON_Delete(r.checks);
         cJSON_Delete(r.out);
         cli_error("verify", "out of memory");
         return CLI_INTERNAL;
@@ -196,6 +258,8 @@ static int verify_raw(const confai_policy *policy, const cli_evidence *ev,
         snprintf(what, sizeof(what), "verify: %s rejected", r.stage);
         if (r.err.status == CONFAI_OK)
             r.err.status = st;
+        cJSON_Delete(r.checks);
+        cJSON_Delete(r.waived);
         cJSON_Delete(r.out);
         return cli_fail_status(what, &r.err);
     }
@@ -203,12 +267,17 @@ static int verify_raw(const confai_policy *policy, const cli_evidence *ev,
     if ((args->snp_report != NULL || args->tdx_quote != NULL) && !ev->has_report_data) {
         fprintf(stderr, "confai: verify: report data not checked (no --report-data): the "
                         "evidence is genuine, but what it commits to is unknown\n");
-        ok = note_unchecked(&r, "report_data");
+        ok = note_unchecked(&r, "binding.report_data");
     }
     ok = ok && note_unchecked(&r, "policy.manifest (raw evidence has no manifest)") &&
          note_unchecked(&r, "freshness (raw evidence answers no nonce of ours)") &&
-         cli_add_checks(r.out, &r.checks);
+         cJSON_AddItemToObject(r.out, "checks", r.checks);
+    ok = ok && cJSON_AddItemToObject(r.out, "waived", r.waived);
     if (!ok) {
+        if (cJSON_GetObjectItemCaseSensitive(r.out, "checks") != r.checks)
+            cJSON_Delete(r.checks);
+        if (cJSON_GetObjectItemCaseSensitive(r.out, "waived") != r.waived)
+            cJSON_Delete(r.waived);
         cJSON_Delete(r.out);
         cli_error("verify", "out of memory");
         return CLI_INTERNAL;

@@ -393,8 +393,9 @@ CONFAI_API const char *confai_verdict_waived(const confai_verdict *verdict,
                                              size_t index);
 
 /*
- * The vocabulary of check names: every name confai_verdict_check and
- * confai_verdict_waived can give, and none other. Returns the index-th name
+ * The vocabulary of check names: every name confai_verdict_check,
+ * confai_verdict_waived and their confai_evidence_verdict_ twins can give,
+ * and none other. Returns the index-th name
  * (a static string), index from 0 up; NULL for a negative index or one past
  * the end. The order is no promise, and a later version may add names; a
  * name once listed keeps its meaning.
@@ -410,6 +411,187 @@ CONFAI_API const char *confai_check_name(int index);
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_verdict_json(const confai_verdict *verdict, char **json,
                     size_t *json_len, confai_error *err);
+
+/* --- Raw evidence ---------------------------------------------------------- */
+
+/*
+ * Evidence on its own, without a bundle: an SEV-SNP report with its
+ * certificates, a TDX quote with Intel's collateral, or one GPU's SPDM
+ * evidence with its device chain, as the hardware or a vendor's tool gives
+ * them. They are verified by the code that verifies a bundle's (the
+ * platform verifier, then the policy's section for the platform) and the
+ * verdict names its checks as confai_attestation_verify does. What only a
+ * bundle carries is not checked: our nonce, the key binding, the manifest,
+ * not_after and tokens. A raw verdict proves the evidence genuine and
+ * accepted by the policy, not fresh and not bound to a key; give
+ * report_data to check what a CPU report commits to.
+ * Immutable: may be shared between threads. Strings it returns live as
+ * long as the verdict.
+ */
+typedef struct confai_evidence_verdict confai_evidence_verdict;
+
+/*
+ * Verifies an SEV-SNP report (report_len bytes) with its certificates
+ * (DER: VCEK or VLEK first, then ASK or ASVK, then optionally ARK; each
+ * certs[i] is cert_lens[i] bytes) at verify_time (seconds since 1970, UTC;
+ * 0 = now) against the policy's sev_snp section. report_data (64 bytes) may
+ * be NULL; otherwise REPORT_DATA must equal it (constant time). Checks, in
+ * order: policy.platform, sev_snp.certificate_chain, sev_snp.endorsement,
+ * sev_snp.signature, binding.report_data (when given), the policy's. On
+ * failure *verdict is NULL.
+ * Errors: CONFAI_E_ARGUMENT; CONFAI_E_POLICY_PLATFORM; the statuses of
+ * confai_attestation_verify for the report and its chain
+ * (CONFAI_E_BAD_SIGNATURE, _CERT_CHAIN, _UNKNOWN_ROOT, _CERT_EXPIRED,
+ * _CERT_REVOKED, _TCB_MISMATCH, parse statuses); CONFAI_E_BINDING;
+ * CONFAI_E_POLICY_*; CONFAI_E_NO_MEMORY. Thread-safe for a shared policy.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_evidence_verify_snp(confai_evidence_verdict **verdict,
+                           const confai_policy *policy,
+                           const uint8_t *report, size_t report_len,
+                           const uint8_t *const *certs, const size_t *cert_lens,
+                           size_t cert_count, const uint8_t report_data[64],
+                           int64_t verify_time, confai_error *err);
+
+#define CONFAI_TDX_COLLATERAL_VERSION 1
+
+/*
+ * Intel's collateral for a TDX quote, as Intel PCS serves it; every member
+ * may be empty (NULL, 0). Zero the struct, set version, fill what you have.
+ */
+typedef struct confai_tdx_collateral {
+    uint32_t version;                /* CONFAI_TDX_COLLATERAL_VERSION */
+    const char *tcb_info;            /* TCB info JSON */
+    size_t tcb_info_len;
+    const char *qe_identity;         /* QE identity JSON */
+    size_t qe_identity_len;
+    const char *tcb_signing_chain;   /* PEM: TCB Signing certificate, root */
+    size_t tcb_signing_chain_len;
+    const uint8_t *pck_crl;          /* DER: the PCK CA's CRL */
+    size_t pck_crl_len;
+    const uint8_t *root_crl;         /* DER: the root CA's CRL */
+    size_t root_crl_len;
+    uint64_t reserved[8];            /* must be zero */
+} confai_tdx_collateral;
+
+/* CONFAI_TDX_COLLATERAL_VERSION as a function. */
+CONFAI_API uint32_t confai_tdx_collateral_version(void);
+
+/*
+ * Verifies a TDX quote (v4 or v5; zero bytes after it are accepted as
+ * padding) with its collateral (NULL: none) and the policy's CRLs at
+ * verify_time (0 = now) against the policy's tdx section; report_data (64
+ * bytes, may be NULL) as for SEV-SNP. Checks, in order: policy.platform,
+ * tdx.pck_chain, tdx.qe_report, tdx.signature, tdx.tcb_info and
+ * tdx.qe_identity (when given), binding.report_data (when given), the
+ * policy's. On failure *verdict is NULL.
+ * Errors: CONFAI_E_ARGUMENT (also an unknown collateral version or nonzero
+ * reserved members); CONFAI_E_POLICY_PLATFORM; the quote, chain and
+ * collateral statuses of confai_attestation_verify (CONFAI_E_COLLATERAL
+ * among them); CONFAI_E_BINDING; CONFAI_E_POLICY_*; CONFAI_E_NO_MEMORY.
+ * Thread-safe for a shared policy.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_evidence_verify_tdx(confai_evidence_verdict **verdict,
+                           const confai_policy *policy,
+                           const uint8_t *quote, size_t quote_len,
+                           const confai_tdx_collateral *collateral,
+                           const uint8_t report_data[64], int64_t verify_time,
+                           confai_error *err);
+
+/*
+ * Verifies one GPU's NVIDIA SPDM evidence with its device chain (DER, leaf
+ * first) at verify_time (0 = now) against the policy's gpus section: the
+ * SPDM request nonce must equal nonce (32 bytes). Checks, in order:
+ * policy.gpu.count (one GPU), gpu.certificate_chain, gpu.signature,
+ * gpu.binding, policy.gpu.cc_mode, policy.gpu.measurements,
+ * policy.gpu.driver, policy.gpu.vbios. On failure *verdict is NULL.
+ * Errors: CONFAI_E_ARGUMENT; CONFAI_E_POLICY_GPU_COUNT (no gpus section, or
+ * one GPU is outside its count); CONFAI_E_CERT_*, _UNKNOWN_ROOT,
+ * _BAD_SIGNATURE, parse statuses; CONFAI_E_BINDING (another nonce);
+ * CONFAI_E_POLICY_MEASUREMENT, _GPU_VERSION; CONFAI_E_NO_MEMORY.
+ * Thread-safe for a shared policy.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_evidence_verify_gpu(confai_evidence_verdict **verdict,
+                           const confai_policy *policy,
+                           const uint8_t *evidence, size_t evidence_len,
+                           const uint8_t *const *certs, const size_t *cert_lens,
+                           size_t cert_count, const uint8_t nonce[32],
+                           int64_t verify_time, confai_error *err);
+
+/* Releases a raw verdict. NULL is a no-op. */
+CONFAI_API void confai_evidence_verdict_free(confai_evidence_verdict *verdict);
+
+/* The platform: "sev-snp", "tdx" or "nvidia-gpu"; NULL for NULL. */
+CONFAI_API const char *
+confai_evidence_verdict_platform(const confai_evidence_verdict *verdict);
+
+/* The kind of root the evidence chains to; CONFAI_ROOT_NONE for NULL. */
+CONFAI_API confai_root_kind
+confai_evidence_verdict_root_kind(const confai_evidence_verdict *verdict);
+
+/* As confai_verdict_root_warning: NULL for a vendor root or NULL. */
+CONFAI_API const char *
+confai_evidence_verdict_root_warning(const confai_evidence_verdict *verdict);
+
+/*
+ * The checks that passed and those the policy waived, by the names
+ * confai_verdict_check uses, in the order they ran; NULL for an index out
+ * of range.
+ */
+CONFAI_API size_t
+confai_evidence_verdict_check_count(const confai_evidence_verdict *verdict);
+CONFAI_API const char *
+confai_evidence_verdict_check(const confai_evidence_verdict *verdict,
+                              size_t index);
+CONFAI_API size_t
+confai_evidence_verdict_waived_count(const confai_evidence_verdict *verdict);
+CONFAI_API const char *
+confai_evidence_verdict_waived(const confai_evidence_verdict *verdict,
+                               size_t index);
+
+/*
+ * What the evidence proved, as a JSON object: "platform", "verified_at",
+ * "root" (kind, spki_sha256, and the warning of a custom root), the
+ * verifier's findings (SEV-SNP: product, endorsement, chain validity; TDX:
+ * TCB statuses, advisories, tcb_evaluation_data_number, which CRLs were
+ * checked; GPUs: leaf and root), the decoded evidence ("report", "quote" or
+ * "evidence", as confai_evidence_describe gives it), "checks" and
+ * "waived". *json is NUL-terminated (release with confai_free), *json_len
+ * its length without the NUL (may be NULL). On failure *json is NULL.
+ * Errors: CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_evidence_verdict_json(const confai_evidence_verdict *verdict, char **json,
+                             size_t *json_len, confai_error *err);
+
+/* What confai_evidence_describe decodes. */
+typedef enum confai_evidence_kind {
+    CONFAI_EVIDENCE_SEV_SNP_REPORT = 1, /* an SEV-SNP attestation report */
+    CONFAI_EVIDENCE_TDX_QUOTE = 2,      /* a TDX quote, v4 or v5 */
+    CONFAI_EVIDENCE_NVIDIA_SPDM = 3,    /* NVIDIA SPDM GET_MEASUREMENTS evidence */
+    CONFAI_EVIDENCE_BUNDLE = 4,         /* an evidence bundle (JSON) */
+} confai_evidence_kind;
+
+/*
+ * Decodes evidence of the given kind, verifying nothing, into a JSON
+ * object of its fields (hex for bytes, numbers for versions and SVNs) with
+ * a "kind" member: for inspection, logs and writing policies. A TDX quote
+ * followed by bytes it does not span is decoded with "bytes_after_quote";
+ * a bundle that parses only leniently carries "strict_parse" (the strict
+ * parser's complaint); a bundle's parts that do not decode carry
+ * "..._error" members instead of failing the whole. *json is
+ * NUL-terminated (release with confai_free), *json_len its length without
+ * the NUL (may be NULL). On failure *json is NULL.
+ * Errors: CONFAI_E_ARGUMENT (NULL, unknown kind), the parser's status
+ * (CONFAI_E_TRUNCATED, _TRAILING_DATA, _MALFORMED, _UNSUPPORTED, _LIMIT),
+ * CONFAI_E_NO_MEMORY. Thread-safe.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_evidence_describe(char **json, size_t *json_len, confai_evidence_kind kind,
+                         const uint8_t *evidence, size_t evidence_len,
+                         confai_error *err);
 
 #ifdef __cplusplus
 }

@@ -98,6 +98,15 @@ confai_hpke_suite_sizes(const confai_hpke_suite *suite, size_t *enc_size,
                         size_t *public_key_size, size_t *private_key_size,
                         size_t *tag_size, confai_error *err);
 
+/*
+ * The RFC 9180 names of a KEM, KDF and AEAD id this build supports
+ * ("DHKEM(X25519, HKDF-SHA256)", "HKDF-SHA256", "AES-256-GCM"), static
+ * strings; NULL for an id it does not support.
+ */
+CONFAI_API const char *confai_hpke_kem_name(uint16_t kem_id);
+CONFAI_API const char *confai_hpke_kdf_name(uint16_t kdf_id);
+CONFAI_API const char *confai_hpke_aead_name(uint16_t aead_id);
+
 /* --- Key pairs ----------------------------------------------------------- */
 
 /*

@@ -126,6 +126,18 @@ CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_key_config_serialize(const confai_key_config *config, uint8_t *out,
                             size_t *out_len, confai_error *err);
 
+/*
+ * The (KDF, AEAD) pairs the configuration lists, in its order, supported by
+ * this build or not: their number (0 for NULL), and the index-th into
+ * *algorithms. Errors: CONFAI_E_ARGUMENT (NULL, index out of range).
+ */
+CONFAI_API size_t
+confai_key_config_algorithm_count(const confai_key_config *config);
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_key_config_algorithm(const confai_key_config *config,
+                            confai_ohttp_algorithms *algorithm, size_t index,
+                            confai_error *err);
+
 /* --- Client side ----------------------------------------------------------- */
 
 /*

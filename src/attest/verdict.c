@@ -19,19 +19,15 @@
 #include "core/hex.h"
 #include "core/memory.h"
 
-void verdict_note_name(verdict_checks *checks, const char *name, int waived)
+void verdict_note(verdict_checks *checks, attest_check check, int waived)
 {
+    const char *name = attest_check_name(check);
     if (waived) {
         if (checks->waived_count < VERDICT_MAX_CHECKS)
             checks->waived[checks->waived_count++] = name;
     } else if (checks->passed_count < VERDICT_MAX_CHECKS) {
         checks->passed[checks->passed_count++] = name;
     }
-}
-
-void verdict_note_check(verdict_checks *checks, attest_check check, int waived)
-{
-    verdict_note_name(checks, attest_check_name(check), waived);
 }
 
 /* Loud on purpose: this text ends up in logs and UIs next to the verdict. */

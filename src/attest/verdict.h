@@ -29,19 +29,7 @@ typedef struct verdict_checks {
 } verdict_checks;
 
 /* Records a check as passed (waived = 0) or waived by the policy (1). */
-void verdict_note_check(verdict_checks *checks, attest_check check, int waived);
-
-/*
- * Records a name from outside the vocabulary. Only the confai tool's raw
- * evidence output (examples/confai) lists steps of its own; verdicts hold
- * names of the vocabulary only. To go when that tool uses the public API.
- */
-void verdict_note_name(verdict_checks *checks, const char *name, int waived);
-
-/* verdict_note(checks, CHECK_NONCE, 0): the library passes attest_check. */
-#define verdict_note(checks, check, waived)                                               \
-    _Generic((check), char *: verdict_note_name, const char *: verdict_note_name,          \
-             default: verdict_note_check)((checks), (check), (waived))
+void verdict_note(verdict_checks *checks, attest_check check, int waived);
 
 struct attest_platform_ops;
 

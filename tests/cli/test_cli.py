@@ -67,6 +67,7 @@ class Runner:
         self.work = work
         self.count = 0
         self.failed = []
+        self.check_names = {}  # name -> the first command that printed it
 
     def v(self, rel):
         return os.path.join(self.vectors, rel)
@@ -89,9 +90,13 @@ class Runner:
     def json_of(self, *args, **kw):
         out, err = self.expect(0, *args, **kw)
         try:
-            return json.loads(out), err
+            d = json.loads(out)
         except ValueError as e:
             raise Failure("confai %s: stdout is not JSON (%s): %s" % (" ".join(args), e, out[:500]))
+        if args and args[0] == "verify" and isinstance(d, dict):
+            for name in d.get("checks", []) + d.get("waived", []):
+                self.check_names.setdefault(name, " ".join(args[:3]))
+        return d, err
 
     def write(self, name, data):
         path = os.path.join(self.work, name)
@@ -230,7 +235,7 @@ def snp_tests(r):
             # the report data, given, is checked
             rd = json.loads(r.run("inspect", "--json", r.v(case[1]))[1])["report_data"]
             d, _ = r.json_of("verify", "--policy", path, "--report-data", rd, *snp_args(r, case))
-            check("report_data" in d["checks"], d["checks"])
+            check("binding.report_data" in d["checks"], d["checks"])
         return fn
 
     for case in SNP_CASES:
@@ -391,7 +396,7 @@ def tdx_synthetic_tests(r, tdx):
                            stderr_has="NOT an Intel root")
         check(d["result"] == "accepted" and d["tdx"]["tcb_status"] == "UpToDate", d["tdx"])
         check(d["tdx"]["root"]["kind"] == "custom", d["tdx"]["root"])
-        check("report_data" in d["checks"] and "policy.crls" in d["checks"], d["checks"])
+        check("binding.report_data" in d["checks"] and "policy.crls" in d["checks"], d["checks"])
 
     def revoked():
         r.expect(1, "verify", "--policy", state["policy"], *at, "--tdx-quote", quote,
@@ -454,7 +459,7 @@ def gpu_tests(r):
         d, _ = r.json_of("verify", "--policy", state["policy"], "--at", T_2025_06,
                          *gpu_args(GPU_A))
         check(d["gpu"]["root"]["kind"] == "vendor", d["gpu"]["root"])
-        check("policy.gpus.measurements" in d["checks"], d["checks"])
+        check("policy.gpu.measurements" in d["checks"], d["checks"])
         d, _ = r.json_of("verify", "--policy", state["policy"], *snp_args(r, cpu),
                          *gpu_args(GPU_A))
         check("sev_snp" in d and "gpu" in d, d.keys())
@@ -581,12 +586,37 @@ def usage_tests(r, sim):
         r.case(name, fn)
 
 
+# --- check names ----------------------------------------------------------------------
+
+def library_check_names(program):
+    """Every check name the library knows, from confai_check_name()."""
+    out = subprocess.run([program], check=True, capture_output=True, text=True).stdout
+    return set(out.split())
+
+
+def vocabulary_tests(r, check_names):
+    def subset():
+        known = library_check_names(check_names)
+        check(len(known) > 0, "confai_check_name lists nothing")
+        seen = r.check_names
+        # the accept paths above ran for every platform and for bundles
+        for need in ["sev_snp.signature", "tdx.signature", "gpu.signature", "nonce"]:
+            check(need in seen, "no accept path printed %s: %s" % (need, sorted(seen)))
+        unknown = sorted(n for n in seen if n not in known)
+        check(not unknown, "check names the library does not use: %s" %
+              ", ".join("%s (%s)" % (n, seen[n]) for n in unknown))
+
+    r.case("printed check names are the library's", subset)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--confai", required=True)
     ap.add_argument("--make-bundle", required=True)
     ap.add_argument("--make-tdx", required=True)
     ap.add_argument("--vectors")
+    ap.add_argument("--check-names", required=True,
+                    help="a program printing the library's check names (confai_check_name)")
     a = ap.parse_args()
     vectors = os.environ.get("CONFAI_VECTORS") or a.vectors
     if not vectors or not os.path.isdir(vectors):
@@ -617,6 +647,7 @@ def main():
         gpu_tests(r)
         bundle_tests(r, sim)
         usage_tests(r, sim)
+        vocabulary_tests(r, a.check_names)
         print("1..%d" % r.count)
         if r.failed:
             print("%d of %d failed: %s" % (len(r.failed), r.count, ", ".join(r.failed)))
