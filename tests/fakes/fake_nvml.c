@@ -19,6 +19,9 @@
  *   FAKE_NVML_SIM        1: every GPU is one simulated GPU (src/sim/gpu_sim.h)
  *                        that signs fresh evidence for the nonce asked; its
  *                        PKI is made at init and kept until the last shutdown
+ *   FAKE_NVML_SIM_TIME   with FAKE_NVML_SIM: the simulated PKI's "now" in
+ *                        seconds since the epoch (default: the clock); its
+ *                        certificates are valid from a day before for ten years
  *   FAKE_NVML_ROOT_OUT   with FAKE_NVML_SIM: the simulated root is written
  *                        there as PEM at init (also fake_nvml_sim_root_pem())
  *
@@ -211,7 +214,9 @@ static int configure(void)
 
     const char *sim = getenv("FAKE_NVML_SIM");
     if (sim != NULL && strcmp(sim, "1") == 0) {
-        if (gpu_sim_new(&fake.sim, (int64_t)time(NULL), NULL) != CONFAI_OK || !sim_chain_pem())
+        const char *at = getenv("FAKE_NVML_SIM_TIME");
+        int64_t now = at != NULL ? (int64_t)strtoll(at, NULL, 10) : (int64_t)time(NULL);
+        if (gpu_sim_new(&fake.sim, now, NULL) != CONFAI_OK || !sim_chain_pem())
             return 0;
         const char *root_out = getenv("FAKE_NVML_ROOT_OUT");
         if (root_out != NULL) {

@@ -7,7 +7,9 @@
  * CC off, developer-tools mode, no GPUs, a missing library, a library
  * without NVML and a failing nvmlInit_v2 each have their own status. With
  * the fake's simulated GPU the evidence answers the nonce asked and verifies
- * under a trust that pins the simulated root.
+ * under a trust that pins the simulated root; end to end, a server's bundle
+ * with those GPUs beside a simulated SEV-SNP report passes the public
+ * verifier under a policy whose gpus section pins that root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +25,8 @@
 #include <dlfcn.h>
 #include <openssl/rand.h>
 
+#include "attest_fixture.h"
+#include "gpu_sim_fixture.h"
 #include "nvgpu_test_helpers.h"
 #include "server/nvml.h"
 #include "sim/gpu_sim.h"
@@ -68,7 +72,7 @@ static void fake_env(const char *gpus, const char *cc, const char *evidence, con
         { "FAKE_NVML_GPUS", gpus },         { "FAKE_NVML_CC", cc },
         { "FAKE_NVML_EVIDENCE", evidence }, { "FAKE_NVML_CERTS", certs },
         { "FAKE_NVML_SIM", sim },           { "FAKE_NVML_FAIL_INIT", NULL },
-        { "FAKE_NVML_ROOT_OUT", NULL },
+        { "FAKE_NVML_ROOT_OUT", NULL },     { "FAKE_NVML_SIM_TIME", NULL },
     };
     for (size_t i = 0; i < NV_COUNT(vars); i++) {
         if (vars[i].value != NULL)
@@ -444,6 +448,100 @@ static void simulated_gpus(void **state)
     free(root_out);
 }
 
+/*
+ * End to end: the server asks NVML for each GPU's evidence on the binding's
+ * GPU nonce, the bundle builder publishes it beside a simulated SEV-SNP
+ * report, and the client's verifier accepts it under a policy pinning the
+ * fake's simulated root (and rejects it under another GPU root).
+ */
+static void simulated_gpus_in_a_bundle(void **state)
+{
+    (void)state;
+    fx F;
+    fx_setup(&F, SNP_PRODUCT_GENOA);
+    char at[32];
+    snprintf(at, sizeof(at), "%lld", (long long)FX_NOW);
+    fake_env("2", "on", NULL, NULL, "1");
+    assert_int_equal(setenv("FAKE_NVML_SIM_TIME", at, 1), 0);
+    nvml *n = open_fake();
+    NV_OK(nvml_require_cc(n, err));
+    unsigned count = 0;
+    NV_OK(nvml_gpu_count(n, &count, err));
+    assert_int_equal(count, 2);
+
+    confai_error e = { 0 };
+    confai_bundle_builder *b = NULL;
+    FX_OK(confai_bundle_builder_new(&b, F.nonce, F.key_config, F.key_config_len,
+                                    (const uint8_t *)F.manifest, strlen(F.manifest), F.not_after,
+                                    &e));
+    uint8_t report[SNP_REPORT_SIZE];
+    const uint8_t *snp_certs[3];
+    size_t snp_lens[3];
+    fx_sign(&F, report);
+    snp_sim_chain(F.sim, F.kind, snp_certs, snp_lens);
+    FX_OK(confai_bundle_builder_set_snp(b, report, sizeof(report), snp_certs, snp_lens, 3, &e));
+
+    binding_inputs in = { F.nonce,     32, F.key_config, F.key_config_len,
+                          (const uint8_t *)F.manifest, strlen(F.manifest),
+                          F.not_after, strlen(F.not_after) };
+    uint8_t gpu_nonce[32];
+    FX_OK(binding_gpu_nonce(gpu_nonce, &in, NULL));
+    for (unsigned gpu = 0; gpu < count; gpu++) {
+        nvml_gpu_evidence ev;
+        NV_OK(nvml_gpu_evidence_get(&ev, n, gpu, gpu_nonce, err));
+        FX_OK(confai_bundle_builder_add_gpu(b, ev.evidence, ev.evidence_len,
+                                            (const uint8_t *const *)ev.certs, ev.cert_lens,
+                                            ev.cert_count, &e));
+        nvml_gpu_evidence_clear(&ev);
+    }
+    char *json = NULL;
+    size_t len = 0;
+    FX_OK(confai_bundle_builder_finish(b, &json, &len, &e));
+    confai_bundle_builder_free(b);
+
+    /* a policy accepting the simulated GPUs' default evidence under a root */
+    gpu_sim *other = NULL;
+    FX_OK(gpu_sim_new(&other, FX_NOW, NULL));
+    const char *fake_root = NULL;
+    void *lib = dlopen(fake_library(), RTLD_NOW | RTLD_NOLOAD);
+    assert_non_null(lib);
+    const char *(*root_pem)(void) = NULL;
+    void *sym = dlsym(lib, "fake_nvml_sim_root_pem");
+    assert_non_null(sym);
+    memcpy(&root_pem, &sym, sizeof(sym));
+    fake_root = root_pem();
+    assert_non_null(fake_root);
+
+    for (int pinned = 1; pinned >= 0; pinned--) {
+        cJSON *doc = fx_policy_doc(&F);
+        cJSON *gpus = gsf_gpus_section(other); /* pins other's root ... */
+        if (pinned) {                          /* ... or the fake's */
+            cJSON *roots = cJSON_CreateArray();
+            cJSON_AddItemToArray(roots, cJSON_CreateString(fake_root));
+            cJSON_ReplaceItemInObjectCaseSensitive(gpus, "custom_roots", roots);
+        }
+        cJSON_AddItemToObject(doc, "gpus", gpus);
+        confai_policy *p = NULL;
+        confai_verdict *v = NULL;
+        confai_verify_options o;
+        FX_OK(fx_policy_new(doc, &p, &e));
+        FX_OK(confai_verify_options_init(&o, CONFAI_VERIFY_OPTIONS_VERSION, NULL));
+        o.verify_time = FX_NOW;
+        confai_status st = confai_attestation_verify(&v, p, &o, F.nonce, json, len, &e);
+        if (pinned && st != CONFAI_OK)
+            fail_msg("bundle with NVML GPUs: %s (%s)", confai_status_name(st), e.message);
+        if (!pinned)
+            assert_int_equal(st, CONFAI_E_UNKNOWN_ROOT);
+        confai_verdict_free(v);
+        confai_policy_free(p);
+    }
+    dlclose(lib);
+    gpu_sim_free(other);
+    confai_free(json);
+    nvml_close(n);
+    fx_teardown(&F);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +554,7 @@ int main(void)
         cmocka_unit_test(bad_reports),
         cmocka_unit_test(arguments),
         cmocka_unit_test(simulated_gpus),
+        cmocka_unit_test(simulated_gpus_in_a_bundle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
