@@ -33,6 +33,9 @@ static inline const char *fake_url(void)
 }
 
 /* GET {fake}/_fake/{what}; the body (free()) */
+#if defined(__GNUC__) || defined(__clang__)
+static inline char *fake_control(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#endif
 static inline char *fake_control(const char *fmt, ...)
 {
     char path[512], url[1024];
