@@ -180,10 +180,10 @@ static confai_status get_once(attempt *a, sink *s, const char *url, const http_g
     ENSURE(ok, CONFAI_E_INTERNAL, "libcurl rejected an option for %s", url);
     a->code = curl_easy_perform(e);
     ENSURE(!s->over_limit, CONFAI_E_LIMIT,
-           "%s: answer larger than %zu bytes: raise http.max_body if the service is right",
-           url, s->max);
-    ENSURE(!s->headers_over, CONFAI_E_LIMIT, "%s: response headers larger than %d bytes", url,
-           HTTP_GET_MAX_HEADERS);
+           "answer larger than %zu bytes: raise http.max_body if the service is right (GET %s)",
+           s->max, url);
+    ENSURE(!s->headers_over, CONFAI_E_LIMIT, "response headers larger than %d bytes (GET %s)",
+           HTTP_GET_MAX_HEADERS, url);
     ENSURE(!s->no_memory && a->code != CURLE_OUT_OF_MEMORY, CONFAI_E_NO_MEMORY,
            "%s: out of memory", url);
     if (a->code == CURLE_OK)
@@ -281,24 +281,24 @@ confai_status http_get(http_response *out, const char *url, const http_get_optio
         wait = wait > HTTP_GET_MAX_WAIT_MS / 2 ? HTTP_GET_MAX_WAIT_MS : wait * 2;
     }
 
+    /* The fix first, the URL last: a VCEK URL alone is over 200 characters. */
     if (a.code == CURLE_OPERATION_TIMEDOUT)
         BAIL(CONFAI_E_TIMEOUT,
-             "%s: no answer within %ld ms (%u attempts): the server accepts but does not "
-             "answer; check it or raise http.timeout_ms",
-             url, o.timeout_ms, o.max_attempts);
+             "no answer within %ld ms on %u attempts: the server accepts but does not answer; "
+             "check it or raise http.timeout_ms (GET %s)",
+             o.timeout_ms, o.max_attempts, url);
     if (a.code != CURLE_OK)
         BAIL(CONFAI_E_ENDORSEMENT_UNAVAILABLE,
-             "%s unreachable after %u attempts (%s): check the network, proxy and DNS of "
-             "this host",
-             url, o.max_attempts, a.errbuf[0] != '\0' ? a.errbuf : curl_easy_strerror(a.code));
+             "unreachable after %u attempts (%s): check the network, proxy and DNS of this "
+             "host (GET %s)",
+             o.max_attempts, a.errbuf[0] != '\0' ? a.errbuf : curl_easy_strerror(a.code), url);
     if (a.status == 429 || (a.status >= 500 && a.status <= 599))
         BAIL(CONFAI_E_ENDORSEMENT_UNAVAILABLE,
-             "%s answered HTTP %ld on all %u attempts: the service is %s; retry later or "
-             "use a caching proxy (PCCS) or the cache directory",
-             url, a.status, o.max_attempts, a.status == 429 ? "rate limiting" : "failing");
+             "HTTP %ld on all %u attempts: the service is %s; retry later, or put a cache "
+             "directory or a caching proxy (PCCS) in front (GET %s)",
+             a.status, o.max_attempts, a.status == 429 ? "rate limiting" : "failing", url);
     ENSURE((a.status >= 200 && a.status <= 299) || a.status == 404, CONFAI_E_HTTP_STATUS,
-           "%s answered HTTP %ld: check the base URL (no redirects are followed)", url,
-           a.status);
+           "HTTP %ld (no redirects are followed): check the base URL (GET %s)", a.status, url);
 
     out->status = a.status;
     if (s.body == NULL) {
