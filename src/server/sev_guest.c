@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,6 +18,14 @@
 #include "core/error.h"
 #include "core/memory.h"
 #include "server/snp_cert_table.h"
+
+/* The uapi layout, whichever header defined it. */
+_Static_assert(sizeof(struct snp_report_req) == 96, "snp_report_req layout");
+_Static_assert(sizeof(struct snp_report_resp) == 4000, "snp_report_resp layout");
+_Static_assert(sizeof(struct snp_guest_request_ioctl) == 32, "snp_guest_request_ioctl layout");
+_Static_assert(sizeof(struct snp_ext_report_req) == 112, "snp_ext_report_req layout");
+_Static_assert(offsetof(struct snp_ext_report_req, certs_address) == 96, "certs_address");
+_Static_assert(offsetof(struct snp_guest_request_ioctl, exitinfo2) == 24, "exitinfo2");
 
 #define GROW_TRIES 4 /* certificate buffer sizes tried */
 #define BUSY_TRIES 3 /* a busy host is asked again this often */

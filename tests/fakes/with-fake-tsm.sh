@@ -63,6 +63,10 @@ cannot() { # the environment lacks FUSE: skip, or fail where nothing may skip
     exit 2
 }
 
+# a fake left mounted by an earlier run that was killed
+if grep -qs " $(realpath -m "$mnt") fuse" /proc/mounts; then
+    fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null
+fi
 mkdir -p "$mnt" || exit 1
 scratch=$(mktemp -d)
 [ -n "$state" ] || state=$scratch/state
