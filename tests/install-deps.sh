@@ -27,6 +27,8 @@ packages=(
     libxml2-dev                             # examples/confai-rim2policy (optional)
     curl python3-venv                       # tests/e2e/test_proxy.py (curl; the openai
                                             # package in a build-folder virtualenv)
+    fuse3 python3-fusepy                    # tests/fakes/configfs_tsm.py: the fake
+                                            # configfs-tsm (FUSE, Debian's /usr/bin/python3)
 )
 # cargo only fetches the OpenSSL source (build-openssl.sh); rustup's is fine.
 if ! command -v cargo >/dev/null; then
