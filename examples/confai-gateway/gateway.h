@@ -65,19 +65,37 @@ int gw_keys_rotate(gw_keys *keys, uint8_t *new_id, char *msg, size_t msg_size);
 
 /* --- platform.c -------------------------------------------------------------- */
 
+/* What --platform and its options say (main.c fills it). */
+typedef struct gw_platform_config {
+    const char *name;        /* auto, sev-snp, tdx, sim-snp */
+    const char *state_dir;   /* simulated keys; the endorsement cache below it by default */
+    const char *manifest_file;
+    confai_platform_options options; /* the real platforms' options */
+} gw_platform_config;
+
 typedef struct gw_platform {
-    confai_sim_snp *sim;
+    int simulated;                  /* loud everywhere: no real TEE */
+    confai_sim_snp *sim;            /* --platform sim-snp */
+    confai_evidence_source *source; /* every platform */
+    pthread_mutex_t lock;           /* a source serves one request at a time */
     uint8_t *manifest;
     size_t manifest_len;
 } gw_platform;
 
-/* The simulated platform (keys from state_dir or fresh) and the manifest. */
-int gw_platform_init(gw_platform *p, const char *state_dir, const char *manifest_file,
-                     char *msg, size_t msg_size);
+int gw_platform_init(gw_platform *p, const gw_platform_config *pc, char *msg, size_t msg_size);
 void gw_platform_destroy(gw_platform *p);
-/* Writes the policy that trusts the platform to path (0644). */
+/* The policy that trusts a simulated platform; -1 with a message for real ones. */
 int gw_platform_write_policy(const gw_platform *p, const char *path, int64_t max_age,
                              char *msg, size_t msg_size);
+/*
+ * A complete evidence bundle for the nonce and key (confai_free), or a
+ * status with err filled: nothing partial is ever published.
+ */
+confai_status gw_platform_bundle(gw_platform *p, char **bundle, size_t *bundle_len,
+                                 const uint8_t nonce[32], const uint8_t *key_config,
+                                 size_t key_config_len, const char *not_after, confai_error *err);
+/* "simulated SEV-SNP", "SEV-SNP", "TDX", with the GPU count. */
+void gw_platform_describe(const gw_platform *p, char *out, size_t out_size);
 
 /* --- the inner answer, produced by the model or the upstream ----------------- */
 

@@ -88,15 +88,18 @@ static int attestation(gw_config *cfg, struct MHD_Connection *conn, gw_request *
         return reply_text(conn, req, 500, "clock out of range\n");
 
     gw_key *key = gw_keys_acquire(&cfg->keys);
-    confai_status st = confai_sim_snp_bundle(cfg->platform.sim, &bundle, &bundle_len, nonce,
-                                             key->encoded, key->encoded_len,
-                                             cfg->platform.manifest,
-                                             cfg->platform.manifest_len, not_after, &err);
+    confai_status st = gw_platform_bundle(&cfg->platform, &bundle, &bundle_len, nonce,
+                                          key->encoded, key->encoded_len, not_after, &err);
     gw_key_release(key);
     if (st != CONFAI_OK) {
-        fprintf(stderr, "confai-gateway: evidence: %s\n", err.message);
+        /* Never a partial bundle: the client retries (503) or gives up. */
+        char text[400];
+        fprintf(stderr, "confai-gateway: evidence: %s: %s\n", confai_status_name(st),
+                err.message);
+        snprintf(text, sizeof(text), "the gateway could not produce complete evidence (%s)\n",
+                 confai_status_name(st));
         req->note = "evidence failed";
-        return reply_text(conn, req, 500, "the gateway could not produce evidence\n");
+        return reply_text(conn, req, 503, text);
     }
     int rc = gw_http_reply(conn, req, 200, MEDIA_EVIDENCE, bundle, bundle_len);
     confai_free(bundle);

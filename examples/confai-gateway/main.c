@@ -1,6 +1,7 @@
 /*
- * confai-gateway: the reference server half of libconfai's protocol with a
- * simulated SEV-SNP platform. See doc/confai-gateway.md.
+ * confai-gateway: the reference server half of libconfai's protocol, on a
+ * real SEV-SNP or TDX confidential VM (with NVIDIA GPUs) or on a simulated
+ * SEV-SNP platform. See doc/confai-gateway.md and doc/deploy.md.
  *
  * This file: the command line, startup, and signals (SIGHUP rotates the OHTTP
  * key, SIGINT and SIGTERM stop the gateway cleanly). Signals are blocked in
@@ -19,6 +20,7 @@
 
 #include <curl/curl.h>
 #include <microhttpd.h>
+#include <openssl/rand.h>
 
 #define DEFAULT_LEASE 3600
 #define DEFAULT_TOKEN_DELAY_MS 20
@@ -26,15 +28,31 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: confai-gateway --listen HOST:PORT --sim-snp [options]\n"
+    fputs("usage: confai-gateway --listen HOST:PORT [--platform NAME] [options]\n"
           "\n"
-          "The reference server half of libconfai: evidence from a SIMULATED AMD SEV-SNP\n"
-          "platform (no real TEE, no confidentiality), OHTTP-sealed requests, and a\n"
-          "built-in deterministic model or an OpenAI-compatible upstream.\n"
+          "The reference server half of libconfai: evidence from the confidential VM it\n"
+          "runs in (AMD SEV-SNP or Intel TDX, NVIDIA GPUs in CC mode) or from a SIMULATED\n"
+          "SEV-SNP platform (no real TEE, no confidentiality), OHTTP-sealed requests, and\n"
+          "a built-in deterministic model or an OpenAI-compatible upstream (vLLM).\n"
           "\n"
           "  --listen HOST:PORT   address to listen on (PORT 0 picks a free port); prints\n"
           "                       'listening on http://HOST:PORT' once ready\n"
-          "  --sim-snp            simulate the SEV-SNP platform (the only platform so far)\n"
+          "  --platform NAME      auto (default: what configfs-tsm provides, else\n"
+          "                       /dev/sev-guest), sev-snp, tdx, or sim-snp (SIMULATED)\n"
+          "  --sim-snp            the same as --platform sim-snp\n"
+          "  --gpus auto|none|N   NVIDIA GPUs to attest through NVML (default auto: every\n"
+          "                       GPU, none without the NVIDIA driver)\n"
+          "  --tsm-root DIR       configfs-tsm report root (default\n"
+          "                       /sys/kernel/config/tsm/report)\n"
+          "  --sev-guest DEV      the SEV-SNP guest device where configfs-tsm is absent\n"
+          "                       (default /dev/sev-guest)\n"
+          "  --vmpl N             SEV-SNP: the VMPL reports are made at (0-3)\n"
+          "  --product NAME       SEV-SNP v2 reports: Milan, Genoa or Turin (for KDS)\n"
+          "  --kds-url URL        AMD KDS or a caching proxy (default https://kdsintf.amd.com)\n"
+          "  --pcs-url URL        Intel PCS v4 or a PCCS (default\n"
+          "                       https://api.trustedservices.intel.com)\n"
+          "  --cache-dir DIR      endorsements and collateral (default: DIR/endorsements\n"
+          "                       under --state; none without it)\n"
           "  --state DIR          keep the platform keys and the OHTTP key in DIR (0600),\n"
           "                       creating them on first use; default: fresh each start\n"
           "  --policy-out FILE    write the policy that trusts this gateway to FILE\n"
@@ -139,11 +157,48 @@ static int fail(const char *what)
     return 1;
 }
 
+/*
+ * One bundle for a random nonce before listening: a platform that cannot
+ * produce complete evidence (no endorsement, GPUs off CC mode) is found at
+ * start, not by the first client.
+ */
+static int self_check(gw_config *cfg, char *msg, size_t msg_size)
+{
+    uint8_t nonce[CONFAI_ATTESTATION_NONCE_SIZE];
+    char *bundle = NULL;
+    size_t len = 0;
+    confai_error err;
+    if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
+        snprintf(msg, msg_size, "no randomness for the start-up attestation");
+        return -1;
+    }
+    gw_key *key = gw_keys_acquire(&cfg->keys);
+    confai_status st = gw_platform_bundle(&cfg->platform, &bundle, &len, nonce, key->encoded,
+                                          key->encoded_len, "2099-01-01T00:00:00Z", &err);
+    gw_key_release(key);
+    confai_free(bundle);
+    if (st != CONFAI_OK) {
+        snprintf(msg, msg_size, "the platform cannot produce complete evidence: %s: %s",
+                 confai_status_name(st), err.message);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option options[] = {
         { "listen", required_argument, NULL, 'l' },
         { "sim-snp", no_argument, NULL, 's' },
+        { "platform", required_argument, NULL, 'X' },
+        { "gpus", required_argument, NULL, 'G' },
+        { "tsm-root", required_argument, NULL, 't' },
+        { "sev-guest", required_argument, NULL, 'g' },
+        { "vmpl", required_argument, NULL, 'v' },
+        { "product", required_argument, NULL, 'o' },
+        { "kds-url", required_argument, NULL, 'k' },
+        { "pcs-url", required_argument, NULL, 'c' },
+        { "cache-dir", required_argument, NULL, 'C' },
         { "state", required_argument, NULL, 'd' },
         { "policy-out", required_argument, NULL, 'p' },
         { "upstream", required_argument, NULL, 'u' },
@@ -159,12 +214,18 @@ int main(int argc, char **argv)
     };
     static gw_config cfg; /* shared with the server threads until they stop */
     char *listen_arg = NULL;
-    int sim_snp = 0, opt;
+    int opt;
+    gw_platform_config pc;
+    confai_error err;
     unsigned long long v = 0;
     char msg[512];
     cfg.lease = DEFAULT_LEASE;
     cfg.token_delay_ms = DEFAULT_TOKEN_DELAY_MS;
     atomic_init(&cfg.stopping, 0);
+    memset(&pc, 0, sizeof(pc));
+    pc.name = "auto";
+    if (confai_platform_options_init(&pc.options, CONFAI_PLATFORM_OPTIONS_VERSION, &err) != CONFAI_OK)
+        return fail(err.message);
 
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
@@ -174,7 +235,47 @@ int main(int argc, char **argv)
             if (listen_arg == NULL || parse_listen(&cfg, listen_arg) != 0)
                 return fail("--listen takes HOST:PORT, e.g. 127.0.0.1:8080 (0: any free port)");
             break;
-        case 's': sim_snp = 1; break;
+        case 's': pc.name = "sim-snp"; break;
+        case 'X':
+            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "sev-snp") != 0
+                && strcmp(optarg, "tdx") != 0 && strcmp(optarg, "sim-snp") != 0)
+                return fail("--platform takes auto, sev-snp, tdx or sim-snp");
+            pc.name = optarg;
+            break;
+        case 'G':
+            if (strcmp(optarg, "auto") == 0)
+                pc.options.gpus = CONFAI_GPUS_AUTO;
+            else if (strcmp(optarg, "none") == 0)
+                pc.options.gpus = 0;
+            else if (parse_uint(optarg, 64, &v) == 0 && v > 0)
+                pc.options.gpus = (int)v;
+            else
+                return fail("--gpus takes auto, none or a number of GPUs (1-64)");
+            break;
+        case 't': pc.options.tsm_root = optarg; break;
+        case 'g': pc.options.sev_guest_device = optarg; break;
+        case 'v':
+            if (parse_uint(optarg, 3, &v) != 0)
+                return fail("--vmpl takes 0, 1, 2 or 3");
+            pc.options.vmpl = (int)v;
+            break;
+        case 'o':
+            if (strcmp(optarg, "Milan") != 0 && strcmp(optarg, "Genoa") != 0
+                && strcmp(optarg, "Turin") != 0)
+                return fail("--product takes Milan, Genoa or Turin");
+            pc.options.product = optarg;
+            break;
+        case 'k':
+        case 'c':
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return fail(opt == 'k' ? "--kds-url takes an http:// or https:// URL"
+                                       : "--pcs-url takes an http:// or https:// URL");
+            if (opt == 'k')
+                pc.options.kds_url = optarg;
+            else
+                pc.options.pcs_url = optarg;
+            break;
+        case 'C': pc.options.cache_dir = optarg; break;
         case 'd': cfg.state_dir = optarg; break;
         case 'p': cfg.policy_out = optarg; break;
         case 'u':
@@ -208,8 +309,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (listen_arg == NULL || !sim_snp) {
-        fprintf(stderr, "confai-gateway: --listen and --sim-snp are required\n\n");
+    if (listen_arg == NULL) {
+        fprintf(stderr, "confai-gateway: --listen is required\n\n");
         usage(stderr);
         return 2;
     }
@@ -226,9 +327,14 @@ int main(int argc, char **argv)
     }
     if (cfg.upstream != NULL && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return fail("libcurl could not be initialised");
-    if (gw_platform_init(&cfg.platform, cfg.state_dir, cfg.manifest_file, msg, sizeof(msg)) != 0)
+    pc.state_dir = cfg.state_dir;
+    pc.manifest_file = cfg.manifest_file;
+    if (gw_platform_init(&cfg.platform, &pc, msg, sizeof(msg)) != 0)
         return fail(msg);
     if (gw_keys_init(&cfg.keys, cfg.state_dir, msg, sizeof(msg)) != 0)
+        return fail(msg);
+    /* Refuse to start rather than serve incomplete evidence later. */
+    if (self_check(&cfg, msg, sizeof(msg)) != 0)
         return fail(msg);
     if (cfg.policy_out != NULL && gw_platform_write_policy(&cfg.platform, cfg.policy_out,
                                                            cfg.lease, msg, sizeof(msg)) != 0)
@@ -246,10 +352,10 @@ int main(int argc, char **argv)
     struct MHD_Daemon *daemon = gw_http_start(&cfg, msg, sizeof(msg));
     if (daemon == NULL)
         return fail(msg);
-    fprintf(stderr,
-            "confai-gateway %s: SIMULATED SEV-SNP platform (no real TEE), OHTTP key id %u, "
-            "%s%s\n",
-            confai_version(), cfg.keys.current->id,
+    char platform[128];
+    gw_platform_describe(&cfg.platform, platform, sizeof(platform));
+    fprintf(stderr, "confai-gateway %s: %s, OHTTP key id %u, %s%s\n", confai_version(),
+            platform, cfg.keys.current->id,
             cfg.upstream != NULL ? "upstream " : "model " GW_DEMO_MODEL,
             cfg.upstream != NULL ? cfg.upstream : "");
     if (cfg.policy_out != NULL)

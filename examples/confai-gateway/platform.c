@@ -1,9 +1,11 @@
 /*
- * The simulated SEV-SNP platform behind /v1/attestation (confai_sim_snp_*),
- * the deployment manifest its evidence commits to, and the policy a client
- * needs to trust it (--policy-out).
+ * The platform behind /v1/attestation: an evidence source of the library
+ * (confai/server.h) on real hardware (configfs-tsm or /dev/sev-guest, KDS
+ * or PCS endorsements, NVML GPUs) or on a simulated SEV-SNP platform, the
+ * deployment manifest its evidence commits to, and for the simulation the
+ * policy a client needs to trust it (--policy-out).
  *
- * With --state DIR the platform's private keys are kept in
+ * Simulated: with --state DIR the platform's private keys are kept in
  * DIR/sim-snp-keys.pem (mode 0600), so the same policy keeps trusting the
  * gateway across restarts. The launch measurement is a fixed value: a
  * simulated platform launches no image.
@@ -25,6 +27,10 @@
 static const char default_manifest[] =
     "{\"name\":\"confai-gateway demo\",\"model\":\"" GW_DEMO_MODEL "\","
     "\"platform\":\"simulated sev-snp\",\"image\":\"confai-gateway " CONFAI_VERSION_STRING "\"}";
+/* On real hardware: what runs is the image's, which its manifest should say. */
+static const char default_real_manifest[] =
+    "{\"name\":\"confai-gateway\",\"image\":\"confai-gateway " CONFAI_VERSION_STRING "\"}";
+#define CACHE_SUBDIR "endorsements"
 
 /* SHA-384 of a fixed text: the launch measurement the simulated reports carry. */
 static int measurement(uint8_t out[48])
@@ -90,11 +96,9 @@ out:
     return rc;
 }
 
-int gw_platform_init(gw_platform *p, const char *state_dir, const char *manifest_file,
-                     char *msg, size_t msg_size)
+static int read_manifest(gw_platform *p, const char *manifest_file, char *msg,
+                         size_t msg_size)
 {
-    uint8_t m[48];
-    memset(p, 0, sizeof(*p));
     if (manifest_file != NULL) {
         p->manifest = gw_read_file(manifest_file, MAX_MANIFEST, &p->manifest_len);
         if (p->manifest == NULL) {
@@ -102,26 +106,73 @@ int gw_platform_init(gw_platform *p, const char *state_dir, const char *manifest
                      errno == EFBIG ? "larger than 256 KiB" : strerror(errno));
             return -1;
         }
-    } else {
-        p->manifest_len = sizeof(default_manifest) - 1;
-        p->manifest = malloc(p->manifest_len);
-        if (p->manifest == NULL) {
+        return 0;
+    }
+    const char *text = p->simulated ? default_manifest : default_real_manifest;
+    p->manifest_len = strlen(text);
+    p->manifest = malloc(p->manifest_len);
+    if (p->manifest == NULL) {
+        snprintf(msg, msg_size, "out of memory");
+        return -1;
+    }
+    memcpy(p->manifest, text, p->manifest_len);
+    return 0;
+}
+
+static int open_real(gw_platform *p, const gw_platform_config *pc, char *msg, size_t msg_size)
+{
+    confai_error err;
+    confai_platform_options o = pc->options;
+    char *cache = NULL;
+    o.platform = pc->name;
+    /* endorsements survive restarts next to the other state */
+    if (o.cache_dir == NULL && pc->state_dir != NULL) {
+        cache = gw_path_join(pc->state_dir, CACHE_SUBDIR);
+        if (cache == NULL) {
             snprintf(msg, msg_size, "out of memory");
             return -1;
         }
-        memcpy(p->manifest, default_manifest, p->manifest_len);
+        o.cache_dir = cache;
     }
+    confai_status st = confai_evidence_source_new(&p->source, &o, &err);
+    free(cache);
+    if (st != CONFAI_OK) {
+        snprintf(msg, msg_size, "platform: %s: %s", confai_status_name(st), err.message);
+        return -1;
+    }
+    return 0;
+}
+
+int gw_platform_init(gw_platform *p, const gw_platform_config *pc, char *msg, size_t msg_size)
+{
+    uint8_t m[48];
+    confai_error err;
+    memset(p, 0, sizeof(*p));
+    pthread_mutex_init(&p->lock, NULL);
+    p->simulated = strcmp(pc->name, "sim-snp") == 0;
+    if (read_manifest(p, pc->manifest_file, msg, msg_size) != 0)
+        return -1;
+    if (!p->simulated)
+        return open_real(p, pc, msg, msg_size);
     if (measurement(m) != 0) {
         snprintf(msg, msg_size, "SHA-384 failed");
         return -1;
     }
-    return load_or_create(p, state_dir, m, msg, msg_size);
+    if (load_or_create(p, pc->state_dir, m, msg, msg_size) != 0)
+        return -1;
+    if (confai_evidence_source_new_sim_snp(&p->source, p->sim, &err) != CONFAI_OK) {
+        snprintf(msg, msg_size, "simulated platform: %s", err.message);
+        return -1;
+    }
+    return 0;
 }
 
 void gw_platform_destroy(gw_platform *p)
 {
+    confai_evidence_source_free(p->source);
     confai_sim_snp_free(p->sim);
     free(p->manifest);
+    pthread_mutex_destroy(&p->lock);
     memset(p, 0, sizeof(*p));
 }
 
@@ -131,6 +182,13 @@ int gw_platform_write_policy(const gw_platform *p, const char *path, int64_t max
     confai_error err;
     char *json = NULL;
     size_t len = 0;
+    if (!p->simulated) {
+        snprintf(msg, msg_size,
+                 "--policy-out: only a simulated platform writes its own policy; on real "
+                 "hardware the policy pins reference values from the image build "
+                 "(doc/deploy.md)");
+        return -1;
+    }
     if (confai_sim_snp_policy_json(p->sim, &json, &len, p->manifest, p->manifest_len, max_age,
                                    &err) != CONFAI_OK) {
         snprintf(msg, msg_size, "policy: %s", err.message);
@@ -141,4 +199,31 @@ int gw_platform_write_policy(const gw_platform *p, const char *path, int64_t max
         snprintf(msg, msg_size, "%s: %s", path, strerror(errno));
     confai_free(json);
     return rc;
+}
+
+confai_status gw_platform_bundle(gw_platform *p, char **bundle, size_t *bundle_len,
+                                 const uint8_t nonce[32], const uint8_t *key_config,
+                                 size_t key_config_len, const char *not_after, confai_error *err)
+{
+    confai_bundle_builder *b = NULL;
+    confai_status st = confai_bundle_builder_new(&b, nonce, key_config, key_config_len,
+                                                 p->manifest, p->manifest_len, not_after, err);
+    if (st == CONFAI_OK) {
+        pthread_mutex_lock(&p->lock);
+        st = confai_evidence_source_collect(p->source, b, err);
+        pthread_mutex_unlock(&p->lock);
+    }
+    if (st == CONFAI_OK)
+        st = confai_bundle_builder_finish(b, bundle, bundle_len, err);
+    confai_bundle_builder_free(b);
+    return st;
+}
+
+void gw_platform_describe(const gw_platform *p, char *out, size_t out_size)
+{
+    const char *cpu = strcmp(confai_evidence_source_platform(p->source), "tdx") == 0 ? "TDX"
+                                                                                     : "SEV-SNP";
+    size_t gpus = confai_evidence_source_gpu_count(p->source);
+    snprintf(out, out_size, "%s%s platform%s, %zu GPU%s", p->simulated ? "SIMULATED " : "", cpu,
+             p->simulated ? " (no real TEE)" : "", gpus, gpus == 1 ? "" : "s");
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include <confai/common.h>
+#include <confai/sim.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -125,6 +126,106 @@ confai_bundle_builder_add_token(confai_bundle_builder *builder, const char *type
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_bundle_builder_finish(confai_bundle_builder *builder, char **json, size_t *json_len,
                              confai_error *err);
+
+/* --- Evidence sources -------------------------------------------------------- */
+
+/*
+ * An evidence source is where a service's evidence comes from: the CPU TEE
+ * (SEV-SNP through configfs-tsm or the older /dev/sev-guest, TDX through
+ * configfs-tsm) with its endorsements (the certificates of the extended
+ * report, else AMD KDS; Intel PCS or a PCCS for TDX collateral, each through
+ * an optional on-disk cache), NVIDIA GPUs through NVML, or a simulated
+ * platform. confai_evidence_source_collect asks each of them for evidence
+ * that commits to one bundle's transcript and hands it to the builder.
+ * One thread at a time; the gateway serialises attestation requests.
+ */
+typedef struct confai_evidence_source confai_evidence_source;
+
+#define CONFAI_PLATFORM_OPTIONS_VERSION 1
+/* -1 in confai_platform_options.gpus: every GPU NVML finds (none if no NVML). */
+#define CONFAI_GPUS_AUTO (-1)
+
+/*
+ * Where and how to take evidence on real hardware. Fill it with
+ * confai_platform_options_init, then set what differs from the defaults.
+ * Strings are copied by confai_evidence_source_new.
+ */
+typedef struct confai_platform_options {
+    uint32_t version;            /* CONFAI_PLATFORM_OPTIONS_VERSION */
+    const char *platform;        /* "auto" (or NULL): what configfs-tsm provides; "sev-snp", "tdx" */
+    const char *tsm_root;        /* NULL: /sys/kernel/config/tsm/report */
+    const char *sev_guest_device; /* NULL: /dev/sev-guest, used where configfs-tsm is absent */
+    int vmpl;                    /* SEV-SNP: the privilege level reports are made at; -1: the kernel's */
+    const char *product;         /* SEV-SNP v2 reports: "Milan", "Genoa" or "Turin"; NULL: from the report */
+    const char *kds_url;         /* NULL: https://kdsintf.amd.com */
+    const char *pcs_url;         /* NULL: https://api.trustedservices.intel.com */
+    const char *cache_dir;       /* endorsements and collateral kept here; NULL: no cache */
+    int gpus;                    /* CONFAI_GPUS_AUTO, 0 (none) or the exact number required */
+    const char *nvml_library;    /* NULL: libnvidia-ml.so.1 */
+    long timeout_ms;             /* per KDS or PCS request; 0: 10 s */
+    uint64_t reserved[8];        /* zero */
+} confai_platform_options;
+
+/* CONFAI_PLATFORM_OPTIONS_VERSION as a function. */
+CONFAI_API uint32_t confai_platform_options_version(void);
+
+/*
+ * Fills *options with the defaults for version. Errors: CONFAI_E_ARGUMENT
+ * (NULL), CONFAI_E_UNSUPPORTED (a version this library does not know).
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_platform_options_init(confai_platform_options *options, uint32_t version,
+                             confai_error *err);
+
+/*
+ * Opens the real platform: finds the CPU TEE (configfs-tsm's provider, or
+ * /dev/sev-guest for SEV-SNP) and, unless gpus is 0, loads NVML, counts the
+ * GPUs and requires confidential-computing mode on. Nothing is attested yet.
+ * On failure *source is NULL.
+ * Errors: CONFAI_E_TSM_UNAVAILABLE (no configfs-tsm and no /dev/sev-guest),
+ * CONFAI_E_TSM_PROVIDER (the platform named is not the one there),
+ * CONFAI_E_NVML_UNAVAILABLE (gpus > 0 and no NVML), CONFAI_E_GPU_CC_OFF,
+ * CONFAI_E_ARGUMENT (also: another number of GPUs than gpus asks for; the
+ * message names both), CONFAI_E_UNSUPPORTED (an options version or
+ * platform name this library does not know), CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_evidence_source_new(confai_evidence_source **source,
+                           const confai_platform_options *options, confai_error *err);
+
+/*
+ * A source on a simulated SEV-SNP platform (confai/sim.h), which must
+ * outlive the source. For development and tests only: clients trust it only
+ * through a policy that pins its root, and their verdicts say so.
+ * Errors: CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_evidence_source_new_sim_snp(confai_evidence_source **source, const confai_sim_snp *sim,
+                                   confai_error *err);
+
+/* Releases the source (and NVML). NULL: no-op. */
+CONFAI_API void confai_evidence_source_free(confai_evidence_source *source);
+
+/* The CPU platform: "sev-snp" or "tdx"; static storage; NULL for NULL. */
+CONFAI_API const char *confai_evidence_source_platform(const confai_evidence_source *source);
+
+/* How many GPUs each bundle carries evidence of. 0 for NULL. */
+CONFAI_API size_t confai_evidence_source_gpu_count(const confai_evidence_source *source);
+
+/*
+ * Takes fresh evidence for the builder's transcript: a CPU report or quote
+ * whose report data is confai_binding_report_data() of it, its endorsements,
+ * and each GPU's evidence for confai_binding_gpu_nonce(); and sets them in
+ * the builder. On failure the builder may hold part of the evidence: free
+ * it, nothing of it is to be published.
+ * Errors: the 8xx statuses of the platform (CONFAI_E_TSM_*, CONFAI_E_SEV_GUEST,
+ * CONFAI_E_ENDORSEMENT_*, CONFAI_E_COLLATERAL_EXPIRED, CONFAI_E_GPU_*),
+ * CONFAI_E_TIMEOUT, CONFAI_E_STATE (the builder has CPU evidence already),
+ * the parse statuses of the evidence, CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_evidence_source_collect(confai_evidence_source *source, confai_bundle_builder *builder,
+                               confai_error *err);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/memory.h"
 #include "core/rfc3339.h"
+#include "server/bundle_builder.h"
 #include "server/bundle_write.h"
 
 #define OOM "bundle builder: out of memory"
@@ -72,6 +73,11 @@ static confai_status copy_certs(bundle_blob *out, size_t *count, size_t max,
     }
 out:
     return status;
+}
+
+const bundle *bundle_builder_bundle(const confai_bundle_builder *builder)
+{
+    return &builder->b;
 }
 
 confai_status confai_bundle_builder_new(confai_bundle_builder **builder, const uint8_t nonce[32],

@@ -14,7 +14,7 @@
 #include <openssl/x509.h>
 
 #include "attest/snp/snp_internal.h"
-#include "attest/tdx/tdx_internal.h" /* tdx_asn1_epoch */
+#include "crypto/x509.h"
 #include "core/error.h"
 #include "core/hex.h"
 #include "core/memory.h"
@@ -169,7 +169,7 @@ static confai_status check_vcek(int64_t *not_after, const uint8_t *der, size_t d
            CONFAI_E_CERT_CHAIN,
            "KDS's VCEK for chip %s is for TCB %s, the report's is %s: refusing it", chip, got,
            want);
-    ENSURE(tdx_asn1_epoch(not_after, X509_get0_notAfter(cert)), CONFAI_E_CERT_CHAIN,
+    ENSURE(x509_time_epoch(not_after, X509_get0_notAfter(cert)), CONFAI_E_CERT_CHAIN,
            "KDS's VCEK for chip %s has an unreadable notAfter", chip);
 out:
     X509_free(cert);
@@ -278,8 +278,8 @@ static confai_status parse_chain(kds_chain *out, int64_t *not_after, const uint8
     ENSURE(cn_is(certs[0], ask_cn) && cn_is(certs[1], ark_cn), CONFAI_E_CERT_CHAIN,
            "KDS's cert_chain for %s is not CN=%s then CN=%s: check the base URL and product",
            pname, ask_cn, ark_cn);
-    ENSURE(tdx_asn1_epoch(&t0, X509_get0_notAfter(certs[0])) &&
-               tdx_asn1_epoch(&t1, X509_get0_notAfter(certs[1])),
+    ENSURE(x509_time_epoch(&t0, X509_get0_notAfter(certs[0])) &&
+               x509_time_epoch(&t1, X509_get0_notAfter(certs[1])),
            CONFAI_E_CERT_CHAIN, "KDS's cert_chain for %s has an unreadable notAfter", pname);
     *not_after = t0 < t1 ? t0 : t1;
     GUARD(der_of(&out->ask, &out->ask_len, certs[0], err));

@@ -18,6 +18,7 @@
 
 #include "attest/tdx/tdx.h"
 #include "attest/tdx/tdx_internal.h"
+#include "crypto/x509.h"
 #include "core/error.h"
 #include "core/hex.h"
 #include "core/memory.h"
@@ -161,7 +162,7 @@ static confai_status check_doc(int64_t *next_update, uint8_t **norm, size_t *nor
         const unsigned char *p = *norm;
         crl = d2i_X509_CRL(NULL, &p, (long)*norm_len);
         OSSL_ENSURE(crl != NULL, CONFAI_E_COLLATERAL, "PCS: CRL");
-        ENSURE(tdx_asn1_epoch(next_update, X509_CRL_get0_nextUpdate(crl)), CONFAI_E_COLLATERAL,
+        ENSURE(x509_time_epoch(next_update, X509_CRL_get0_nextUpdate(crl)), CONFAI_E_COLLATERAL,
                "PCS: the %s has no nextUpdate: check the base URL", req->what);
         break;
     }

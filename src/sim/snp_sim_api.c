@@ -489,3 +489,19 @@ confai_status confai_sim_snp_bundle(const confai_sim_snp *sim, char **json, size
 out:
     return status;
 }
+
+confai_status sim_snp_report(const confai_sim_snp *sim, uint8_t report[1184],
+                             const uint8_t report_data[64], const uint8_t *certs[3],
+                             size_t cert_lens[3], confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    snp_report fields;
+    ENSURE_ARG(sim != NULL && report != NULL && report_data != NULL, "sim report");
+    snp_sim_report_template(sim->sim, &fields, SNP_KEY_VCEK);
+    memcpy(fields.measurement, sim->measurement, sizeof(fields.measurement));
+    memcpy(fields.report_data, report_data, sizeof(fields.report_data));
+    GUARD(snp_sim_sign_report(sim->sim, report, &fields, SNP_KEY_VCEK, err));
+    snp_sim_chain(sim->sim, SNP_KEY_VCEK, certs, cert_lens);
+out:
+    return status;
+}

@@ -23,4 +23,14 @@ confai_status sim_snp_new_generated(confai_sim_snp **sim, unsigned rsa_bits,
                                     const uint8_t measurement[48], int64_t now,
                                     confai_error *err);
 
+/*
+ * A report of the platform's launch measurement with the given report data,
+ * signed by its VCEK, and the chain (VCEK, ASK, ARK; DER, borrowed from the
+ * sim). For evidence sources (server/evidence_source.c).
+ * Errors: CONFAI_E_ARGUMENT, CONFAI_E_INTERNAL.
+ */
+confai_status sim_snp_report(const confai_sim_snp *sim, uint8_t report[1184],
+                             const uint8_t report_data[64], const uint8_t *certs[3],
+                             size_t cert_lens[3], confai_error *err);
+
 #endif /* CONFAI_SIM_SNP_SIM_API_H */
