@@ -125,6 +125,7 @@ typedef enum confai_status {
     CONFAI_E_TOKEN_EXPIRED = 512,      /* token exp, nbf or iat outside the skew */
     CONFAI_E_TOKEN_CLAIM = 513,        /* token header or claim not acceptable */
     CONFAI_E_TOKEN_DETACHED = 514,     /* detached token missing or digest differs */
+    CONFAI_E_GPU_DUPLICATE = 515,      /* one GPU's evidence listed more than once */
 
     /* 6xx: evidence verified, but the policy does not accept it. */
     CONFAI_E_POLICY_INVALID = 600,     /* the policy document itself is invalid */

@@ -62,6 +62,7 @@ const char *attest_check_name(attest_check check)
     case CHECK_GPU_CERTIFICATE_CHAIN: return "gpu.certificate_chain";
     case CHECK_GPU_SIGNATURE: return "gpu.signature";
     case CHECK_GPU_BINDING: return "gpu.binding";
+    case CHECK_GPU_DISTINCT: return "gpu.distinct";
     case CHECK_POLICY_GPU_CC_MODE: return "policy.gpu.cc_mode";
     case CHECK_POLICY_GPU_MEASUREMENTS: return "policy.gpu.measurements";
     case CHECK_POLICY_GPU_DRIVER: return "policy.gpu.driver";

@@ -3,11 +3,15 @@
  *
  * cJSON parses permissively: it keeps duplicate members, stops at the end of
  * the first value without looking further, and turns a "\u0000" escape into
- * a string that silently ends early. Security documents must have one
+ * a string that silently ends early. It also skips a leading byte order
+ * mark, keeps a number only as a double (1.0 and 1e0 read as 1) and takes
+ * numbers JSON does not allow (01, 1.). Security documents must have one
  * meaning, so these helpers add the checks: no bytes after the document
- * except whitespace, no NUL (raw or escaped), no duplicate member in any
- * object, unknown members rejected when strict, every member of the type
- * expected, and messages that name the member ("cpu.certs[1]: ...").
+ * except whitespace, no NUL (raw or escaped), no byte order mark, every
+ * number in JSON's grammar and every integer written as one (no fraction,
+ * exponent or sign), no duplicate member in any object, unknown members
+ * rejected when strict, every member of the type expected, and messages
+ * that name the member ("cpu.certs[1]: ...").
  */
 #ifndef CONFAI_CORE_JSON_STRICT_H
 #define CONFAI_CORE_JSON_STRICT_H
@@ -49,8 +53,10 @@ typedef struct json_field {
 } json_field;
 
 /*
- * Parses (text, len) into *root, which must be an object. Errors: ctx->bad
- * (not JSON, a NUL, not an object), ctx->trailing, CONFAI_E_LIMIT (over
+ * Parses (text, len) into *root, which must be an object, and marks how
+ * each number is written for json_read_uint. Errors: ctx->bad (not JSON, a
+ * number outside JSON's grammar such as 01 or 1., a NUL, a leading byte
+ * order mark, not an object), ctx->trailing, CONFAI_E_LIMIT (over
  * max_len), CONFAI_E_NO_MEMORY is reported as ctx->bad (cJSON does not tell
  * the two apart). Release *root with cJSON_Delete.
  */
@@ -70,7 +76,12 @@ confai_status json_read_array(const json_ctx *ctx, const char *path,
                               const cJSON *item, size_t min, size_t max,
                               size_t *count);
 
-/* An integral number in [min, max] (max at most 2^53). */
+/*
+ * An integer in [min, max] (max below 2^53, where doubles hold every
+ * integer), written as one: digits only, without fraction, exponent or sign
+ * (1.0, 1e0 and -0 are rejected). How a number is written is known for
+ * items json_parse made; for others only the value is checked.
+ */
 confai_status json_read_uint(const json_ctx *ctx, const char *path,
                              const cJSON *item, uint64_t min, uint64_t max,
                              uint64_t *out);

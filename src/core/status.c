@@ -45,6 +45,7 @@ const char *confai_status_str(confai_status status)
     case CONFAI_E_TOKEN_EXPIRED: return "the token is expired, not yet valid or issued in the future";
     case CONFAI_E_TOKEN_CLAIM: return "a token header or claim is not accepted (issuer, audience, critical header, result)";
     case CONFAI_E_TOKEN_DETACHED: return "a detached token is missing or does not match its digest";
+    case CONFAI_E_GPU_DUPLICATE: return "one GPU is listed more than once in the evidence";
     case CONFAI_E_POLICY_INVALID: return "the policy document is invalid";
     case CONFAI_E_POLICY_PLATFORM: return "the policy does not accept this platform or product";
     case CONFAI_E_POLICY_MEASUREMENT: return "the policy does not accept this measurement";
@@ -121,6 +122,7 @@ const char *confai_status_name(confai_status status)
     case CONFAI_E_TOKEN_EXPIRED: return "CONFAI_E_TOKEN_EXPIRED";
     case CONFAI_E_TOKEN_CLAIM: return "CONFAI_E_TOKEN_CLAIM";
     case CONFAI_E_TOKEN_DETACHED: return "CONFAI_E_TOKEN_DETACHED";
+    case CONFAI_E_GPU_DUPLICATE: return "CONFAI_E_GPU_DUPLICATE";
     case CONFAI_E_POLICY_INVALID: return "CONFAI_E_POLICY_INVALID";
     case CONFAI_E_POLICY_PLATFORM: return "CONFAI_E_POLICY_PLATFORM";
     case CONFAI_E_POLICY_MEASUREMENT: return "CONFAI_E_POLICY_MEASUREMENT";

@@ -3,7 +3,9 @@
  * tests of both CPUs (test_attestation_gpu.c next to SEV-SNP,
  * test_attestation_tdx.c next to TDX): a bundle's "gpus" entry from a
  * gpu_sim, and a policy "gpus" section that accepts a sim's default
- * evidence under its custom root.
+ * evidence under its custom root. Each sim is one GPU: a bundle that lists
+ * one sim twice is one GPU listed twice (CONFAI_E_GPU_DUPLICATE), so a
+ * bundle of several GPUs takes several sims, each root pinned.
  */
 #ifndef CONFAI_TESTS_GPU_SIM_FIXTURE_H
 #define CONFAI_TESTS_GPU_SIM_FIXTURE_H
@@ -73,6 +75,13 @@ static inline cJSON *gsf_gpus_section(const gpu_sim *sim)
     cJSON *roots = cJSON_AddArrayToObject(g, "custom_roots");
     cJSON_AddItemToArray(roots, cJSON_CreateString(gpu_sim_root_pem(sim)));
     return g;
+}
+
+/* Adds sim's device root to a gpus section's custom_roots: one more GPU it accepts. */
+static inline void gsf_pin_root(cJSON *section, const gpu_sim *sim)
+{
+    cJSON *roots = cJSON_GetObjectItemCaseSensitive(section, "custom_roots");
+    cJSON_AddItemToArray(roots, cJSON_CreateString(gpu_sim_root_pem(sim)));
 }
 
 #endif /* CONFAI_TESTS_GPU_SIM_FIXTURE_H */

@@ -34,7 +34,7 @@
 #define ISS "https://nras.example"
 
 static fx F;
-static gpu_sim *G, *OTHER;
+static gpu_sim *G, *G2, *G3, *OTHER; /* G to G3 pinned by gpus_section, OTHER not */
 static EVP_PKEY *TOKEN_KEY;
 static confai_error err;
 
@@ -46,6 +46,8 @@ static int group_setup(void **state)
     (void)state;
     fx_setup(&F, SNP_PRODUCT_GENOA);
     FX_OK(gpu_sim_new(&G, FX_NOW, NULL));
+    FX_OK(gpu_sim_new(&G2, FX_NOW, NULL));
+    FX_OK(gpu_sim_new(&G3, FX_NOW, NULL));
     FX_OK(gpu_sim_new(&OTHER, FX_NOW, NULL));
     TOKEN_KEY = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
     FX_OK(confai_verify_cache_new(&shared_cache, NULL));
@@ -57,6 +59,8 @@ static int group_teardown(void **state)
     (void)state;
     fx_teardown(&F);
     gpu_sim_free(G);
+    gpu_sim_free(G2);
+    gpu_sim_free(G3);
     gpu_sim_free(OTHER);
     EVP_PKEY_free(TOKEN_KEY);
     confai_verify_cache_free(shared_cache);
@@ -104,9 +108,10 @@ static cJSON *gpu_entry(const gpu_sim *sim, const gpu_sim_params *params, const 
     return gsf_gpu_entry(sim, params, nonce);
 }
 
-/* The fixture's bundle with n GPUs of default parameters, bound to it. */
+/* The fixture's bundle with n GPUs (G, G2, G3, G, ...) of default parameters, bound to it. */
 static cJSON *bundle_with_gpus(size_t n)
 {
+    const gpu_sim *sims[] = { G, G2, G3 };
     size_t len = 0;
     char *json = fx_bundle(&F, &len);
     cJSON *doc = cJSON_Parse(json);
@@ -117,13 +122,16 @@ static cJSON *bundle_with_gpus(size_t n)
     gpu_sim_params_default(&params);
     cJSON *gpus = cJSON_AddArrayToObject(doc, "gpus");
     for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(gpus, gpu_entry(G, &params, nonce));
+        cJSON_AddItemToArray(gpus, gpu_entry(sims[i % 3], &params, nonce));
     return doc;
 }
 
 static cJSON *gpus_section(void)
 {
-    return gsf_gpus_section(G);
+    cJSON *g = gsf_gpus_section(G);
+    gsf_pin_root(g, G2);
+    gsf_pin_root(g, G3);
+    return g;
 }
 
 static cJSON *tokens_section(const char *format, uint32_t min_count)
@@ -203,6 +211,7 @@ static void accepts_simulated_gpus(void **state)
     assert_true(has_check(v, "gpu.signature", 0));
     assert_true(has_check(v, "policy.gpu.measurements", 0));
     assert_true(has_check(v, "policy.gpu.count", 0));
+    assert_true(has_check(v, "gpu.distinct", 0));
     char *json = NULL;
     FX_OK(confai_verdict_json(v, &json, NULL, NULL));
     cJSON *doc = cJSON_Parse(json);
@@ -261,6 +270,44 @@ static void gpu_count(void **state)
     set(g, "max_count", cJSON_CreateNumber(0));
     cJSON_AddItemToObject(p, "gpus", g);
     EXPECT(CONFAI_E_POLICY_GPU_COUNT, verify(p, bundle_with_gpus(1), NULL), "0 to 0");
+}
+
+/* One GPU counts once: its evidence listed twice is one GPU, not two. */
+static void gpu_duplicates(void **state)
+{
+    (void)state;
+    gpu_sim_params params;
+    gpu_sim_params_default(&params);
+    uint8_t nonce[32];
+    gpu_nonce(nonce);
+    cJSON *p = fx_policy_doc(&F);
+    cJSON *g = gpus_section();
+    set(g, "min_count", cJSON_CreateNumber(2));
+    set(g, "max_count", cJSON_CreateNumber(3));
+    cJSON_AddItemToObject(p, "gpus", g);
+    char *policy = cJSON_PrintUnformatted(p);
+    cJSON_Delete(p);
+
+    /* two distinct GPUs meet min_count 2 */
+    EXPECT(CONFAI_OK, verify(cJSON_Parse(policy), bundle_with_gpus(2), NULL), "");
+    /* one GPU's evidence twice, each copy bound to this bundle: rejected */
+    cJSON *b = bundle_with_gpus(1);
+    cJSON_AddItemToArray(cJSON_GetObjectItem(b, "gpus"), gpu_entry(G, &params, nonce));
+    EXPECT(CONFAI_E_GPU_DUPLICATE, verify(cJSON_Parse(policy), b, NULL),
+           "gpus[1]: the same GPU as gpus[0]");
+    /* the same GPU again, with other measurements (fresh evidence of one device) */
+    b = bundle_with_gpus(2);
+    params.values[0][0] ^= 1;
+    cJSON_AddItemToArray(cJSON_GetObjectItem(b, "gpus"), gpu_entry(G2, &params, nonce));
+    EXPECT(CONFAI_E_GPU_DUPLICATE, verify(cJSON_Parse(policy), b, NULL),
+           "gpus[2]: the same GPU as gpus[1]");
+    /* an exact copy of an entry */
+    b = bundle_with_gpus(2);
+    cJSON *gpus = cJSON_GetObjectItem(b, "gpus");
+    cJSON_AddItemToArray(gpus, cJSON_Duplicate(cJSON_GetArrayItem(gpus, 0), 1));
+    EXPECT(CONFAI_E_GPU_DUPLICATE, verify(cJSON_Parse(policy), b, NULL),
+           "gpus[2]: the same GPU as gpus[0] (the same device leaf key)");
+    cJSON_free(policy);
 }
 
 static void gpu_evidence_rejected(void **state)
@@ -528,6 +575,68 @@ static void tokens_rejected(void **state)
     free(good);
 }
 
+/* One verifier counts once: min_count counts issuers, and a token sent twice is refused. */
+static void tokens_count_once(void **state)
+{
+    (void)state;
+    const char *iss2 = "https://trust.example";
+    EVP_PKEY *key2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+    /* a policy with two pinned issuers and min_count 2 */
+    cJSON *p = policy_with("jwt", 2);
+    cJSON *issuers = cJSON_GetObjectItem(cJSON_GetObjectItem(p, "tokens"), "issuers");
+    cJSON *second = cJSON_Duplicate(cJSON_GetArrayItem(issuers, 0), 1);
+    set(second, "iss", cJSON_CreateString(iss2));
+    cJSON *keys = cJSON_CreateArray();
+    cJSON_AddItemToArray(keys, jwt_jwk(key2, "k2", "ES384"));
+    set(cJSON_GetObjectItem(second, "jwks"), "keys", keys);
+    cJSON_AddItemToArray(issuers, second);
+    char *policy = cJSON_PrintUnformatted(p);
+    cJSON_Delete(p);
+
+    cJSON *c = token_claims();
+    char *a = jwt_sign(TOKEN_KEY, "ES384", "k1", c);
+    set(c, "iat", cJSON_CreateNumber((double)(FX_NOW - 6)));
+    char *a2 = jwt_sign(TOKEN_KEY, "ES384", "k1", c); /* another token of the same issuer */
+    set(c, "iss", cJSON_CreateString(iss2));
+    char *b2 = jwt_sign(key2, "ES384", "k2", c);
+    cJSON_Delete(c);
+
+    /* two issuers: accepted */
+    cJSON *b = bundle_with_gpus(1);
+    add_token(b, "jwt", a);
+    add_token(b, "jwt", b2);
+    EXPECT(CONFAI_OK, verify(cJSON_Parse(policy), b, NULL), "");
+    /* [A, A]: one token twice */
+    b = bundle_with_gpus(1);
+    add_token(b, "jwt", a);
+    add_token(b, "jwt", a);
+    EXPECT(CONFAI_E_POLICY_TOKEN, verify(cJSON_Parse(policy), b, NULL),
+           "tokens[1]: policy: the same token as tokens[0]");
+    /* a repeated token is refused even where min_count does not need it */
+    b = bundle_with_gpus(1);
+    add_token(b, "jwt", a);
+    add_token(b, "jwt", b2);
+    add_token(b, "jwt", b2);
+    EXPECT(CONFAI_E_POLICY_TOKEN, verify(cJSON_Parse(policy), b, NULL),
+           "tokens[2]: policy: the same token as tokens[1]");
+    /* two tokens of one issuer are one verifier */
+    b = bundle_with_gpus(1);
+    add_token(b, "jwt", a);
+    add_token(b, "jwt", a2);
+    EXPECT(CONFAI_E_POLICY_TOKEN, verify(cJSON_Parse(policy), b, NULL),
+           "tokens from 1 issuer(s), tokens.min_count is 2");
+    /* ... which is fine where one verifier is asked for */
+    b = bundle_with_gpus(1);
+    add_token(b, "jwt", a);
+    add_token(b, "jwt", a2);
+    EXPECT(CONFAI_OK, verify(policy_with("jwt", 1), b, NULL), "");
+    free(a);
+    free(a2);
+    free(b2);
+    cJSON_free(policy);
+    EVP_PKEY_free(key2);
+}
+
 /* --- policy sections ----------------------------------------------------------------------- */
 
 static confai_status policy_status(cJSON *doc)
@@ -792,10 +901,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(accepts_simulated_gpus, reset),
         cmocka_unit_test_setup(gpu_count, reset),
+        cmocka_unit_test_setup(gpu_duplicates, reset),
         cmocka_unit_test_setup(gpu_evidence_rejected, reset),
         cmocka_unit_test_setup(gpu_policy_rejected, reset),
         cmocka_unit_test_setup(tokens_accepted, reset),
         cmocka_unit_test_setup(tokens_rejected, reset),
+        cmocka_unit_test_setup(tokens_count_once, reset),
         cmocka_unit_test_setup(policy_sections, reset),
         cmocka_unit_test(real_evidence_policy),
         cmocka_unit_test(chain_cache),

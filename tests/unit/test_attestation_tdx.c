@@ -59,7 +59,7 @@ typedef struct tfx {
 
 static tfx T;
 static confai_error err;
-static gpu_sim *GPU; /* a simulated GPU next to the simulated TD */
+static gpu_sim *GPU, *GPU2; /* two simulated GPUs next to the simulated TD */
 
 /* One cache for every verification of this file: its entries must never change a result. */
 static confai_verify_cache *shared_cache;
@@ -94,6 +94,7 @@ static int group_setup(void **state)
     tfx_reset();
     OK(confai_verify_cache_new(&shared_cache, NULL));
     OK(gpu_sim_new(&GPU, NOW, NULL));
+    OK(gpu_sim_new(&GPU2, NOW, NULL));
     return T.root_pem != NULL ? 0 : -1;
 }
 
@@ -106,6 +107,7 @@ static int group_teardown(void **state)
     confai_hpke_key_free(T.hpke);
     confai_verify_cache_free(shared_cache);
     gpu_sim_free(GPU);
+    gpu_sim_free(GPU2);
     return 0;
 }
 
@@ -554,7 +556,7 @@ static void test_reject_collateral(void **state)
 
 /* --- GPUs and tokens next to TDX ------------------------------------------------------- */
 
-/* The bundle with n simulated GPUs whose SPDM nonce is SHA-256(T) of the bundle's parts. */
+/* The bundle with n simulated GPUs (GPU, GPU2, GPU, ...) whose SPDM nonce is SHA-256(T) of the bundle's parts. */
 static cJSON *bundle_with_gpus(size_t n, int bound)
 {
     binding_inputs in = { T.nonce,        32,
@@ -569,14 +571,16 @@ static cJSON *bundle_with_gpus(size_t n, int bound)
     cJSON *b = bundle_doc();
     cJSON *gpus = cJSON_AddArrayToObject(b, "gpus");
     for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(gpus, gsf_gpu_entry(GPU, &params, nonce));
+        cJSON_AddItemToArray(gpus, gsf_gpu_entry(i % 2 ? GPU2 : GPU, &params, nonce));
     return b;
 }
 
 static cJSON *policy_with_gpus(void)
 {
     cJSON *doc = policy_doc();
-    cJSON_AddItemToObject(doc, "gpus", gsf_gpus_section(GPU));
+    cJSON *g = gsf_gpus_section(GPU);
+    gsf_pin_root(g, GPU2);
+    cJSON_AddItemToObject(doc, "gpus", g);
     return doc;
 }
 

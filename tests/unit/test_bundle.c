@@ -4,8 +4,9 @@
  * parse; and every malformation is rejected with its status and a message
  * naming the member: duplicates (at every depth, strict or not), unknown
  * members (strict only), wrong types, missing members, bad base64, wrong
- * sizes, bad times, trailing data, NUL characters, unsupported versions
- * and types, the size limit.
+ * sizes, bad times, trailing data, NUL characters, integers not written
+ * as integers, a byte order mark, unsupported versions and types, the size
+ * limit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -518,6 +519,47 @@ static void test_nul_escape(void **state)
     cJSON_free(text);
 }
 
+/* The valid bundle's text with "version":1 written as `version` (and `prefix` before it). */
+static confai_status parse_with_version(const char *prefix, const char *version)
+{
+    cJSON *doc = valid_doc();
+    char *text = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    const char *at = strstr(text, "\"version\":1");
+    assert_non_null(at);
+    size_t n = strlen(text), head = (size_t)(at - text) + 10;
+    char *buf = malloc(n + 64);
+    int len = snprintf(buf, n + 64, "%s%.*s%s%s", prefix, (int)head, text, version,
+                       text + head + 1);
+    confai_status st = parse_text(buf, (size_t)len, 1);
+    free(buf);
+    cJSON_free(text);
+    return st;
+}
+
+/* version is an integer written as one; a byte order mark is not part of a bundle. */
+static void test_integer_forms(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_with_version("", "1"), CONFAI_OK);
+    const char *forms[] = { "1.0", "1e0", "1E0", "10e-1", "1.0000000000000000000001", "01",
+                            "-0", "-1", "1.", "+1" };
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        if (parse_with_version("", forms[i]) != CONFAI_E_MALFORMED)
+            fail_msg("version %s: %s", forms[i], err.message);
+        assert_non_null(strstr(err.message, "bundle: "));
+    }
+    assert_int_equal(parse_with_version("", "1.0"), CONFAI_E_MALFORMED);
+    assert_non_null(strstr(err.message, "bundle: version: expected an integer"));
+    assert_non_null(strstr(err.message, "fraction or an exponent"));
+    assert_int_equal(parse_with_version("", "-0"), CONFAI_E_MALFORMED);
+    assert_non_null(strstr(err.message, "without a sign"));
+    assert_int_equal(parse_with_version("", "01"), CONFAI_E_MALFORMED);
+    assert_non_null(strstr(err.message, "the number 01"));
+    assert_int_equal(parse_with_version("\xEF\xBB\xBF", "1"), CONFAI_E_MALFORMED);
+    assert_non_null(strstr(err.message, "byte order mark"));
+}
+
 static void test_not_an_object(void **state)
 {
     (void)state;
@@ -569,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_versions_and_types),
         cmocka_unit_test(test_trailing_data),
         cmocka_unit_test(test_nul_escape),
+        cmocka_unit_test(test_integer_forms),
         cmocka_unit_test(test_not_an_object),
         cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_writer_arguments),

@@ -16,20 +16,23 @@
 #include "sim/tdx_sim.h"
 
 static fx F;
-static gpu_sim *G;
+static gpu_sim *G, *G2; /* two GPUs: one sim listed twice is one GPU twice */
 static confai_error err;
 
 static int setup(void **state)
 {
     (void)state;
     fx_setup(&F, SNP_PRODUCT_GENOA);
-    return gpu_sim_new(&G, FX_NOW, NULL) == CONFAI_OK ? 0 : -1;
+    return gpu_sim_new(&G, FX_NOW, NULL) == CONFAI_OK && gpu_sim_new(&G2, FX_NOW, NULL) == CONFAI_OK
+               ? 0
+               : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
     gpu_sim_free(G);
+    gpu_sim_free(G2);
     fx_teardown(&F);
     return 0;
 }
@@ -62,7 +65,7 @@ static void gpu_nonce(uint8_t out[32])
     FX_OK(binding_gpu_nonce(out, &in, NULL));
 }
 
-static confai_status add_gpu(confai_bundle_builder *b, const uint8_t nonce[32])
+static confai_status add_gpu(confai_bundle_builder *b, const gpu_sim *sim, const uint8_t nonce[32])
 {
     gpu_sim_params params;
     uint8_t *ev = NULL;
@@ -70,8 +73,8 @@ static confai_status add_gpu(confai_bundle_builder *b, const uint8_t nonce[32])
     const uint8_t *certs[GPU_SIM_CERTS];
     size_t lens[GPU_SIM_CERTS];
     gpu_sim_params_default(&params);
-    FX_OK(gpu_sim_evidence(G, &ev, &ev_len, nonce, &params, NULL));
-    gpu_sim_chain(G, certs, lens);
+    FX_OK(gpu_sim_evidence(sim, &ev, &ev_len, nonce, &params, NULL));
+    gpu_sim_chain(sim, certs, lens);
     confai_status st =
         confai_bundle_builder_add_gpu(b, ev, ev_len, certs, lens, GPU_SIM_CERTS, &err);
     OPENSSL_free(ev);
@@ -124,12 +127,14 @@ static void test_snp_with_gpus_and_token(void **state)
     size_t len = 0;
     gpu_nonce(nonce);
     set_snp(b);
-    FX_OK(add_gpu(b, nonce));
-    FX_OK(add_gpu(b, nonce));
+    FX_OK(add_gpu(b, G, nonce));
+    FX_OK(add_gpu(b, G2, nonce));
     FX_OK(confai_bundle_builder_finish(b, &json, &len, &err));
     /* the production verifier accepts the GPUs under their policy */
     cJSON *doc = fx_policy_doc(&F);
-    cJSON_AddItemToObject(doc, "gpus", gsf_gpus_section(G));
+    cJSON *g = gsf_gpus_section(G);
+    gsf_pin_root(g, G2);
+    cJSON_AddItemToObject(doc, "gpus", g);
     assert_int_equal(verify(json, len, doc), CONFAI_OK);
     confai_free(json);
 
@@ -183,7 +188,7 @@ static void test_gpu_for_other_nonce(void **state)
     gpu_nonce(nonce);
     nonce[31] ^= 0x80;
     set_snp(b);
-    FX_OK(add_gpu(b, nonce));
+    FX_OK(add_gpu(b, G, nonce));
     assert_int_equal(confai_bundle_builder_finish(b, &json, &len, &err), CONFAI_E_BINDING);
     assert_non_null(strstr(err.message, "GPU 0"));
     assert_null(json);
@@ -267,8 +272,8 @@ static void test_gpu_limits(void **state)
     confai_bundle_builder *b = new_builder();
     gpu_nonce(nonce);
     for (int i = 0; i < 16; i++)
-        FX_OK(add_gpu(b, nonce));
-    assert_int_equal(add_gpu(b, nonce), CONFAI_E_LIMIT);
+        FX_OK(add_gpu(b, G, nonce));
+    assert_int_equal(add_gpu(b, G, nonce), CONFAI_E_LIMIT);
     uint8_t ev[4] = { 0 };
     const uint8_t *certs[9] = { ev };
     size_t lens[9] = { 4 };

@@ -21,7 +21,7 @@
 #include "gpu_sim_fixture.h"
 
 static fx F;
-static gpu_sim *G;
+static gpu_sim *G, *G2;
 static confai_error err;
 
 static int group_setup(void **state)
@@ -29,6 +29,7 @@ static int group_setup(void **state)
     (void)state;
     fx_setup(&F, SNP_PRODUCT_GENOA);
     FX_OK(gpu_sim_new(&G, FX_NOW, NULL));
+    FX_OK(gpu_sim_new(&G2, FX_NOW, NULL));
     return 0;
 }
 
@@ -37,6 +38,7 @@ static int group_teardown(void **state)
     (void)state;
     fx_teardown(&F);
     gpu_sim_free(G);
+    gpu_sim_free(G2);
     return 0;
 }
 
@@ -105,7 +107,7 @@ static void test_documented_names(void **state)
                                  "policy.author_key", "policy.chip_id",
                                  "policy.firmware.current", "policy.firmware.committed",
                                  "policy.manifest", "key_config", "policy.gpu.count",
-                                 "gpu.certificate_chain", "gpu.signature", "gpu.binding",
+                                 "gpu.certificate_chain", "gpu.signature", "gpu.binding", "gpu.distinct",
                                  "policy.tokens.count", "policy.rtmr0", "policy.rtmr3" };
     for (size_t i = 0; i < sizeof(documented) / sizeof(documented[0]); i++)
         if (!in_vocabulary(documented[i]))
@@ -148,7 +150,7 @@ static cJSON *bundle_doc(size_t gpus)
     gpu_sim_params_default(&params);
     cJSON *arr = cJSON_AddArrayToObject(doc, "gpus");
     for (size_t i = 0; i < gpus; i++)
-        cJSON_AddItemToArray(arr, gsf_gpu_entry(G, &params, nonce));
+        cJSON_AddItemToArray(arr, gsf_gpu_entry(i % 2 ? G2 : G, &params, nonce));
     return doc;
 }
 
@@ -229,7 +231,9 @@ static void test_simulated_gpus(void **state)
 {
     (void)state;
     cJSON *doc = fx_policy_doc(&F);
-    cJSON_AddItemToObject(doc, "gpus", gsf_gpus_section(G));
+    cJSON *g = gsf_gpus_section(G);
+    gsf_pin_root(g, G2);
+    cJSON_AddItemToObject(doc, "gpus", g);
     expect_vocabulary(verify(doc, bundle_doc(2)), "gpu.binding", 0);
 }
 

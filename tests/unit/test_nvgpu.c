@@ -38,15 +38,16 @@ typedef struct real_case {
     const char *nonce;
     const char *driver;
     const char *vbios;
+    const char *device_id; /* the leaf's subjectAltName otherName 1.3.6.1.4.1.412.274.1 */
 } real_case;
 
 static const real_case real_cases[] = {
     { "nvidia/trustee/hopperAttestationReport.txt", "nvidia/trustee/hopper_cert_chain_case1.txt",
       "931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb", "550.90.07",
-      "96.00.9F.00.01" },
+      "96.00.9F.00.01", "NVIDIA:GH100:48B02D92494BADF4" },
     { "nvidia/trustee/hopper_coco_report1.txt", "nvidia/trustee/hopper_coco_certs1.txt",
       "87d8e24ab336adafe228d49e83d745f6dba4ae505372b6a5704820856b343fec", "580.95.05",
-      "96.00.74.00.1A" },
+      "96.00.74.00.1A", "NVIDIA:GH100:48B02D51037534EE" },
 };
 
 typedef struct loaded {
@@ -99,6 +100,7 @@ static void real_reports_verify(void **state)
         assert_string_equal(out.evidence.vbios_version, real_cases[i].vbios);
         assert_non_null(strstr(out.leaf_subject, "CN=GH100 A01 GSP FMC LF"));
         assert_non_null(strstr(out.root_subject, "CN=NVIDIA Device Identity CA"));
+        assert_string_equal(out.identity.device_id, real_cases[i].device_id);
         print_message("%s: driver %s, VBIOS %s, quirks 0x%x\n", real_cases[i].report,
                       out.evidence.driver_version, out.evidence.vbios_version,
                       out.evidence.quirks);
@@ -429,6 +431,110 @@ static void custom_roots(void **state)
     EVP_PKEY_free(p256);
 }
 
+/* A device leaf with a subjectAltName (OpenSSL's syntax), signed again by the root. */
+static X509 *leaf_with_san(EVP_PKEY *key, X509 *root, EVP_PKEY *root_key, const char *san,
+                           long serial)
+{
+    X509 *x = make_cert("Test GPU Leaf", key, root, root_key, 0, serial);
+    X509V3_CTX v3;
+    X509V3_set_ctx(&v3, root, x, NULL, NULL, 0);
+    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
+    assert_non_null(e);
+    assert_int_equal(X509_add_ext(x, e, -1), 1);
+    X509_EXTENSION_free(e);
+    assert_true(X509_sign(x, root_key, EVP_sha384()) > 0);
+    return x;
+}
+
+#define DEVICE_ID_SAN(id) "otherName:1.3.6.1.4.1.412.274.1;UTF8:" id
+
+static confai_error identity_err;
+
+/* Verifies ev (signed by leaf's key) under leaf <- root and gives its identity. */
+static nvgpu_identity identity_of(const nvgpu_trust *trust, const uint8_t *ev, size_t len,
+                                  X509 *leaf, X509 *root, const uint8_t nonce[32],
+                                  confai_status want)
+{
+    nv_chain chain = { 0 };
+    nv_chain_add(&chain, leaf);
+    nv_chain_add(&chain, root);
+    confai_status got = verify(trust, ev, len, &chain, nonce, T_2025_06_01, &identity_err);
+    if (got != want)
+        fail_msg("got %s (%s), want %s", confai_status_name(got), identity_err.message,
+                 confai_status_name(want));
+    nv_chain_free(&chain);
+    return out.identity;
+}
+
+/* Who a GPU is: its leaf key, and NVIDIA's device ID when the leaf carries one. */
+static void device_identity(void **state)
+{
+    (void)state;
+    EVP_PKEY *root_key = keygen("P-384"), *k1 = keygen("P-384"), *k2 = keygen("P-384");
+    X509 *root = make_cert("Test GPU Root", root_key, NULL, NULL, 1, 1);
+    X509 *a = leaf_with_san(k1, root, root_key, DEVICE_ID_SAN("NVIDIA:GH100:0011223344556677"), 2);
+    /* the same device after a firmware update: a new leaf key, the same ID */
+    X509 *a_new = leaf_with_san(k2, root, root_key, DEVICE_ID_SAN("NVIDIA:GH100:0011223344556677"), 3);
+    X509 *b = leaf_with_san(k2, root, root_key, DEVICE_ID_SAN("NVIDIA:GH100:8899AABBCCDDEEFF"), 4);
+    X509 *plain1 = make_cert("Test GPU Leaf", k1, root, root_key, 0, 5);
+    X509 *plain2 = make_cert("Test GPU Leaf", k2, root, root_key, 0, 6);
+    X509 *dns = leaf_with_san(k1, root, root_key, "DNS:gpu.example", 7);
+    X509 *two = leaf_with_san(k1, root, root_key,
+                              DEVICE_ID_SAN("NVIDIA:GH100:01") "," DEVICE_ID_SAN("NVIDIA:GH100:02"), 8);
+    X509 *ia5 = leaf_with_san(k1, root, root_key,
+                              "otherName:1.3.6.1.4.1.412.274.1;IA5STRING:NVIDIA:GH100:01", 9);
+    X509 *spaced = leaf_with_san(k1, root, root_key, DEVICE_ID_SAN("NVIDIA GH100"), 10);
+
+    static uint8_t ev1[4096], ev2[4096];
+    nv_build nb;
+    nv_build_default(&nb, 8);
+    size_t len = nv_build_evidence(ev1, sizeof(ev1), &nb);
+    memcpy(ev2, ev1, len);
+    sign_evidence(ev1, len - 96, k1);
+    sign_evidence(ev2, len - 96, k2);
+    nv_chain root_only = { 0 };
+    nv_chain_add(&root_only, root);
+    nvgpu_trust *trust = NULL;
+    NV_OK(nvgpu_trust_new(&trust, err));
+    NV_OK(nvgpu_trust_add_root(trust, root_only.der[0], root_only.len[0], err));
+
+    nvgpu_identity id_a = identity_of(trust, ev1, len, a, root, nb.nonce, CONFAI_OK);
+    assert_string_equal(id_a.device_id, "NVIDIA:GH100:0011223344556677");
+    nvgpu_identity id_a_new = identity_of(trust, ev2, len, a_new, root, nb.nonce, CONFAI_OK);
+    nvgpu_identity id_b = identity_of(trust, ev2, len, b, root, nb.nonce, CONFAI_OK);
+    nvgpu_identity id_p1 = identity_of(trust, ev1, len, plain1, root, nb.nonce, CONFAI_OK);
+    nvgpu_identity id_p2 = identity_of(trust, ev2, len, plain2, root, nb.nonce, CONFAI_OK);
+    nvgpu_identity id_dns = identity_of(trust, ev1, len, dns, root, nb.nonce, CONFAI_OK);
+    assert_string_equal(id_p1.device_id, "");
+    assert_string_equal(id_dns.device_id, "");
+    assert_memory_not_equal(id_a.leaf_spki_sha256, id_b.leaf_spki_sha256, 32);
+
+    assert_true(nvgpu_identity_same(&id_a, &id_a_new));  /* the device ID */
+    assert_true(nvgpu_identity_same(&id_a, &id_p1));      /* the leaf key */
+    assert_true(nvgpu_identity_same(&id_b, &id_a_new));   /* the leaf key */
+    assert_true(nvgpu_identity_same(&id_p1, &id_dns));
+    assert_false(nvgpu_identity_same(&id_a, &id_b));      /* another key, another ID */
+    assert_false(nvgpu_identity_same(&id_p1, &id_p2));    /* no ID, other keys */
+    assert_false(nvgpu_identity_same(&id_p2, &id_dns));
+
+    /* a device ID that is not one printable name */
+    identity_of(trust, ev1, len, two, root, nb.nonce, CONFAI_E_CERT_CHAIN);
+    assert_non_null(strstr(identity_err.message, "more than one device ID"));
+    identity_of(trust, ev1, len, ia5, root, nb.nonce, CONFAI_E_CERT_CHAIN);
+    assert_non_null(strstr(identity_err.message, "not a UTF8String"));
+    identity_of(trust, ev1, len, spaced, root, nb.nonce, CONFAI_E_CERT_CHAIN);
+    assert_non_null(strstr(identity_err.message, "not printable ASCII"));
+
+    nvgpu_trust_free(trust);
+    nv_chain_free(&root_only);
+    X509 *certs[] = { root, a, a_new, b, plain1, plain2, dns, two, ia5, spaced };
+    for (size_t i = 0; i < NV_COUNT(certs); i++)
+        X509_free(certs[i]);
+    EVP_PKEY_free(root_key);
+    EVP_PKEY_free(k1);
+    EVP_PKEY_free(k2);
+}
+
 static void arguments(void **state)
 {
     (void)state;
@@ -581,6 +687,7 @@ int main(void)
         cmocka_unit_test(real_reports_verify),
         cmocka_unit_test(wrong_nonce_is_binding),
         cmocka_unit_test(other_gpus_chain),
+        cmocka_unit_test(device_identity),
         cmocka_unit_test(bit_flips_rejected),
         cmocka_unit_test(broken_chains),
         cmocka_unit_test(custom_roots),

@@ -444,6 +444,72 @@ static void test_numbers(void **state)
     rejects(doc, "sev_snp.min_firmware.committed.minor");
 }
 
+/* Integers are written as JSON integers: without fraction, exponent, sign or leading zero. */
+static void test_integer_forms(void **state)
+{
+    (void)state;
+    const char *forms[] = { "1.0", "1e0", "1E0", "1e+0", "10e-1", "1.0000000000000000000001",
+                            "-0", "01", "1." };
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        cJSON *doc = doc_new();
+        set(doc, "version", cJSON_CreateRaw(forms[i]));
+        rejects(doc, "policy: ");
+        if (strcmp(forms[i], "01") != 0 && strcmp(forms[i], "1.") != 0 &&
+            strstr(err.message, "version: expected an integer") == NULL)
+            fail_msg("version %s: %s", forms[i], err.message);
+    }
+    cJSON *doc = doc_new();
+    set(doc, "version", cJSON_CreateRaw("1.0"));
+    rejects(doc, "policy: version: expected an integer from 0 to 4294967295, not a number "
+                 "with a fraction or an exponent");
+    doc = doc_new();
+    set(doc, "version", cJSON_CreateRaw("-0"));
+    rejects(doc, "policy: version: expected an integer from 0 to 4294967295, written without "
+                 "a sign");
+    doc = doc_new();
+    set(doc, "version", cJSON_CreateRaw("01"));
+    rejects(doc, "policy: not valid JSON: the number 01");
+
+    /* every integer member, at every depth */
+    doc = doc_new();
+    set(doc, "max_age", cJSON_CreateRaw("3600.0"));
+    rejects(doc, "max_age: expected an integer");
+    doc = doc_new();
+    set(doc, "max_age", cJSON_CreateRaw("3.6e3"));
+    rejects(doc, "max_age: expected an integer");
+    doc = doc_new();
+    set(fx_snp(doc), "vmpls", cJSON_CreateRaw("[0, 1.0]"));
+    rejects(doc, "sev_snp.vmpls[1]: expected an integer");
+    doc = doc_new();
+    set(fx_snp(doc), "min_guest_svn", cJSON_CreateRaw("-0"));
+    rejects(doc, "sev_snp.min_guest_svn: expected an integer");
+    doc = doc_new();
+    set(cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "min_firmware"), "committed"),
+        "minor", cJSON_CreateRaw("1e1"));
+    rejects(doc, "sev_snp.min_firmware.committed.minor: expected an integer");
+    doc = doc_new();
+    set(doc, "max_age", cJSON_CreateRaw("3600"));
+    confai_policy_free(accepts(doc));
+
+    /* a byte order mark before the document */
+    doc = doc_new();
+    char *json = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    size_t n = strlen(json);
+    char *bom = malloc(n + 3);
+    memcpy(bom, "\xEF\xBB\xBF", 3);
+    memcpy(bom + 3, json, n);
+    confai_policy *p = (confai_policy *)1;
+    assert_int_equal(confai_policy_new(&p, bom, n + 3, &err), CONFAI_E_POLICY_INVALID);
+    assert_null(p);
+    assert_non_null(strstr(err.message, "policy: starts with a byte order mark"));
+    FX_OK(confai_policy_new(&p, bom + 3, n, &err));
+    confai_policy_free(p);
+    free(bom);
+    cJSON_free(json);
+}
+
 static void test_version_and_platforms(void **state)
 {
     (void)state;
@@ -945,6 +1011,7 @@ int main(void)
         cmocka_unit_test(test_hex_values),
         cmocka_unit_test(test_products_and_tcb),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_integer_forms),
         cmocka_unit_test(test_version_and_platforms),
         cmocka_unit_test(test_tdx_section),
         cmocka_unit_test(test_gpus_section),

@@ -82,6 +82,27 @@ static void describe_gpu(verdict_gpu *out, const nvgpu_verified *v)
     memcpy(out->leaf_subject, v->leaf_subject, sizeof(out->leaf_subject));
 }
 
+/*
+ * One GPU counts once: gpus[i] must not be a GPU listed before it, by its
+ * verified leaf key or device ID (nvgpu_identity), or two copies of one
+ * GPU's evidence would meet a min_count of 2.
+ */
+static confai_status check_distinct(const nvgpu_identity *seen, size_t i, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    for (size_t j = 0; j < i; j++) {
+        if (!nvgpu_identity_same(&seen[j], &seen[i]))
+            continue;
+        if (CRYPTO_memcmp(seen[j].leaf_spki_sha256, seen[i].leaf_spki_sha256, 32) == 0)
+            BAIL(CONFAI_E_GPU_DUPLICATE, "gpus[%zu]: the same GPU as gpus[%zu] (the same device "
+                 "leaf key)", i, j);
+        BAIL(CONFAI_E_GPU_DUPLICATE, "gpus[%zu]: the same GPU as gpus[%zu] (device ID %s)", i, j,
+             seen[i].device_id);
+    }
+out:
+    return status;
+}
+
 static confai_status verify_gpus(verdict_gpus *out, const confai_policy *policy, const bundle *b,
                                  const uint8_t nonce[32], const attestation_options *opt,
                                  verdict_checks *checks, confai_error *err)
@@ -89,6 +110,7 @@ static confai_status verify_gpus(verdict_gpus *out, const confai_policy *policy,
     confai_status status = CONFAI_OK;
     nvgpu_verified *v = confai_zalloc(sizeof(*v));
     const policy_gpus *g = &policy->gpus;
+    nvgpu_identity seen[BUNDLE_MAX_GPUS];
     char what[32];
 
     ENSURE(v != NULL, CONFAI_E_NO_MEMORY, "attestation: out of memory");
@@ -106,6 +128,8 @@ static confai_status verify_gpus(verdict_gpus *out, const confai_policy *policy,
                                                        certs, lens, gpu->cert_count, nonce,
                                                        opt->verify_time, err),
                                    err, what));
+        seen[i] = v->identity;
+        GUARD(check_distinct(seen, i, err));
         describe_gpu(&out->gpus[i], v);
         out->gpu_count = i + 1;
         GUARD(attestation_prefixed(attestation_gpu_policy_check(g, v, &out->gpus[i], err), err,
@@ -115,6 +139,7 @@ static confai_status verify_gpus(verdict_gpus *out, const confai_policy *policy,
         verdict_note(checks, CHECK_GPU_CERTIFICATE_CHAIN, 0);
         verdict_note(checks, CHECK_GPU_SIGNATURE, 0);
         verdict_note(checks, CHECK_GPU_BINDING, 0);
+        verdict_note(checks, CHECK_GPU_DISTINCT, 0);
         /* Pinned measurements are what tells "on" from devtools mode. */
         verdict_note(checks, CHECK_POLICY_GPU_CC_MODE, g->allow_devtools);
         verdict_note(checks, CHECK_POLICY_GPU_MEASUREMENTS, g->measurements_any);

@@ -51,7 +51,9 @@ typedef struct verdict_gpus {
  *                                       CONFAI_E_POLICY_GPU_COUNT
  *   each GPU: nvgpu_verify with nonce SHA-256(T) (chain, root, signature,
  *     binding: CONFAI_E_CERT_*, _UNKNOWN_ROOT, _BAD_SIGNATURE, _BINDING,
- *     parse statuses); measurements       CONFAI_E_POLICY_MEASUREMENT
+ *     parse statuses); not a GPU listed before it (the same device leaf key
+ *     or device ID)                       CONFAI_E_GPU_DUPLICATE
+ *     measurements                       CONFAI_E_POLICY_MEASUREMENT
  *     driver and VBIOS versions          CONFAI_E_POLICY_GPU_VERSION
  * Messages name the GPU ("gpus[1]: ...").
  */

@@ -208,6 +208,73 @@ out:
     return status;
 }
 
+/* --- identity ----------------------------------------------------------------- */
+
+/* NVIDIA's otherName type for the device ID in a device leaf's subjectAltName. */
+#define NVIDIA_DEVICE_ID_OID "1.3.6.1.4.1.412.274.1"
+
+/* The device ID of one otherName value: a UTF8String of printable ASCII. */
+static confai_status copy_device_id(char out[NVGPU_DEVICE_ID_SIZE], const ASN1_TYPE *value,
+                                    confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    ENSURE(value != NULL && value->type == V_ASN1_UTF8STRING, CONFAI_E_CERT_CHAIN,
+           "GPU device leaf: the device ID is not a UTF8String");
+    const ASN1_STRING *s = value->value.utf8string;
+    int len = ASN1_STRING_length(s);
+    const unsigned char *bytes = ASN1_STRING_get0_data(s);
+    ENSURE(len > 0 && len < NVGPU_DEVICE_ID_SIZE, CONFAI_E_CERT_CHAIN,
+           "GPU device leaf: the device ID has %d bytes, not 1 to %d", len,
+           NVGPU_DEVICE_ID_SIZE - 1);
+    for (int i = 0; i < len; i++)
+        ENSURE(bytes[i] > 0x20 && bytes[i] < 0x7F, CONFAI_E_CERT_CHAIN,
+               "GPU device leaf: the device ID is not printable ASCII");
+    memcpy(out, bytes, (size_t)len);
+    out[len] = '\0';
+out:
+    return status;
+}
+
+/* The leaf's key digest and NVIDIA's device ID, if the leaf names one (nvgpu.h). */
+static confai_status read_identity(nvgpu_identity *id, X509 *leaf, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    ASN1_OBJECT *oid = NULL;
+    int crit = 0;
+    GENERAL_NAMES *names = X509_get_ext_d2i(leaf, NID_subject_alt_name, &crit, NULL);
+
+    memset(id, 0, sizeof(*id));
+    GUARD(x509_spki_sha256(id->leaf_spki_sha256, leaf, err));
+    /* crit -1: no subjectAltName; -2: more than one; 0 or 1: one that does not decode. */
+    ENSURE(names != NULL || crit == -1, CONFAI_E_CERT_CHAIN,
+           "GPU device leaf: %s", crit == -2 ? "more than one subjectAltName extension"
+                                             : "the subjectAltName does not decode");
+    if (names == NULL)
+        goto out;
+    oid = OBJ_txt2obj(NVIDIA_DEVICE_ID_OID, 1);
+    OSSL_ENSURE(oid != NULL, CONFAI_E_NO_MEMORY, "GPU device ID type");
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+        const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+        if (gn->type != GEN_OTHERNAME || OBJ_cmp(gn->d.otherName->type_id, oid) != 0)
+            continue;
+        ENSURE(id->device_id[0] == '\0', CONFAI_E_CERT_CHAIN,
+               "GPU device leaf: more than one device ID");
+        GUARD(copy_device_id(id->device_id, gn->d.otherName->value, err));
+    }
+out:
+    ASN1_OBJECT_free(oid);
+    GENERAL_NAMES_free(names);
+    ERR_clear_error();
+    return status;
+}
+
+int nvgpu_identity_same(const nvgpu_identity *a, const nvgpu_identity *b)
+{
+    if (CRYPTO_memcmp(a->leaf_spki_sha256, b->leaf_spki_sha256, 32) == 0)
+        return 1;
+    return a->device_id[0] != '\0' && strcmp(a->device_id, b->device_id) == 0;
+}
+
 /* --- signature ---------------------------------------------------------------- */
 
 static confai_status verify_signature(EVP_PKEY *key, const uint8_t *signed_bytes, size_t len,
@@ -253,6 +320,7 @@ typedef struct cache_entry {
     uint8_t root_spki_sha256[32];
     char leaf_subject[160];
     char root_subject[96];
+    nvgpu_identity identity;
 } cache_entry;
 
 struct nvgpu_chain_cache {
@@ -344,6 +412,7 @@ static void cache_add(nvgpu_chain_cache *cache, const uint8_t digest[32], X509 *
     memcpy(e.root_spki_sha256, v->root_spki_sha256, 32);
     memcpy(e.leaf_subject, v->leaf_subject, sizeof(e.leaf_subject));
     memcpy(e.root_subject, v->root_subject, sizeof(e.root_subject));
+    e.identity = v->identity;
     cache_entry *slot = &cache->entries[cache->next];
     EVP_PKEY_free(slot->leaf_key);
     *slot = e;
@@ -397,6 +466,7 @@ confai_status nvgpu_verify_cached(nvgpu_verified *out, const nvgpu_trust *trust,
         memcpy(out->root_spki_sha256, hit->root_spki_sha256, 32);
         memcpy(out->leaf_subject, hit->leaf_subject, sizeof(out->leaf_subject));
         memcpy(out->root_subject, hit->root_subject, sizeof(out->root_subject));
+        out->identity = hit->identity;
         GUARD(verify_signature(hit->leaf_key, evidence, out->evidence.signed_len,
                                out->evidence.signature, err));
     } else {
@@ -404,6 +474,7 @@ confai_status nvgpu_verify_cached(nvgpu_verified *out, const nvgpu_trust *trust,
             GUARD(parse_cert(&chain[i], certs[i], cert_lens[i], i, CONFAI_E_CERT_CHAIN, err));
         GUARD(verify_chain(out, trust, chain, cert_count, verify_time, err));
         GUARD(check_leaf(chain[0], err));
+        GUARD(read_identity(&out->identity, chain[0], err));
         GUARD(verify_signature(X509_get0_pubkey(chain[0]), evidence, out->evidence.signed_len,
                                out->evidence.signature, err));
         if (cache != NULL)

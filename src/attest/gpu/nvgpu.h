@@ -200,6 +200,26 @@ confai_status nvgpu_trust_add_root(nvgpu_trust *trust, const uint8_t *der, size_
                                    confai_error *err);
 void nvgpu_trust_free(nvgpu_trust *trust);
 
+/* Room for NVIDIA's device ID text, with its NUL. */
+#define NVGPU_DEVICE_ID_SIZE 64
+
+/*
+ * Who a GPU is, as its verified device leaf says: the leaf's key, and the
+ * device's unique ID when the leaf carries one. NVIDIA's leaves (and only
+ * theirs) name the device in a subjectAltName otherName of type
+ * 1.3.6.1.4.1.412.274.1, a UTF8String "NVIDIA:GH100:48B02D51037534EE"; the
+ * ID stays when a firmware update gives the device a new leaf key (the leaf
+ * is a DICE certificate of the firmware that runs), so two evidences are
+ * one GPU when either the key or the ID is the same.
+ */
+typedef struct nvgpu_identity {
+    uint8_t leaf_spki_sha256[32];           /* SHA-256 of the leaf's SubjectPublicKeyInfo */
+    char device_id[NVGPU_DEVICE_ID_SIZE];   /* "" when the leaf names no device */
+} nvgpu_identity;
+
+/* 1 when a and b are the same GPU: the same leaf key, or the same device ID. */
+int nvgpu_identity_same(const nvgpu_identity *a, const nvgpu_identity *b);
+
 /* What a successful nvgpu_verify proved. */
 typedef struct nvgpu_verified {
     spdm_evidence evidence;          /* signed, bound, decoded */
@@ -207,6 +227,7 @@ typedef struct nvgpu_verified {
     uint8_t root_spki_sha256[32];
     char leaf_subject[160];          /* e.g. "CN=GH100 A01 GSP FMC LF" */
     char root_subject[96];           /* e.g. "CN=NVIDIA Device Identity CA" */
+    nvgpu_identity identity;         /* the device leaf's key and device ID */
 } nvgpu_verified;
 
 /*
@@ -220,6 +241,8 @@ typedef struct nvgpu_verified {
  *     digitalSignature) and has a P-384 key        CONFAI_E_CERT_CHAIN
  *   - the root's key is the pinned NVIDIA Device Identity CA or a custom
  *     root                                         CONFAI_E_UNKNOWN_ROOT
+ *   - at most one NVIDIA device-ID otherName in the leaf, a UTF8String of 1
+ *     to 63 printable ASCII characters             CONFAI_E_CERT_CHAIN
  *   - every certificate valid at verify_time       CONFAI_E_CERT_EXPIRED
  *   - ECDSA P-384 / SHA-384 signature by the leaf over request || response
  *     without the signature                        CONFAI_E_BAD_SIGNATURE

@@ -98,11 +98,46 @@ out:
     return status;
 }
 
+/* A token sent twice: the same text as an earlier one (tokens[i] against tokens[0..i-1]). */
+static confai_status check_repeated(const bundle *b, size_t i, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    for (size_t j = 0; j < i; j++)
+        ENSURE(strcmp(b->tokens[i].token, b->tokens[j].token) != 0, CONFAI_E_POLICY_TOKEN,
+               "policy: the same token as tokens[%zu] (a token counts once)", j);
+out:
+    return status;
+}
+
+/*
+ * One verifier counts once: min_count counts the distinct pinned issuers
+ * of the verified tokens, so two tokens of one verifier (or one token sent
+ * twice, which check_repeated rejects first) cannot stand in for two.
+ */
+static confai_status check_issuer_count(const policy_token_issuer *const *issuers, size_t n,
+                                        unsigned min_count, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    size_t distinct = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < i && issuers[j] != issuers[i])
+            j++;
+        distinct += j == i;
+    }
+    ENSURE(distinct >= min_count, CONFAI_E_POLICY_TOKEN,
+           "policy: tokens from %zu issuer(s), tokens.min_count is %u (each issuer counts once)",
+           distinct, min_count);
+out:
+    return status;
+}
+
 static confai_status verify_tokens(verdict_tokens *out, const confai_policy *policy,
                                    const bundle *b, const uint8_t nonce[32], int64_t now,
                                    verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
+    const policy_token_issuer *issuers[BUNDLE_MAX_TOKENS];
     char what[32];
 
     if (!policy->has_tokens) {
@@ -114,17 +149,20 @@ static confai_status verify_tokens(verdict_tokens *out, const confai_policy *pol
     ENSURE(b->token_count >= policy->tokens.min_count, CONFAI_E_POLICY_TOKEN,
            "policy: %zu token(s), tokens.min_count is %u", b->token_count,
            policy->tokens.min_count);
-    verdict_note(checks, CHECK_POLICY_TOKENS_COUNT, policy->tokens.min_count == 0);
     for (size_t i = 0; i < b->token_count; i++) {
         const policy_token_issuer *issuer = NULL;
         snprintf(what, sizeof(what), "tokens[%zu]", i);
+        GUARD(attestation_prefixed(check_repeated(b, i, err), err, what));
         GUARD(attestation_prefixed(find_issuer(&issuer, policy, &b->tokens[i], err), err, what));
+        issuers[i] = issuer;
         GUARD(attestation_prefixed(verify_token(&out->tokens[i], issuer, &b->tokens[i], nonce, now, err),
                        err, what));
         out->token_count = i + 1;
         if (out->min_token_exp == 0 || out->tokens[i].exp < out->min_token_exp)
             out->min_token_exp = out->tokens[i].exp;
     }
+    GUARD(check_issuer_count(issuers, b->token_count, policy->tokens.min_count, err));
+    verdict_note(checks, CHECK_POLICY_TOKENS_COUNT, policy->tokens.min_count == 0);
     if (b->token_count > 0) {
         verdict_note(checks, CHECK_TOKEN_SIGNATURE, 0);
         verdict_note(checks, CHECK_TOKEN_CLAIMS, 0);

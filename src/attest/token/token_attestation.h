@@ -44,9 +44,11 @@ typedef struct verdict_tokens {
  * already have verified and matched its binding. *out is NULL when the
  * bundle has no token (nothing to report), else the verdict's part. In
  * order, each with CONFAI_E_POLICY_TOKEN unless said: a tokens section when
- * any is sent; at least min_count; each token from a pinned issuer of its
- * format, and verified (token_verify_jws / token_verify_nras statuses) with
- * eat_nonce SHA-256(T). Messages name the token ("tokens[1]: ...").
+ * any is sent; at least min_count tokens; each token not a repeat of an
+ * earlier one (the same text), from a pinned issuer of its format, and
+ * verified (token_verify_jws / token_verify_nras statuses) with eat_nonce
+ * SHA-256(T); then at least min_count distinct issuers among them. Messages
+ * name the token ("tokens[1]: ...").
  */
 confai_status attestation_verify_tokens(verdict_tokens **out, const confai_policy *policy,
                                         const bundle *b, const attestation_options *opt,
