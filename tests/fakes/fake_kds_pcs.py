@@ -29,6 +29,12 @@ answers the number of requests logged; GET /_fake/log the requests, one
 "METHOD target" a line. Control requests are neither logged nor faulted.
 --log FILE also appends each request there.
 
+For a platform that is not in the vectors (the tests' simulated SEV-SNP
+platform behind a fake configfs-tsm): --vcek FILE serves one more VCEK (DER
+or PEM, indexed by its extensions like the others) and --chain KIND PRODUCT
+FILE serves FILE (PEM, ASK or ASVK then ARK) as /KIND/v1/PRODUCT/cert_chain
+instead of the vectors' chain.
+
 Binds 127.0.0.1 on an ephemeral port and prints "port N"; --port-file
 writes N to a file (atomically) for scripts.
 """
@@ -365,9 +371,20 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--log")
     ap.add_argument("--list", action="store_true", help="print the VCEK URLs served and exit")
+    ap.add_argument("--vcek", action="append", default=[], help="one more VCEK to serve")
+    ap.add_argument("--chain", nargs=3, action="append", default=[],
+                    metavar=("KIND", "PRODUCT", "FILE"), help="a cert_chain to serve instead")
     args = ap.parse_args()
 
     store = Store(args.vectors, args.qe_identity)
+    for name in args.vcek:
+        data = open(name, "rb").read()
+        if data.startswith(b"-----BEGIN"):
+            data = pem_blocks(data.decode(), "CERTIFICATE")[0]
+        product, hwid, spl = vcek_index_key(data)
+        store.vceks.append((product, hwid, spl, data, name))
+    for kind, product, name in args.chain:
+        store.chains[(kind, product)] = open(name, "rb").read()
     if args.list:
         for product, hwid, spl, _, name in store.vceks:
             q = "&".join("%s=%d" % (k, spl[k]) for k in

@@ -16,14 +16,16 @@
  *                        NVML's attestationReport; returned for whatever nonce
  *                        is asked, as a replaying library would
  *   FAKE_NVML_CERTS      a PEM chain file, returned as attestationCertChain
- *   FAKE_NVML_SIM        1: every GPU is one simulated GPU (src/sim/gpu_sim.h)
- *                        that signs fresh evidence for the nonce asked; its
- *                        PKI is made at init and kept until the last shutdown
+ *   FAKE_NVML_SIM        1: each GPU is a simulated GPU of its own
+ *                        (src/sim/gpu_sim.h: its own device PKI and key) that
+ *                        signs fresh evidence for the nonce asked; their PKIs
+ *                        are made at init and kept until the last shutdown
  *   FAKE_NVML_SIM_TIME   with FAKE_NVML_SIM: the simulated PKI's "now" in
  *                        seconds since the epoch (default: the clock); its
  *                        certificates are valid from a day before for ten years
- *   FAKE_NVML_ROOT_OUT   with FAKE_NVML_SIM: the simulated root is written
- *                        there as PEM at init (also fake_nvml_sim_root_pem())
+ *   FAKE_NVML_ROOT_OUT   with FAKE_NVML_SIM: the simulated GPUs' roots are
+ *                        written there as PEM at init, one after the other
+ *                        (also fake_nvml_sim_root_pem(index))
  *
  * Test-only: global state, one process, no threads.
  */
@@ -91,7 +93,7 @@ FAKE_API nvmlReturn_t nvmlDeviceGetConfComputeGpuAttestationReport(
     nvmlDevice_t device, nvmlConfComputeGpuAttestationReport_t *gpuAtstReport);
 FAKE_API nvmlReturn_t nvmlDeviceGetConfComputeGpuCertificate(
     nvmlDevice_t device, nvmlConfComputeGpuCertificate_t *gpuCert);
-FAKE_API const char *fake_nvml_sim_root_pem(void);
+FAKE_API const char *fake_nvml_sim_root_pem(unsigned index);
 
 /* --- state -------------------------------------------------------------------------- */
 
@@ -105,11 +107,14 @@ static struct {
     unsigned init_count;
     unsigned gpus;
     enum { CC_ON, CC_OFF, CC_DEVTOOLS } cc;
+    int simulated; /* FAKE_NVML_SIM */
     uint8_t *evidence;
     size_t evidence_len;
-    char *certs;
+    char *certs; /* the replayed chain (FAKE_NVML_CERTS) */
     size_t certs_len;
-    gpu_sim *sim;
+    gpu_sim *sims[FAKE_MAX_GPUS];    /* FAKE_NVML_SIM: one per GPU */
+    char *sim_certs[FAKE_MAX_GPUS];  /* their chains as PEM */
+    size_t sim_certs_len[FAKE_MAX_GPUS];
     struct nvmlDevice_st devices[FAKE_MAX_GPUS];
 } fake;
 
@@ -117,7 +122,10 @@ static void reset(void)
 {
     free(fake.evidence);
     free(fake.certs);
-    gpu_sim_free(fake.sim);
+    for (unsigned i = 0; i < FAKE_MAX_GPUS; i++) {
+        gpu_sim_free(fake.sims[i]);
+        free(fake.sim_certs[i]);
+    }
     memset(&fake, 0, sizeof(fake));
 }
 
@@ -168,12 +176,12 @@ static int load_hex(const char *path)
     return ok;
 }
 
-/* The simulated chain (leaf, CA, root) as concatenated PEM, like NVML's. */
-static int sim_chain_pem(void)
+/* GPU i's simulated chain (leaf, CA, root) as concatenated PEM, like NVML's. */
+static int sim_chain_pem(unsigned i)
 {
     const uint8_t *der[GPU_SIM_CERTS];
     size_t lens[GPU_SIM_CERTS];
-    gpu_sim_chain(fake.sim, der, lens);
+    gpu_sim_chain(fake.sims[i], der, lens);
     BIO *bio = BIO_new(BIO_s_mem());
     int ok = bio != NULL;
     for (size_t i = 0; ok && i < GPU_SIM_CERTS; i++) {
@@ -184,9 +192,9 @@ static int sim_chain_pem(void)
     }
     char *data = NULL;
     long len = ok ? BIO_get_mem_data(bio, &data) : 0;
-    if (ok && len > 0 && (fake.certs = malloc((size_t)len)) != NULL) {
-        memcpy(fake.certs, data, (size_t)len);
-        fake.certs_len = (size_t)len;
+    if (ok && len > 0 && (fake.sim_certs[i] = malloc((size_t)len)) != NULL) {
+        memcpy(fake.sim_certs[i], data, (size_t)len);
+        fake.sim_certs_len[i] = (size_t)len;
     } else {
         ok = 0;
     }
@@ -216,18 +224,21 @@ static int configure(void)
     if (sim != NULL && strcmp(sim, "1") == 0) {
         const char *at = getenv("FAKE_NVML_SIM_TIME");
         int64_t now = at != NULL ? (int64_t)strtoll(at, NULL, 10) : (int64_t)time(NULL);
-        if (gpu_sim_new(&fake.sim, now, NULL) != CONFAI_OK || !sim_chain_pem())
-            return 0;
+        for (unsigned i = 0; i < fake.gpus; i++)
+            if (gpu_sim_new(&fake.sims[i], now, NULL) != CONFAI_OK || !sim_chain_pem(i))
+                return 0;
         const char *root_out = getenv("FAKE_NVML_ROOT_OUT");
         if (root_out != NULL) {
             FILE *f = fopen(root_out, "wb");
-            const char *pem = gpu_sim_root_pem(fake.sim);
-            int ok = f != NULL && fputs(pem, f) >= 0;
+            int ok = f != NULL;
+            for (unsigned i = 0; ok && i < fake.gpus; i++)
+                ok = fputs(gpu_sim_root_pem(fake.sims[i]), f) >= 0;
             if (f != NULL && fclose(f) != 0)
                 ok = 0;
             if (!ok)
                 return 0;
         }
+        fake.simulated = 1;
         return 1;
     }
     const char *evidence = getenv("FAKE_NVML_EVIDENCE");
@@ -322,15 +333,15 @@ nvmlReturn_t nvmlDeviceGetConfComputeGpuAttestationReport(
         return NVML_ERROR_UNINITIALIZED;
     if (!valid_device(device) || gpuAtstReport == NULL)
         return NVML_ERROR_INVALID_ARGUMENT;
-    if (fake.cc == CC_OFF || (fake.sim == NULL && fake.evidence == NULL))
+    if (fake.cc == CC_OFF || (!fake.simulated && fake.evidence == NULL))
         return NVML_ERROR_NOT_SUPPORTED;
     uint8_t *fresh = NULL;
     const uint8_t *ev = fake.evidence;
     size_t len = fake.evidence_len;
-    if (fake.sim != NULL) {
+    if (fake.simulated) {
         gpu_sim_params params;
         gpu_sim_params_default(&params);
-        if (gpu_sim_evidence(fake.sim, &fresh, &len, gpuAtstReport->nonce, &params, NULL) !=
+        if (gpu_sim_evidence(fake.sims[device->index], &fresh, &len, gpuAtstReport->nonce, &params, NULL) !=
             CONFAI_OK)
             return NVML_ERROR_UNKNOWN;
         ev = fresh;
@@ -355,17 +366,19 @@ nvmlReturn_t nvmlDeviceGetConfComputeGpuCertificate(nvmlDevice_t device,
         return NVML_ERROR_UNINITIALIZED;
     if (!valid_device(device) || gpuCert == NULL)
         return NVML_ERROR_INVALID_ARGUMENT;
-    if (fake.cc == CC_OFF || fake.certs == NULL)
+    const char *certs = fake.simulated ? fake.sim_certs[device->index] : fake.certs;
+    size_t certs_len = fake.simulated ? fake.sim_certs_len[device->index] : fake.certs_len;
+    if (fake.cc == CC_OFF || certs == NULL)
         return NVML_ERROR_NOT_SUPPORTED;
-    if (fake.certs_len > sizeof(gpuCert->attestationCertChain))
+    if (certs_len > sizeof(gpuCert->attestationCertChain))
         return NVML_ERROR_INSUFFICIENT_SIZE;
     gpuCert->certChainSize = 0; /* the GPU's own identity chain: not used */
-    memcpy(gpuCert->attestationCertChain, fake.certs, fake.certs_len);
-    gpuCert->attestationCertChainSize = (unsigned int)fake.certs_len;
+    memcpy(gpuCert->attestationCertChain, certs, certs_len);
+    gpuCert->attestationCertChainSize = (unsigned int)certs_len;
     return NVML_SUCCESS;
 }
 
-const char *fake_nvml_sim_root_pem(void)
+const char *fake_nvml_sim_root_pem(unsigned index)
 {
-    return fake.sim != NULL ? gpu_sim_root_pem(fake.sim) : NULL;
+    return fake.simulated && index < fake.gpus ? gpu_sim_root_pem(fake.sims[index]) : NULL;
 }

@@ -390,25 +390,29 @@ static void simulated_gpus(void **state)
     NV_OK(nvml_gpu_count(n, &count, err));
     assert_int_equal(count, 2);
 
-    /* the root the fake published, in the file and from the library */
+    /* each GPU is a device of its own: its root in the file and from the library */
     size_t pem_len;
     char *pem = (char *)test_read_file("/", root_out, &pem_len);
     assert_non_null(pem);
-    assert_non_null(strstr(pem, "-----BEGIN CERTIFICATE-----"));
     void *lib = dlopen(fake_library(), RTLD_NOW | RTLD_NOLOAD);
     assert_non_null(lib);
-    const char *(*root_pem)(void) = NULL;
+    const char *(*root_pem)(unsigned) = NULL;
     void *sym = dlsym(lib, "fake_nvml_sim_root_pem");
     assert_non_null(sym);
     memcpy(&root_pem, &sym, sizeof(sym));
-    assert_string_equal(root_pem(), pem);
-    dlclose(lib);
-
-    size_t root_len;
-    uint8_t *root = root_der_of_pem(pem, &root_len);
+    uint8_t *roots[2];
+    size_t root_lens[2];
     nvgpu_trust *trust = NULL;
     NV_OK(nvgpu_trust_new(&trust, err));
-    NV_OK(nvgpu_trust_add_root(trust, root, root_len, err));
+    for (unsigned gpu = 0; gpu < 2; gpu++) {
+        assert_non_null(root_pem(gpu));
+        assert_non_null(strstr(pem, root_pem(gpu)));
+        roots[gpu] = root_der_of_pem(root_pem(gpu), &root_lens[gpu]);
+        NV_OK(nvgpu_trust_add_root(trust, roots[gpu], root_lens[gpu], err));
+    }
+    assert_null(root_pem(2));
+    assert_string_not_equal(root_pem(0), root_pem(1));
+    dlclose(lib);
     nvgpu_verified *v = malloc(sizeof(*v));
     assert_non_null(v);
 
@@ -419,8 +423,8 @@ static void simulated_gpus(void **state)
             nvml_gpu_evidence ev;
             NV_OK(nvml_gpu_evidence_get(&ev, n, gpu, nonce, err));
             assert_int_equal(ev.cert_count, GPU_SIM_CERTS);
-            assert_int_equal(ev.cert_lens[2], root_len);
-            assert_memory_equal(ev.certs[2], root, root_len);
+            assert_int_equal(ev.cert_lens[2], root_lens[gpu]);
+            assert_memory_equal(ev.certs[2], roots[gpu], root_lens[gpu]);
             NV_OK(nvgpu_verify(v, trust, ev.evidence, ev.evidence_len,
                                (const uint8_t *const *)ev.certs, ev.cert_lens, ev.cert_count,
                                nonce, (int64_t)time(NULL), err));
@@ -441,7 +445,8 @@ static void simulated_gpus(void **state)
     }
     free(v);
     nvgpu_trust_free(trust);
-    OPENSSL_free(root);
+    OPENSSL_free(roots[0]);
+    OPENSSL_free(roots[1]);
     free(pem);
     nvml_close(n);
     unlink(root_out);
@@ -502,22 +507,20 @@ static void simulated_gpus_in_a_bundle(void **state)
     /* a policy accepting the simulated GPUs' default evidence under a root */
     gpu_sim *other = NULL;
     FX_OK(gpu_sim_new(&other, FX_NOW, NULL));
-    const char *fake_root = NULL;
     void *lib = dlopen(fake_library(), RTLD_NOW | RTLD_NOLOAD);
     assert_non_null(lib);
-    const char *(*root_pem)(void) = NULL;
+    const char *(*root_pem)(unsigned) = NULL;
     void *sym = dlsym(lib, "fake_nvml_sim_root_pem");
     assert_non_null(sym);
     memcpy(&root_pem, &sym, sizeof(sym));
-    fake_root = root_pem();
-    assert_non_null(fake_root);
 
     for (int pinned = 1; pinned >= 0; pinned--) {
         cJSON *doc = fx_policy_doc(&F);
         cJSON *gpus = gsf_gpus_section(other); /* pins other's root ... */
-        if (pinned) {                          /* ... or the fake's */
+        if (pinned) {                          /* ... or the fake GPUs' */
             cJSON *roots = cJSON_CreateArray();
-            cJSON_AddItemToArray(roots, cJSON_CreateString(fake_root));
+            for (unsigned gpu = 0; gpu < count; gpu++)
+                cJSON_AddItemToArray(roots, cJSON_CreateString(root_pem(gpu)));
             cJSON_ReplaceItemInObjectCaseSensitive(gpus, "custom_roots", roots);
         }
         cJSON_AddItemToObject(doc, "gpus", gpus);
