@@ -132,10 +132,31 @@ static const char open_policy_json[] =
     " \"gpus\": {\"min_count\": 0, \"max_count\": 16, \"cc_mode\": \"devtools\","
     "  \"measurements\": \"*\", \"driver_versions\": \"*\", \"vbios_versions\": \"*\"}}";
 
-/* The self-signed roots found on first use, pinned as custom roots (PEM). */
+#define PIN_MAX_GPU_ROOTS 16
+
+/*
+ * The self-signed roots found on first use, pinned as custom roots (PEM).
+ * GPUs may each have their own (every simulated GPU is its own PKI).
+ */
 typedef struct pin_roots {
-    char *snp, *tdx, *gpu;
+    char *snp, *tdx;
+    char *gpu[PIN_MAX_GPU_ROOTS];
+    size_t gpu_count;
 } pin_roots;
+
+/* The GPU roots as the policy's "custom_roots" list; 1 when there are none. */
+static int add_gpu_roots(cJSON *g, const pin_roots *roots)
+{
+    if (roots->gpu_count == 0)
+        return 1;
+    cJSON *list = cJSON_AddArrayToObject(g, "custom_roots");
+    for (size_t i = 0; list != NULL && i < roots->gpu_count; i++) {
+        cJSON *item = cJSON_CreateString(roots->gpu[i]);
+        if (item == NULL || !cJSON_AddItemToArray(list, item))
+            return 0;
+    }
+    return list != NULL;
+}
 
 static confai_status open_policy(confai_policy **policy, const pin_roots *roots,
                                  confai_error *err)
@@ -146,7 +167,7 @@ static confai_status open_policy(confai_policy **policy, const pin_roots *roots,
     *policy = NULL;
     if (p != NULL && add_pem_root(cJSON_GetObjectItem(p, "sev_snp"), "custom_roots", roots->snp) &&
         add_pem_root(cJSON_GetObjectItem(p, "tdx"), "custom_roots", roots->tdx) &&
-        add_pem_root(cJSON_GetObjectItem(p, "gpus"), "custom_roots", roots->gpu) &&
+        add_gpu_roots(cJSON_GetObjectItem(p, "gpus"), roots) &&
         (text = cJSON_PrintUnformatted(p)) != NULL)
         st = confai_policy_new(policy, text, strlen(text), err);
     else
@@ -226,7 +247,8 @@ static confai_status verify_open(cJSON **out, pin_platform which, pin_roots *roo
                                  const cli_evidence *ev, confai_error *err)
 {
     static const char *const vendors[] = { "AMD", "Intel", "NVIDIA" };
-    char **root = which == PIN_SNP ? &roots->snp : which == PIN_TDX ? &roots->tdx : &roots->gpu;
+    char *gpu_root = NULL;
+    char **root = which == PIN_SNP ? &roots->snp : which == PIN_TDX ? &roots->tdx : &gpu_root;
     confai_evidence_verdict *v = NULL;
     confai_policy *policy = NULL;
     char *json = NULL;
@@ -236,7 +258,10 @@ static confai_status verify_open(cJSON **out, pin_platform which, pin_roots *roo
     if (st == CONFAI_OK)
         st = run_verifier(&v, which, policy, ev, err);
     if (st == CONFAI_E_UNKNOWN_ROOT && *root == NULL &&
+        (which != PIN_GPU || roots->gpu_count < PIN_MAX_GPU_ROOTS) &&
         (*root = self_signed_root(which, ev)) != NULL) {
+        if (which == PIN_GPU) /* one more GPU PKI, next to the others */
+            roots->gpu[roots->gpu_count++] = gpu_root;
         confai_policy_free(policy);
         st = open_policy(&policy, roots, err);
         if (st == CONFAI_OK)
@@ -472,7 +497,7 @@ static confai_status pin_gpu(gpu_pins *pins, pin_roots *roots, const cli_evidenc
     return st;
 }
 
-static int gpu_section(cJSON *policy, gpu_pins *pins, const char *root_pem)
+static int gpu_section(cJSON *policy, gpu_pins *pins, const pin_roots *roots)
 {
     cJSON *g = cJSON_AddObjectToObject(policy, "gpus");
     int ok = g != NULL && cJSON_AddNumberToObject(g, "min_count", (double)pins->count) &&
@@ -486,7 +511,7 @@ static int gpu_section(cJSON *policy, gpu_pins *pins, const char *root_pem)
                                     : wildcard(g, "driver_versions")) &&
            (pins->vbios[0] != '\0' ? str_list(g, "vbios_versions", pins->vbios)
                                    : wildcard(g, "vbios_versions")) &&
-           add_pem_root(g, "custom_roots", root_pem);
+           add_gpu_roots(g, roots);
 }
 
 /* --- bundles ------------------------------------------------------------------------- */
@@ -686,7 +711,7 @@ static cJSON *build_policy(pin_state *s, int64_t max_age, confai_error *err)
     free(digest);
     ok = ok && (s->snp == NULL || snp_section(p, s->snp, s->roots.snp));
     ok = ok && (s->tdx == NULL || tdx_section(p, s->tdx, s->roots.tdx));
-    ok = ok && (s->gpus.count == 0 || gpu_section(p, &s->gpus, s->roots.gpu));
+    ok = ok && (s->gpus.count == 0 || gpu_section(p, &s->gpus, &s->roots));
     if (!ok) {
         cJSON_Delete(p);
         err->status = CONFAI_E_NO_MEMORY;
@@ -748,7 +773,8 @@ static int pin(const cli_evidence_args *args, const cli_evidence *ev, int64_t ma
     cJSON_Delete(s.gpus.measurements);
     free(s.roots.snp);
     free(s.roots.tdx);
-    free(s.roots.gpu);
+    for (size_t i = 0; i < s.roots.gpu_count; i++)
+        free(s.roots.gpu[i]);
     return rc;
 }
 
