@@ -65,10 +65,11 @@ confai_bundle_builder_set_snp(confai_bundle_builder *builder, const uint8_t *rep
                               const size_t *cert_lens, size_t cert_count, confai_error *err);
 
 /*
- * Sets the CPU evidence to an Intel TDX quote (v4 or v5; zero padding after
- * it is kept, as configfs-tsm returns it). Errors: CONFAI_E_STATE (CPU
- * evidence already set), CONFAI_E_ARGUMENT, CONFAI_E_LIMIT (over 64 KiB),
- * CONFAI_E_NO_MEMORY.
+ * Sets the CPU evidence to an Intel TDX quote (v4 or v5). Zero padding after
+ * the quote, as configfs-tsm returns it, is accepted and left out of the
+ * bundle. Errors: CONFAI_E_STATE (CPU evidence already set), the quote
+ * parser's (CONFAI_E_TRUNCATED, _MALFORMED, _TRAILING_DATA, _UNSUPPORTED,
+ * _LIMIT), CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_bundle_builder_set_tdx(confai_bundle_builder *builder, const uint8_t *quote,

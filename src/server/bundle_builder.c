@@ -154,13 +154,21 @@ confai_status confai_bundle_builder_set_tdx(confai_bundle_builder *builder, cons
                                             size_t quote_len, confai_error *err)
 {
     confai_status status = CONFAI_OK;
+    tdx_quote *parsed = NULL;
     confai_err_clear(err);
     ENSURE_ARG(builder != NULL, "builder");
     ENSURE(builder->b.cpu.type == 0, CONFAI_E_STATE, "bundle builder: CPU evidence already set");
     ENSURE_ARG(quote != NULL && quote_len > 0, "quote");
-    GUARD(copy_blob(&builder->b.cpu.quote, quote, quote_len, BUNDLE_MAX_QUOTE, "quote", err));
+    /* configfs-tsm hands out the quote in a zero-padded buffer; the bundle
+     * carries exactly the quote (doc/protocol.md 3.4). */
+    parsed = OPENSSL_zalloc(sizeof(*parsed));
+    ENSURE(parsed != NULL, CONFAI_E_NO_MEMORY, OOM);
+    GUARD(tdx_quote_parse(parsed, quote, quote_len, TDX_PARSE_PADDED, err));
+    GUARD(copy_blob(&builder->b.cpu.quote, quote, parsed->quote_len, BUNDLE_MAX_QUOTE, "quote",
+                    err));
     builder->b.cpu.type = BUNDLE_CPU_TDX;
 out:
+    OPENSSL_clear_free(parsed, sizeof(*parsed));
     return status;
 }
 
@@ -260,8 +268,7 @@ static confai_status check_cpu(const bundle *b, const binding_inputs *in, confai
     } else {
         quote = OPENSSL_zalloc(sizeof(*quote));
         ENSURE(quote != NULL, CONFAI_E_NO_MEMORY, OOM);
-        GUARD(tdx_quote_parse(quote, b->cpu.quote.data, b->cpu.quote.len, TDX_PARSE_PADDED,
-                              err));
+        GUARD(tdx_quote_parse(quote, b->cpu.quote.data, b->cpu.quote.len, 0, err));
         GUARD(binding_check_report_data(quote->report_data, in, err));
     }
 out:

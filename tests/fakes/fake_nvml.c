@@ -176,12 +176,12 @@ static int load_hex(const char *path)
     return ok;
 }
 
-/* GPU i's simulated chain (leaf, CA, root) as concatenated PEM, like NVML's. */
-static int sim_chain_pem(unsigned i)
+/* A simulated GPU's chain (leaf, CA, root) as concatenated PEM, like NVML's. */
+static int sim_chain_pem(unsigned gpu)
 {
     const uint8_t *der[GPU_SIM_CERTS];
     size_t lens[GPU_SIM_CERTS];
-    gpu_sim_chain(fake.sims[i], der, lens);
+    gpu_sim_chain(fake.sims[gpu], der, lens);
     BIO *bio = BIO_new(BIO_s_mem());
     int ok = bio != NULL;
     for (size_t i = 0; ok && i < GPU_SIM_CERTS; i++) {
@@ -192,9 +192,9 @@ static int sim_chain_pem(unsigned i)
     }
     char *data = NULL;
     long len = ok ? BIO_get_mem_data(bio, &data) : 0;
-    if (ok && len > 0 && (fake.sim_certs[i] = malloc((size_t)len)) != NULL) {
-        memcpy(fake.sim_certs[i], data, (size_t)len);
-        fake.sim_certs_len[i] = (size_t)len;
+    if (ok && len > 0 && (fake.sim_certs[gpu] = malloc((size_t)len)) != NULL) {
+        memcpy(fake.sim_certs[gpu], data, (size_t)len);
+        fake.sim_certs_len[gpu] = (size_t)len;
     } else {
         ok = 0;
     }

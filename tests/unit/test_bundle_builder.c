@@ -290,17 +290,19 @@ static void test_tdx(void **state)
     (void)state;
     tdx_sim *td = NULL;
     tdx_sim_body body;
-    uint8_t quote[8192];
+    uint8_t quote[8192 + 512];
     size_t quote_len = 0;
     char *json = NULL;
     size_t len = 0;
     assert_int_equal(tdx_sim_new(&td, FX_NOW), 0);
     tdx_sim_body_default(&body, 4);
     fx_report_data(&F, body.report_data);
-    assert_int_equal(tdx_sim_quote(td, &body, quote, sizeof(quote), &quote_len), 0);
+    assert_int_equal(tdx_sim_quote(td, &body, quote, sizeof(quote) - 512, &quote_len), 0);
 
+    /* in a zero-padded buffer, as configfs-tsm hands it out */
+    memset(quote + quote_len, 0, 512);
     confai_bundle_builder *b = new_builder();
-    FX_OK(confai_bundle_builder_set_tdx(b, quote, quote_len, &err));
+    FX_OK(confai_bundle_builder_set_tdx(b, quote, quote_len + 512, &err));
     FX_OK(confai_bundle_builder_add_tdx_collateral(b, "tcb_info", (const uint8_t *)"{}", 2, &err));
     assert_int_equal(confai_bundle_builder_add_tdx_collateral(b, "tcb_info",
                                                               (const uint8_t *)"{}", 2, &err),
@@ -313,7 +315,7 @@ static void test_tdx(void **state)
     memset(&parsed, 0, sizeof(parsed));
     FX_OK(bundle_parse(&parsed, json, len, 1, &err));
     assert_int_equal(parsed.cpu.type, BUNDLE_CPU_TDX);
-    assert_int_equal(parsed.cpu.quote.len, quote_len);
+    assert_int_equal(parsed.cpu.quote.len, quote_len); /* the padding left out */
     assert_int_equal(parsed.cpu.collateral[BUNDLE_TDX_TCB_INFO].len, 2);
     bundle_clear(&parsed);
     confai_free(json);
@@ -325,6 +327,11 @@ static void test_tdx(void **state)
                                     (const uint8_t *)"other", 5, F.not_after, &err));
     FX_OK(confai_bundle_builder_set_tdx(b, quote, quote_len, &err));
     assert_int_equal(confai_bundle_builder_finish(b, &json, &len, &err), CONFAI_E_BINDING);
+    confai_bundle_builder_free(b);
+    /* and a quote that is not one is refused when it is set */
+    b = new_builder();
+    quote[0] ^= 0xff;
+    assert_int_not_equal(confai_bundle_builder_set_tdx(b, quote, quote_len, &err), CONFAI_OK);
     confai_bundle_builder_free(b);
     tdx_sim_free(td);
 }
