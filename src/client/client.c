@@ -149,6 +149,11 @@ static confai_status parse_base_url(confai_client *c, const char *base_url, conf
     size_t plen = strlen(path);
     while (plen > 0 && path[plen - 1] == '/')
         path[--plen] = '\0';
+    /* OpenAI clients take ".../v1"; this client appends /v1/... itself. */
+    ENSURE(!(plen >= 3 && strcmp(path + plen - 3, "/v1") == 0), CONFAI_E_ARGUMENT,
+           "base URL \"%.80s\" ends in /v1: give the service's root (drop the /v1); the "
+           "client adds /v1/attestation and /v1/sealed itself",
+           base_url);
     GUARD(endpoint_url(u, path, "/v1/attestation", &c->attest_url, err));
     GUARD(endpoint_url(u, path, "/v1/sealed", &c->sealed_url, err));
 

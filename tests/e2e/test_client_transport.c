@@ -146,6 +146,16 @@ static void arguments_and_urls(void **state)
         assert_int_equal(confai_client_new(&c, bad[i], policy, NULL, &err), CONFAI_E_ARGUMENT);
         assert_null(c);
     }
+    /* an OpenAI-style base URL: the message says to drop the /v1 */
+    const char *v1[] = {"http://host/v1", "http://host/v1/", "https://host/api/v1//"};
+    for (size_t i = 0; i < sizeof(v1) / sizeof(v1[0]); i++) {
+        assert_int_equal(confai_client_new(&c, v1[i], policy, NULL, &err), CONFAI_E_ARGUMENT);
+        assert_null(c);
+        assert_non_null(strstr(err.message, "drop the /v1"));
+    }
+    assert_int_equal(confai_client_new(&c, "http://host/v10", policy, NULL, &err), CONFAI_OK);
+    confai_client_free(c);
+    c = NULL;
     assert_int_equal(confai_client_options_init(&o, 99, &err), CONFAI_E_ARGUMENT);
     assert_int_equal(confai_client_options_init(&o, CONFAI_CLIENT_OPTIONS_VERSION, &err),
                      CONFAI_OK);
