@@ -150,7 +150,8 @@ static confai_status verify_chain(nvgpu_verified *out, const nvgpu_trust *trust,
         hex_encode(hex, out->root_spki_sha256, 32);
         ENSURE(custom, CONFAI_E_UNKNOWN_ROOT,
                "GPU certificate chain: root (SPKI SHA-256 %s) is neither the NVIDIA Device "
-               "Identity CA nor a custom root", hex);
+               "Identity CA nor a custom root: if you trust it, add it to gpus.custom_roots",
+               hex);
         out->root_kind = NVGPU_ROOT_CUSTOM;
     }
     name_of(out->root_subject, sizeof(out->root_subject), X509_get_subject_name(root));

@@ -127,7 +127,8 @@ static confai_status pick_anchors(STACK_OF(X509) **anchors, snp_endorsement *e,
         char hex[65];
         hex32(hex, e->root_spki_sha256);
         BAIL(CONFAI_E_UNKNOWN_ROOT,
-             "the ARK (SPKI SHA-256 %s) is neither one of AMD's pinned roots nor a custom root",
+             "the ARK (SPKI SHA-256 %s) is neither one of AMD's pinned roots nor a custom "
+             "root: if you trust it (a test platform), add it to sev_snp.custom_roots",
              hex);
     }
     e->root_kind = SNP_ROOT_CUSTOM;

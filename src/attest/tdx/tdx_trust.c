@@ -156,7 +156,9 @@ confai_status tdx_trust_anchors(STACK_OF(X509) **anchors, tdx_root_kind *kind,
             OSSL_ENSURE(sk_X509_push(*anchors, sk_X509_value(trust->roots, i)) > 0,
                         CONFAI_E_NO_MEMORY, "trust anchors");
     ENSURE(sk_X509_num(*anchors) > 0, CONFAI_E_UNKNOWN_ROOT,
-           "%s: the root is neither the pinned Intel SGX Root CA nor a custom root", what);
+           "%s: the root is neither the pinned Intel SGX Root CA nor a custom root: if you "
+           "trust it (a test platform), add it to tdx.custom_roots",
+           what);
     *kind = TDX_ROOT_CUSTOM;
 out:
     return status;
