@@ -160,7 +160,9 @@ int gw_platform_init(gw_platform *p, const gw_platform_config *pc, char *msg, si
     }
     if (load_or_create(p, pc->state_dir, m, msg, msg_size) != 0)
         return -1;
-    if (confai_evidence_source_new_sim_snp(&p->source, p->sim, &err) != CONFAI_OK) {
+    /* simulated GPUs only when a number is asked for: auto means none here */
+    unsigned gpus = pc->options.gpus > 0 ? (unsigned)pc->options.gpus : 0;
+    if (confai_evidence_source_new_sim_snp(&p->source, p->sim, gpus, &err) != CONFAI_OK) {
         snprintf(msg, msg_size, "simulated platform: %s", err.message);
         return -1;
     }
@@ -182,16 +184,9 @@ int gw_platform_write_policy(const gw_platform *p, const char *path, int64_t max
     confai_error err;
     char *json = NULL;
     size_t len = 0;
-    if (!p->simulated) {
-        snprintf(msg, msg_size,
-                 "--policy-out: only a simulated platform writes its own policy; on real "
-                 "hardware the policy pins reference values from the image build "
-                 "(doc/deploy.md)");
-        return -1;
-    }
-    if (confai_sim_snp_policy_json(p->sim, &json, &len, p->manifest, p->manifest_len, max_age,
-                                   &err) != CONFAI_OK) {
-        snprintf(msg, msg_size, "policy: %s", err.message);
+    if (confai_evidence_source_policy_json(p->source, &json, &len, p->manifest, p->manifest_len,
+                                           max_age, &err) != CONFAI_OK) {
+        snprintf(msg, msg_size, "--policy-out: %s", err.message);
         return -1;
     }
     int rc = gw_write_file(path, json, len, 0644);

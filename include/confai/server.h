@@ -196,13 +196,30 @@ confai_evidence_source_new(confai_evidence_source **source,
 
 /*
  * A source on a simulated SEV-SNP platform (confai/sim.h), which must
- * outlive the source. For development and tests only: clients trust it only
- * through a policy that pins its root, and their verdicts say so.
- * Errors: CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY.
+ * outlive the source, with gpus (0 to 16) simulated NVIDIA GPUs made here,
+ * each a device of its own (its own device PKI, valid from a day before
+ * now). For development and tests only: clients trust it only through a
+ * policy that pins its roots (confai_evidence_source_policy_json), and
+ * their verdicts say so. Errors: CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY,
+ * CONFAI_E_INTERNAL.
  */
 CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
 confai_evidence_source_new_sim_snp(confai_evidence_source **source, const confai_sim_snp *sim,
-                                   confai_error *err);
+                                   unsigned gpus, confai_error *err);
+
+/*
+ * The policy (doc/policy.md) that accepts exactly a simulated source: the
+ * simulated platform's as confai_sim_snp_policy_json writes it, and for its
+ * GPUs a gpus section pinning their count, measurements, versions and
+ * roots. *json is NUL-terminated, released with confai_free. A real
+ * platform's policy pins reference values from its image build instead.
+ * Errors: CONFAI_E_UNSUPPORTED (a real platform's source), those of
+ * confai_sim_snp_policy_json, CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_evidence_source_policy_json(const confai_evidence_source *source, char **json,
+                                   size_t *json_len, const uint8_t *manifest,
+                                   size_t manifest_len, int64_t max_age, confai_error *err);
 
 /* Releases the source (and NVML). NULL: no-op. */
 CONFAI_API void confai_evidence_source_free(confai_evidence_source *source);
