@@ -6,10 +6,9 @@
  *
  * Starts the gateway (--platform sim-snp, --policy-out) and the proxy in
  * front of it with that policy, both with --read-timeout 10 and the default
- * --max-connections. Against each in turn: N connections (2,000) opened at
- * once, each sending part of a request line and then nothing, plus slow
- * clients (100) sending their request one byte a second, held for S seconds
- * (15); meanwhile a legitimate request every 100 ms (POST /v1/attestation to
+ * --max-connections. Against each in turn: slow clients (100) sending their
+ * request one byte a second, then N connections (2,000) opened at once, each
+ * sending part of a request line and then nothing, held for S seconds (15); meanwhile a legitimate request every 100 ms (POST /v1/attestation to
  * the gateway, GET /v1/models through the proxy). Prints VmRSS, VmHWM and
  * Threads of the server from /proc/PID/status (before, peak, after), what
  * became of the attacking connections, how many legitimate requests were
@@ -229,7 +228,7 @@ static int attack(const server *s, const server *also, const char *request, int 
     double slow_min = 1e9, slow_max = 0;
     double start = now_s();
     for (int i = 0; i < total; i++) {
-        a[i].slow = i >= connections;
+        a[i].slow = i < slow; /* first, so that they hold slots */
         a[i].fd = dial(s->port);
         a[i].opened = now_s();
         if (a[i].fd < 0) {
@@ -253,7 +252,7 @@ static int attack(const server *s, const server *also, const char *request, int 
     double next_byte = now_s();
     while (now_s() - start < seconds) {
         if (now_s() >= next_byte) {
-            for (int i = connections; i < total; i++)
+            for (int i = 0; i < slow; i++)
                 if (a[i].fd >= 0 && a[i].sent < sizeof(slow_request) - 1 &&
                     send(a[i].fd, slow_request + a[i].sent, 1, MSG_NOSIGNAL) == 1)
                     a[i].sent++;
@@ -389,13 +388,14 @@ int main(int argc, char **argv)
     char dir[] = "/tmp/confai-bench-load-XXXXXX";
     if (mkdtemp(dir) == NULL)
         return 1;
-    char policy[128], gw_log[128], proxy_log[128], url[64];
+    char policy[128], state[128], gw_log[128], proxy_log[128], url[64];
     snprintf(policy, sizeof(policy), "%s/policy.json", dir);
+    snprintf(state, sizeof(state), "%s/state", dir);
     snprintf(gw_log, sizeof(gw_log), "%s/gateway.log", dir);
     snprintf(proxy_log, sizeof(proxy_log), "%s/proxy.log", dir);
     server gw = { 0 }, px = { 0 };
     char *gw_argv[] = { (char *)gateway, "--listen", "127.0.0.1:0", "--platform", "sim-snp",
-                        "--policy-out", policy, "--read-timeout", READ_TIMEOUT, NULL };
+                        "--state", state, "--policy-out", policy, "--read-timeout", READ_TIMEOUT, NULL };
     if (start(&gw, "confai-gateway", gw_argv, gw_log) != 0) {
         fprintf(stderr, "bench_load: the gateway did not start (%s)\n", gw_log);
         return 1;

@@ -209,8 +209,9 @@ def main():
     try:
         with tempfile.TemporaryDirectory() as tmp:
             policy = os.path.join(tmp, "policy.json")
+            state = os.path.join(tmp, "state")  # the simulated keys, made once
             gw = Server([a.gateway, "--listen", "127.0.0.1:0", "--platform", "sim-snp",
-                         "--policy-out", policy] + limits, "confai-gateway")
+                         "--state", state, "--policy-out", policy] + limits, "confai-gateway")
             servers.append(gw)
             nonce = base64.b64encode(os.urandom(32)).decode()
             body = json.dumps({"nonce": nonce}).encode()
@@ -220,7 +221,7 @@ def main():
             check_server("confai-gateway", gw.addr, attest)
 
             backend = Server([a.gateway, "--listen", "127.0.0.1:0", "--platform", "sim-snp",
-                              "--policy-out", policy], "confai-gateway (behind the proxy)")
+                              "--state", state, "--policy-out", policy], "confai-gateway (behind the proxy)")
             servers.append(backend)
             proxy = Server([a.proxy, "--listen", "127.0.0.1:0", "--url",
                             "http://%s:%d" % backend.addr, "--policy", policy] + limits,
