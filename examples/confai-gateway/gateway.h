@@ -4,7 +4,8 @@
  * public libconfai API. What its files share:
  *
  *   main.c        command line, startup, signals
- *   http.c        the HTTP server: routing, bodies, logging, /v1/attestation
+ *   http.c        the HTTP server: routing, bodies, logging, /v1/attestation,
+ *                 the connection limit and read deadlines
  *   sealed.c      /v1/sealed: OHTTP open and seal, chunked streaming, --tamper
  *   demo_model.c  the built-in deterministic model
  *   upstream.c    forwarding to an OpenAI-compatible server (--upstream)
@@ -171,7 +172,13 @@ typedef struct gw_request {
     void *sealed; /* sealed.c's state */
 } gw_request;
 
-struct MHD_Daemon *gw_http_start(gw_config *cfg, char *msg, size_t msg_size);
+/* The listening server: libmicrohttpd behind the gateway's own admission. */
+typedef struct gw_server gw_server;
+
+/* Listens (cfg->listen_port gets the port) and serves; NULL with a message. */
+gw_server *gw_http_start(gw_config *cfg, char *msg, size_t msg_size);
+/* Stops accepting, ends the connections (streams end: set cfg->stopping first), frees. */
+void gw_http_stop(gw_server *server);
 /* A JSON or text answer with a status; 0 on success. */
 int gw_http_reply(struct MHD_Connection *conn, gw_request *req, unsigned status,
                   const char *media_type, const void *body, size_t len);
@@ -190,6 +197,9 @@ struct gw_config {
     unsigned token_delay_ms;
     int allow_rotate;
     int plaintext_bench; /* --plaintext-for-benchmarks: serve /plain/ unsealed */
+    unsigned max_connections; /* --max-connections: more are answered 503 */
+    unsigned read_timeout;    /* --read-timeout: seconds to deliver a whole request */
+    gw_server *server;
     gw_tamper tamper;
     gw_platform platform;
     gw_keys keys;

@@ -25,6 +25,8 @@
 #define DEFAULT_LEASE 3600
 #define DEFAULT_TOKEN_DELAY_MS 20
 #define MAX_LEASE 31536000
+#define DEFAULT_MAX_CONNECTIONS 256
+#define DEFAULT_READ_TIMEOUT 30
 
 static void usage(FILE *f)
 {
@@ -63,6 +65,12 @@ static void usage(FILE *f)
           "  --manifest FILE      the deployment manifest the evidence commits to\n"
           "                       (default: a built-in description of this gateway)\n"
           "  --token-delay MS     pause between streamed demo tokens (default 20)\n"
+          "  --max-connections N  connections served at once (default 256); one more is\n"
+          "                       answered 503 and closed, or takes the place of the\n"
+          "                       oldest connection still waiting for its request\n"
+          "  --read-timeout SECONDS\n"
+          "                       time a connection has to deliver a whole request,\n"
+          "                       headers and body, however slowly (default 30)\n"
           "  --allow-rotate       enable POST /v1/admin/rotate (tests; SIGHUP always works)\n"
           "  --help, --version\n"
           "\n"
@@ -207,6 +215,8 @@ int main(int argc, char **argv)
         { "manifest", required_argument, NULL, 'm' },
         { "token-delay", required_argument, NULL, 'D' },
         { "allow-rotate", no_argument, NULL, 'R' },
+        { "max-connections", required_argument, NULL, 'M' },
+        { "read-timeout", required_argument, NULL, 'O' },
         { "tamper", required_argument, NULL, 'T' },
         { "plaintext-for-benchmarks", no_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
@@ -222,6 +232,8 @@ int main(int argc, char **argv)
     char msg[512];
     cfg.lease = DEFAULT_LEASE;
     cfg.token_delay_ms = DEFAULT_TOKEN_DELAY_MS;
+    cfg.max_connections = DEFAULT_MAX_CONNECTIONS;
+    cfg.read_timeout = DEFAULT_READ_TIMEOUT;
     atomic_init(&cfg.stopping, 0);
     memset(&pc, 0, sizeof(pc));
     pc.name = "auto";
@@ -296,6 +308,16 @@ int main(int argc, char **argv)
             cfg.token_delay_ms = (unsigned)v;
             break;
         case 'R': cfg.allow_rotate = 1; break;
+        case 'M':
+            if (parse_uint(optarg, 100000, &v) != 0 || v == 0)
+                return fail("--max-connections takes a number from 1 to 100000");
+            cfg.max_connections = (unsigned)v;
+            break;
+        case 'O':
+            if (parse_uint(optarg, 3600, &v) != 0 || v == 0)
+                return fail("--read-timeout takes seconds from 1 to 3600");
+            cfg.read_timeout = (unsigned)v;
+            break;
         case 'P': cfg.plaintext_bench = 1; break;
         case 'T':
             if (parse_tamper(optarg, &cfg.tamper) != 0)
@@ -350,8 +372,8 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct MHD_Daemon *daemon = gw_http_start(&cfg, msg, sizeof(msg));
-    if (daemon == NULL)
+    gw_server *server = gw_http_start(&cfg, msg, sizeof(msg));
+    if (server == NULL)
         return fail(msg);
     char platform[128];
     gw_platform_describe(&cfg.platform, platform, sizeof(platform));
@@ -381,7 +403,7 @@ int main(int argc, char **argv)
         break;
     }
     atomic_store(&cfg.stopping, 1);
-    MHD_stop_daemon(daemon);
+    gw_http_stop(server);
     gw_keys_destroy(&cfg.keys);
     gw_platform_destroy(&cfg.platform);
     if (cfg.upstream != NULL)

@@ -17,7 +17,7 @@
 enum { EXIT_REJECTED = 1, EXIT_USAGE = 2, EXIT_IO = 3, EXIT_TRANSPORT = 4, EXIT_INTERNAL = 5 };
 
 static const char usage[] =
-    "usage: confai-proxy --listen HOST:PORT --url GATEWAY_URL --policy POLICY [--ca-file PEM]\n"
+    "usage: confai-proxy --listen HOST:PORT --url GATEWAY_URL --policy POLICY [options]\n"
     "\n"
     "A local OpenAI-compatible endpoint for a confidential AI service: it attests\n"
     "the service at GATEWAY_URL against POLICY before it listens, then seals every\n"
@@ -30,6 +30,12 @@ static const char usage[] =
     "  --url URL            the service's base URL (http or https)\n"
     "  --policy POLICY      the policy (JSON file, doc/policy.md)\n"
     "  --ca-file PEM        CA bundle for an https URL instead of the system's\n"
+    "  --max-connections N  connections served at once (default 256); one more is\n"
+    "                       answered 503 and closed, or takes the place of the\n"
+    "                       oldest connection still waiting for its request\n"
+    "  --read-timeout SECONDS\n"
+    "                       time a connection has to deliver a whole request,\n"
+    "                       headers and body, however slowly (default 30)\n"
     "\n"
     "Exit: 0 after SIGINT/SIGTERM, 1 attestation rejected, 2 usage, 3 input\n"
     "      (policy), 4 transport (service unreachable), 5 internal (cannot listen).\n";
@@ -49,6 +55,17 @@ static int parse_listen(const char *arg, char *host, size_t host_cap, uint16_t *
     *port = (uint16_t)p;
     struct in_addr addr;
     return inet_pton(AF_INET, host, &addr) == 1;
+}
+
+static int parse_count(const char *arg, unsigned long max, unsigned *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 || v == 0 || v > max)
+        return 0;
+    *out = (unsigned)v;
+    return 1;
 }
 
 static char *read_file(const char *path, size_t *len)
@@ -100,6 +117,8 @@ static int exit_for(confai_status st)
 int main(int argc, char **argv)
 {
     const char *listen_arg = NULL, *url = NULL, *policy_path = NULL, *ca_file = NULL;
+    const char *max_conn_arg = NULL, *read_timeout_arg = NULL;
+    proxy_limits limits = { PROXY_DEFAULT_MAX_CONNECTIONS, PROXY_DEFAULT_READ_TIMEOUT };
     char host[64];
     uint16_t port = 0, bound = 0;
 
@@ -116,6 +135,10 @@ int main(int argc, char **argv)
             slot = &policy_path;
         } else if (strcmp(argv[i], "--ca-file") == 0) {
             slot = &ca_file;
+        } else if (strcmp(argv[i], "--max-connections") == 0) {
+            slot = &max_conn_arg;
+        } else if (strcmp(argv[i], "--read-timeout") == 0) {
+            slot = &read_timeout_arg;
         } else {
             fprintf(stderr, "confai-proxy: unknown argument %s\n\n%s", argv[i], usage);
             return EXIT_USAGE;
@@ -128,6 +151,14 @@ int main(int argc, char **argv)
     }
     if (listen_arg == NULL || url == NULL || policy_path == NULL) {
         fprintf(stderr, "confai-proxy: --listen, --url and --policy are required\n\n%s", usage);
+        return EXIT_USAGE;
+    }
+    if (max_conn_arg != NULL && !parse_count(max_conn_arg, 100000, &limits.max_connections)) {
+        fprintf(stderr, "confai-proxy: --max-connections takes a number from 1 to 100000\n");
+        return EXIT_USAGE;
+    }
+    if (read_timeout_arg != NULL && !parse_count(read_timeout_arg, 3600, &limits.read_timeout)) {
+        fprintf(stderr, "confai-proxy: --read-timeout takes seconds from 1 to 3600\n");
         return EXIT_USAGE;
     }
     if (!parse_listen(listen_arg, host, sizeof(host), &port)) {
@@ -192,7 +223,7 @@ int main(int argc, char **argv)
         rc = EXIT_INTERNAL;
         goto out;
     }
-    server = proxy_server_start(host, port, client, &bound);
+    server = proxy_server_start(host, port, client, &limits, &bound);
     if (server == NULL) {
         rc = EXIT_INTERNAL;
         goto out;

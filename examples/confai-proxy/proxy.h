@@ -97,12 +97,21 @@ void proxy_lease_stop(proxy_lease *lease);
 
 typedef struct proxy_server proxy_server;
 
+/* The bounds on callers (--max-connections, --read-timeout). */
+typedef struct proxy_limits {
+    unsigned max_connections; /* served at once; one more is answered 503 */
+    unsigned read_timeout;    /* seconds to deliver a whole request, headers and body */
+} proxy_limits;
+
+#define PROXY_DEFAULT_MAX_CONNECTIONS 256
+#define PROXY_DEFAULT_READ_TIMEOUT 30
+
 /*
  * Listens on host:port (port 0: a free one) and serves until stopped.
  * *bound_port gets the port. NULL on failure (logged).
  */
 proxy_server *proxy_server_start(const char *host, uint16_t port, confai_client *client,
-                                 uint16_t *bound_port);
+                                 const proxy_limits *limits, uint16_t *bound_port);
 
 /* Stops listening, lets running requests end, and frees the server. */
 void proxy_server_stop(proxy_server *server);
