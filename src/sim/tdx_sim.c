@@ -199,6 +199,11 @@ fail:
 
 int tdx_sim_new(tdx_sim **out, int64_t now)
 {
+    return tdx_sim_new_named(out, now, "Intel SGX PCK Platform CA");
+}
+
+int tdx_sim_new_named(tdx_sim **out, int64_t now, const char *pck_ca_cn)
+{
     tdx_sim *s = calloc(1, sizeof(*s));
     *out = NULL;
     CHECK(s != NULL);
@@ -210,7 +215,7 @@ int tdx_sim_new(tdx_sim **out, int64_t now)
     CHECK(s->root_key && s->ca_key && s->leaf_key && s->ak && s->signer_key);
     s->root = make_cert("Intel SGX Root CA", 1, s->root_key, NULL, s->root_key, 1, 0, now);
     CHECK(s->root != NULL);
-    s->ca = make_cert("Intel SGX PCK Platform CA", 2, s->ca_key, s->root, s->root_key, 1, 0, now);
+    s->ca = make_cert(pck_ca_cn, 2, s->ca_key, s->root, s->root_key, 1, 0, now);
     CHECK(s->ca != NULL);
     s->leaf = make_cert("Intel SGX PCK Certificate", 3, s->leaf_key, s->ca, s->ca_key, 0, 1, now);
     s->signer = make_cert("Intel SGX TCB Signing", 4, s->signer_key, s->root, s->root_key, 0, 0,

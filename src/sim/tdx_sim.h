@@ -60,6 +60,9 @@ typedef struct tdx_sim_collateral {
 
 /* Hierarchy with certificates valid from now - 1 year to now + 5 years. */
 int tdx_sim_new(tdx_sim **signer, int64_t now);
+
+/* The same with the PCK CA named pck_ca_cn (tdx_sim_new: Intel SGX PCK Platform CA). */
+int tdx_sim_new_named(tdx_sim **signer, int64_t now, const char *pck_ca_cn);
 void tdx_sim_free(tdx_sim *signer);
 
 /*
