@@ -40,7 +40,7 @@ static const uint8_t qe_mrsigner[32] = {
     0x0F, 0x7C, 0x15, 0x63, 0xF1, 0xBA, 0xBD, 0xDF, 0x63, 0x40, 0xC8, 0x2E, 0x0E, 0x54, 0xA8, 0xC5,
 };
 static const uint8_t sgx_arc[] = { 0x2A, 0x86, 0x48, 0x86, 0xF8, 0x4D, 0x01, 0x0D, 0x01 };
-static const char fmspc_hex[] = "123456000000";
+static const char fmspc_hex[] = TDX_SIM_FMSPC;
 static const uint8_t fmspc[6] = { 0x12, 0x34, 0x56, 0x00, 0x00, 0x00 };
 #define PCK_SGX_SVN 1
 #define PCK_PCESVN 10
@@ -174,7 +174,7 @@ static X509 *make_cert(const char *cn, long serial, EVP_PKEY *key, X509 *issuer,
     CHECK(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1,
                                      0) == 1);
     CHECK(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                                     (const unsigned char *)"libconfai test", -1, -1, 0) == 1);
+                                     (const unsigned char *)TDX_SIM_ORGANIZATION, -1, -1, 0) == 1);
     CHECK(X509_set_subject_name(c, name) == 1);
     CHECK(X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name) == 1);
     CHECK(ASN1_TIME_set(X509_getm_notBefore(c), (time_t)(now - 86400 * 365)) != NULL);
@@ -199,6 +199,11 @@ fail:
 
 int tdx_sim_new(tdx_sim **out, int64_t now)
 {
+    return tdx_sim_new_named(out, now, "Intel SGX PCK Platform CA");
+}
+
+int tdx_sim_new_named(tdx_sim **out, int64_t now, const char *pck_ca_cn)
+{
     tdx_sim *s = calloc(1, sizeof(*s));
     *out = NULL;
     CHECK(s != NULL);
@@ -208,12 +213,12 @@ int tdx_sim_new(tdx_sim **out, int64_t now)
     s->ak = EVP_EC_gen("P-256");
     s->signer_key = EVP_EC_gen("P-256");
     CHECK(s->root_key && s->ca_key && s->leaf_key && s->ak && s->signer_key);
-    s->root = make_cert("Test SGX Root CA", 1, s->root_key, NULL, s->root_key, 1, 0, now);
+    s->root = make_cert("Intel SGX Root CA", 1, s->root_key, NULL, s->root_key, 1, 0, now);
     CHECK(s->root != NULL);
-    s->ca = make_cert("Test SGX PCK Platform CA", 2, s->ca_key, s->root, s->root_key, 1, 0, now);
+    s->ca = make_cert(pck_ca_cn, 2, s->ca_key, s->root, s->root_key, 1, 0, now);
     CHECK(s->ca != NULL);
-    s->leaf = make_cert("Test SGX PCK Certificate", 3, s->leaf_key, s->ca, s->ca_key, 0, 1, now);
-    s->signer = make_cert("Test SGX TCB Signing", 4, s->signer_key, s->root, s->root_key, 0, 0,
+    s->leaf = make_cert("Intel SGX PCK Certificate", 3, s->leaf_key, s->ca, s->ca_key, 0, 1, now);
+    s->signer = make_cert("Intel SGX TCB Signing", 4, s->signer_key, s->root, s->root_key, 0, 0,
                           now);
     CHECK(s->leaf != NULL && s->signer != NULL);
     unsigned char *p = s->root_der;
@@ -283,6 +288,12 @@ char *tdx_sim_root_pem(const tdx_sim *s)
 int tdx_sim_signing_chain(const tdx_sim *s, char *out, size_t cap, size_t *len)
 {
     X509 *chain[2] = { s->signer, s->root };
+    return pem_of(out, cap, len, chain, 2);
+}
+
+int tdx_sim_pck_crl_chain(const tdx_sim *s, char *out, size_t cap, size_t *len)
+{
+    X509 *chain[2] = { s->ca, s->root };
     return pem_of(out, cap, len, chain, 2);
 }
 

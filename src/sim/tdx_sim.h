@@ -7,6 +7,12 @@
  * identity v2 "TD_QE", CRLs) for it. The verifier under test runs its
  * production code on these bytes; only the root differs (a custom root).
  *
+ * The certificates keep Intel's common names (Intel SGX Root CA, Intel SGX
+ * PCK Platform CA, Intel SGX PCK Certificate, Intel SGX TCB Signing), so a
+ * PCS client picks the PCK CRL of the Platform CA exactly as for real
+ * hardware; their organization TDX_SIM_ORGANIZATION names the simulation
+ * and shows in a verdict's custom-root warning.
+ *
  * Functions return 0 on success and -1 on failure; nothing is printed.
  */
 #ifndef CONFAI_SIM_TDX_SIM_H
@@ -14,6 +20,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The organization (O) of every certificate: it shows in root warnings. */
+#define TDX_SIM_ORGANIZATION "confai simulated platform (not Intel)"
+
+/* The FMSPC of the PCK certificate, the one the TCB info states (hex). */
+#define TDX_SIM_FMSPC "123456000000"
 
 typedef struct tdx_sim tdx_sim;
 
@@ -48,6 +60,9 @@ typedef struct tdx_sim_collateral {
 
 /* Hierarchy with certificates valid from now - 1 year to now + 5 years. */
 int tdx_sim_new(tdx_sim **signer, int64_t now);
+
+/* The same with the PCK CA named pck_ca_cn (tdx_sim_new: Intel SGX PCK Platform CA). */
+int tdx_sim_new_named(tdx_sim **signer, int64_t now, const char *pck_ca_cn);
 void tdx_sim_free(tdx_sim *signer);
 
 /*
@@ -74,6 +89,9 @@ int tdx_sim_qe_identity(const tdx_sim *signer, const tdx_sim_collateral *c, char
 
 /* The TCB-Info-Issuer-Chain: TCB Signing certificate, root (PEM). */
 int tdx_sim_signing_chain(const tdx_sim *signer, char *out, size_t cap, size_t *len);
+
+/* The SGX-PCK-CRL-Issuer-Chain: PCK Platform CA, root (PEM). */
+int tdx_sim_pck_crl_chain(const tdx_sim *signer, char *out, size_t cap, size_t *len);
 
 /*
  * A DER CRL of the PCK CA (issuer_is_root 0) or of the root (1), valid

@@ -13,12 +13,14 @@ evidence for the nonce asked.
                           --fake-kds PY --fake-nvml-dir DIR
                           [--python-binding DIR --libconfai LIB]
 
-The gateway runs --platform sev-snp (and tdx for the failures) with
---tsm-root, --kds-url and --pcs-url; the client pins the simulated
-platform's roots as custom roots (a policy made with `confai policy pin`,
-as a first look) and verifies with the production verifier. Every failure
-the issue names is provoked and must stop the gateway at start with its own
-status, or answer 503: never a partial bundle.
+The gateway runs --platform sev-snp and tdx with --tsm-root, --kds-url and
+--pcs-url; the client pins the simulated platform's roots as custom roots (a
+policy made with `confai policy pin`, as a first look) and verifies with the
+production verifier. For TDX the fake PCS serves the collateral the
+simulated TD's signer writes beside its state (tsm_signer serve tdx_guest:
+STATE/tdx_guest/collateral), signed by the hierarchy that signs the quotes.
+Every failure the issue names is provoked and must stop the gateway at start
+with its own status, or answer 503: never a partial bundle.
 
 Output: TAP-like lines, then "N passed, M failed".
 """
@@ -75,7 +77,7 @@ class Env:
 
     # --- the fake KDS -------------------------------------------------------------
 
-    def start_kds(self, with_vcek=True):
+    def start_kds(self, with_vcek=True, tdx_collateral=None):
         self.stop_kds()
         port_file = self.path("kds-port")
         if os.path.exists(port_file):
@@ -84,6 +86,8 @@ class Env:
                 "--chain", "vcek", "Genoa", self.path("ask-ark.pem")]
         if with_vcek:
             args += ["--vcek", self.path("vcek.der")]
+        if tdx_collateral is not None:
+            args += ["--tdx-collateral", tdx_collateral]
         self.kds = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for _ in range(100):
             if os.path.exists(port_file):
@@ -95,6 +99,10 @@ class Env:
     def kds_count(self):
         with urllib.request.urlopen(self.kds_url + "/_fake/count", timeout=5) as r:
             return int(r.read().decode().strip())
+
+    def kds_log(self):
+        with urllib.request.urlopen(self.kds_url + "/_fake/log", timeout=5) as r:
+            return r.read().decode()
 
     def stop_kds(self):
         if self.kds is not None:
@@ -202,13 +210,13 @@ def prepare(env):
         f.write("\n".join(blocks[1:]) + "\n")
 
 
-def binding_client(env, url, policy):
+def binding_client(env, url, policy, platform="sev-snp"):
     """The Python binding's client attests and chats with the same policy."""
     code = (
         "import sys, confai\n"
         "c = confai.Client(sys.argv[1], confai.Policy.from_file(sys.argv[2]))\n"
         "v = c.attest()\n"
-        "assert v.platform == 'sev-snp', v.platform\n"
+        "assert v.platform == sys.argv[3], v.platform\n"
         "assert v.root_kind == 'custom', v.root_kind\n"
         "r = c.fetch('GET', '/v1/models')\n"
         "assert r.status == 200, r.status\n"
@@ -216,7 +224,7 @@ def binding_client(env, url, policy):
     pyenv = dict(os.environ)
     pyenv["PYTHONPATH"] = env.a.python_binding
     pyenv["CONFAI_LIBRARY"] = env.a.libconfai
-    r = subprocess.run([sys.executable, "-c", code, url, policy], capture_output=True,
+    r = subprocess.run([sys.executable, "-c", code, url, policy, platform], capture_output=True,
                        text=True, env=pyenv, timeout=120)
     check(r.returncode == 0 and "binding ok" in r.stdout,
           "python binding: %s %s" % (r.stdout[-300:], r.stderr[-600:]))
@@ -300,6 +308,50 @@ def main():
             env.bundle(url)  # and it recovers
             stop(proc)
 
+        def tdx_collateral_from_pcs_cached():
+            # The TD's signer starts with the first TDX request (the gateway's own at
+            # start) and writes the collateral its hierarchy signs; the fake PCS reads
+            # that folder at each request, beside the vectors' real collateral.
+            env.faults("--provider tdx_guest")
+            env.start_kds(tdx_collateral=os.path.join(env.a.signer_state, "tdx_guest",
+                                                      "collateral"))
+            state = env.path("state-t")
+            proc, url = env.start_gateway(platform="tdx", extra=["--state", state])
+            gateways.append(proc)
+            first = env.kds_count()
+            log = env.kds_log()
+            for want in ["/tdx/certification/v4/tcb?fmspc=123456000000",
+                         "/tdx/certification/v4/qe/identity",
+                         "/sgx/certification/v4/pckcrl?ca=platform&encoding=der",
+                         "/sgx/certification/v4/rootcacrl"]:
+                check(want in log, "the gateway did not ask PCS for %s: %r" % (want, log))
+            policy, bundle = env.pin(url, "tdx")
+            check(bundle["cpu"]["type"] == "tdx", bundle["cpu"]["type"])
+            collateral = bundle["cpu"].get("collateral", {})
+            for name in ["tcb_info", "qe_identity", "tcb_info_issuer_chain", "pck_crl",
+                         "pck_crl_issuer_chain", "root_ca_crl"]:
+                check(name in collateral, "the bundle's collateral lacks %s" % name)
+            r = env.confai("attest", "--url", url, "--policy", policy)
+            verdict = json.loads(r.stdout)
+            check(verdict["platform"] == "tdx", verdict)
+            check("NOT an Intel root" in r.stderr and "not Intel" in r.stderr,
+                  "no custom-root warning naming the simulation: %r" % r.stderr[-400:])
+            r = env.confai("chat", "--url", url, "--policy", policy, "Hello from a TD?")
+            check("You said" in r.stdout, "chat answer: %r" % r.stdout[-300:])
+            if env.a.python_binding:
+                binding_client(env, url, policy, "tdx")
+            # every attestation after the first took the collateral from the cache
+            check(env.kds_count() == first, "PCS asked again: %d > %d" %
+                  (env.kds_count(), first))
+            stop(proc)
+            # and so does a restart
+            proc, url = env.start_gateway(platform="tdx", extra=["--state", state])
+            gateways.append(proc)
+            env.confai("attest", "--url", url, "--policy", policy)
+            check(env.kds_count() == first, "PCS asked after a restart")
+            stop(proc)
+            env.faults("--provider sev_guest")
+
         def start_failures():
             env.refuses_to_start("CONFAI_E_TSM_PROVIDER", platform="tdx")
             env.faults("--provider sev_guest --race 100")
@@ -320,11 +372,13 @@ def main():
             env.refuses_to_start("CONFAI_E_NVML_UNAVAILABLE", gpus="2")
             env.refuses_to_start("CONFAI_E_TSM_UNAVAILABLE",
                                  extra=["--tsm-root", env.path("no-tsm")])
-            # TDX: the quote is there, but its PCK chain is the simulated TD's, not
-            # Intel's: the gateway does not ask PCS for it and does not start
+            # TDX: the quote is there, but PCS (the vectors' collateral only) has no
+            # TCB info for its FMSPC
             env.faults("--provider tdx_guest")
-            env.refuses_to_start("CONFAI_E_CERT_CHAIN", platform="tdx",
-                                 extra=["--state", env.path("state-g")])
+            msg = env.refuses_to_start("CONFAI_E_ENDORSEMENT_NOT_FOUND", platform="tdx",
+                                       extra=["--state", env.path("state-g")])
+            check("404" in msg and "123456000000" in msg,
+                  "the message does not say PCS answered 404 for the FMSPC: %r" % msg)
             env.faults("--provider sev_guest")
 
         case("SEV-SNP: certificates from the extended report; CLI and Python binding",
@@ -334,6 +388,8 @@ def main():
         case("SEV-SNP with two NVML GPUs", snp_with_gpus)
         case("evidence failing later: 503, never a partial bundle",
              attestation_answers_503_when_evidence_fails)
+        case("TDX: collateral from PCS, cached; CLI and Python binding",
+             tdx_collateral_from_pcs_cached)
         case("each platform failure stops the gateway at start with its status",
              start_failures)
     finally:

@@ -33,7 +33,14 @@ For a platform that is not in the vectors (the tests' simulated SEV-SNP
 platform behind a fake configfs-tsm): --vcek FILE serves one more VCEK (DER
 or PEM, indexed by its extensions like the others) and --chain KIND PRODUCT
 FILE serves FILE (PEM, ASK or ASVK then ARK) as /KIND/v1/PRODUCT/cert_chain
-instead of the vectors' chain.
+instead of the vectors' chain. For the simulated TD: --tdx-collateral DIR
+serves the collateral tsm_signer's `serve tdx_guest STATE` writes into
+STATE/collateral (tcb_info.json, qe_identity.json, pck_crl.der,
+root_ca_crl.der and their issuer chains): its TCB info beside the vectors'
+(indexed by the fmspc it states), and its QE identity, PCK CRL (for the CA
+that issued it) and root CA CRL instead of the vectors', each with its own
+issuer chain header. These documents are read at every request, so the
+folder may be written after the server started.
 
 Binds 127.0.0.1 on an ephemeral port and prints "port N"; --port-file
 writes N to a file (atomically) for scripts.
@@ -158,11 +165,11 @@ class Store:
     def __init__(self, vectors, qe_identity):
         self.vceks = []  # (product, hwid, spl, der, file)
         self.chains = {}
-        self.tcb_infos = {}
-        self.qe_identity = None
-        self.tcb_chain = self.pck_crl_chain = None
-        self.pck_crls = {}
+        self.tcb_infos = {}  # fmspc -> (body, issuer chain)
+        self.qe_identity = None  # (body, issuer chain)
+        self.pck_crls = {}  # ca -> (DER, issuer chain)
         self.root_crl = None
+        self.tdx_collateral = None
         if vectors is None or not os.path.isdir(vectors):
             return
         read = lambda name: open(os.path.join(vectors, name), "rb").read()
@@ -178,31 +185,65 @@ class Store:
         for key, name in CHAINS.items():
             if have(name):
                 self.chains[key] = read(name)
-        for name in TCB_INFO_FILES:
-            if have(name):
-                body = read(name)
-                m = re.search(rb'"fmspc"\s*:\s*"([0-9A-Fa-f]{12})"', body)
-                if m:
-                    self.tcb_infos[m.group(1).decode().lower()] = body
-        if have(qe_identity):
-            self.qe_identity = read(qe_identity)
+        tcb_chain = pck_crl_chain = None
         if have(TDX + "tcb_info_issuer_chain.pem"):
-            self.tcb_chain = read(TDX + "tcb_info_issuer_chain.pem")
+            tcb_chain = read(TDX + "tcb_info_issuer_chain.pem")
         if have(TDX + "pck_crl_issuer_chain.pem"):
-            self.pck_crl_chain = read(TDX + "pck_crl_issuer_chain.pem")
-        if have(TDX + "pckcrl"):
+            pck_crl_chain = read(TDX + "pck_crl_issuer_chain.pem")
+        for name in TCB_INFO_FILES:
+            if have(name) and tcb_chain is not None:
+                body = read(name)
+                fmspc = fmspc_of(body)
+                if fmspc:
+                    self.tcb_infos[fmspc] = (body, tcb_chain)
+        if have(qe_identity) and tcb_chain is not None:
+            self.qe_identity = (read(qe_identity), tcb_chain)
+        if have(TDX + "pckcrl") and pck_crl_chain is not None:
             crl = read(TDX + "pckcrl")
-            for ca in ("processor", "platform"):
-                if b"Intel SGX PCK %s CA" % ca.capitalize().encode() in crl:
-                    self.pck_crls[ca] = crl
+            ca = pck_crl_ca(crl)
+            if ca:
+                self.pck_crls[ca] = (crl, pck_crl_chain)
         if have(TDX + "rootcrl.der"):
             self.root_crl = read(TDX + "rootcrl.der")
+
+    def tdx(self):
+        """The documents of --tdx-collateral as they are now, over the vectors'."""
+        folder = self.tdx_collateral
+        tcb_infos, qe, crls, root = dict(self.tcb_infos), self.qe_identity, dict(self.pck_crls), \
+            self.root_crl
+        if folder is None:
+            return tcb_infos, qe, crls, root
+        read = lambda name: open(os.path.join(folder, name), "rb").read()
+        try:
+            tcb_chain = read("tcb_info_issuer_chain.pem")
+            body = read("tcb_info.json")
+            tcb_infos[fmspc_of(body)] = (body, tcb_chain)
+            qe = (read("qe_identity.json"), tcb_chain)
+            crl = read("pck_crl.der")
+            crls[pck_crl_ca(crl)] = (crl, read("pck_crl_issuer_chain.pem"))
+            root = read("root_ca_crl.der")
+        except FileNotFoundError:
+            pass  # not written yet: what is there so far, and the vectors'
+        return tcb_infos, qe, crls, root
 
     def vcek(self, product, hwid, params):
         for p, h, spl, der, _ in self.vceks:
             if p == product and h == hwid.lower() and spl == params:
                 return der
         return None
+
+
+def fmspc_of(tcb_info):
+    m = re.search(rb'"fmspc"\s*:\s*"([0-9A-Fa-f]{12})"', tcb_info)
+    return m.group(1).decode().lower() if m else None
+
+
+def pck_crl_ca(crl):
+    """processor or platform: the PCK CA a CRL names as its issuer."""
+    for ca in ("processor", "platform"):
+        if b"Intel SGX PCK %s CA" % ca.capitalize().encode() in crl:
+            return ca
+    return None
 
 
 # --- the server ----------------------------------------------------------------
@@ -327,31 +368,30 @@ def make_handler(store, state):
                 if der is None:
                     return self.answer(404, b"no VCEK\n", "text/plain")
                 return self.answer(200, der, "application/x-x509-ca-cert")
+            tcb_infos, qe_identity, pck_crls, root_crl = store.tdx()
             if path == "/tdx/certification/v4/tcb":
-                fmspc = (one("fmspc") or "").lower()
-                body = store.tcb_infos.get(fmspc)
-                if body is None or store.tcb_chain is None:
+                found = tcb_infos.get((one("fmspc") or "").lower())
+                if found is None:
                     return self.answer(404, b"", "application/json")
-                return self.answer(200, body, "application/json",
-                                   [("TCB-Info-Issuer-Chain", quote(store.tcb_chain))])
+                return self.answer(200, found[0], "application/json",
+                                   [("TCB-Info-Issuer-Chain", quote(found[1]))])
             if path == "/tdx/certification/v4/qe/identity":
-                if store.qe_identity is None or store.tcb_chain is None:
+                if qe_identity is None:
                     return self.answer(404, b"", "application/json")
-                return self.answer(200, store.qe_identity, "application/json",
+                return self.answer(200, qe_identity[0], "application/json",
                                    [("SGX-Enclave-Identity-Issuer-Chain",
-                                     quote(store.tcb_chain))])
+                                     quote(qe_identity[1]))])
             if path == "/sgx/certification/v4/pckcrl":
-                crl = store.pck_crls.get(one("ca") or "")
-                if crl is None or store.pck_crl_chain is None:
+                found = pck_crls.get(one("ca") or "")
+                if found is None:
                     return self.answer(404, b"", "text/plain")
-                if one("encoding") != "der":
-                    crl = pem_of_der_crl(crl)
+                crl = found[0] if one("encoding") == "der" else pem_of_der_crl(found[0])
                 return self.answer(200, crl, "application/pkix-crl",
-                                   [("SGX-PCK-CRL-Issuer-Chain", quote(store.pck_crl_chain))])
+                                   [("SGX-PCK-CRL-Issuer-Chain", quote(found[1]))])
             if path in ("/sgx/certification/v4/rootcacrl", "/IntelSGXRootCA.der"):
-                if store.root_crl is None:
+                if root_crl is None:
                     return self.answer(404, b"", "text/plain")
-                return self.answer(200, store.root_crl, "application/pkix-crl")
+                return self.answer(200, root_crl, "application/pkix-crl")
             if path == "/health":
                 return self.answer(200, b"ok\n", "text/plain")
             return self.answer(404, b"unknown path\n", "text/plain")
@@ -374,6 +414,8 @@ def main():
     ap.add_argument("--vcek", action="append", default=[], help="one more VCEK to serve")
     ap.add_argument("--chain", nargs=3, action="append", default=[],
                     metavar=("KIND", "PRODUCT", "FILE"), help="a cert_chain to serve instead")
+    ap.add_argument("--tdx-collateral", metavar="DIR",
+                    help="the simulated TD's collateral (tsm_signer's STATE/collateral)")
     args = ap.parse_args()
 
     store = Store(args.vectors, args.qe_identity)
@@ -385,12 +427,13 @@ def main():
         store.vceks.append((product, hwid, spl, data, name))
     for kind, product, name in args.chain:
         store.chains[(kind, product)] = open(name, "rb").read()
+    store.tdx_collateral = args.tdx_collateral
     if args.list:
         for product, hwid, spl, _, name in store.vceks:
             q = "&".join("%s=%d" % (k, spl[k]) for k in
                          ["fmcSPL", "blSPL", "teeSPL", "snpSPL", "ucodeSPL"] if k in spl)
             print("/vcek/v1/%s/%s?%s  %s" % (product, hwid, q, name))
-        for fmspc in sorted(store.tcb_infos):
+        for fmspc in sorted(store.tdx()[0]):
             print("/tdx/certification/v4/tcb?fmspc=%s" % fmspc)
         return 0
     state = State(args.fault, args.count, args.retry_after, args.log)

@@ -14,8 +14,21 @@
  * pinning the root (or a fake KDS serving the VCEK) stays valid across calls:
  * for SEV-SNP the five private keys (PEM) and the time the certificates are
  * issued at; for TDX, whose simulator cannot load saved keys, the root of
- * the signing process (tdx-root.pem), stable for as long as one `serve`
- * lives and replaced by every one-shot `sign`.
+ * the signing process (tdx-root.pem) and the collateral its hierarchy signs
+ * for the time it started (collateral/, for a fake PCS: fake_kds_pcs.py
+ * --tdx-collateral), stable for as long as one `serve` lives and replaced
+ * by every one-shot `sign`. The collateral folder holds the documents as
+ * Intel PCS v4 serves them:
+ *   tcb_info.json               TCB info response body (UpToDate, FMSPC as
+ *                               in the quotes' PCK certificate)
+ *   qe_identity.json            TDX QE identity response body
+ *   tcb_info_issuer_chain.pem   TCB Signing certificate, root: the issuer
+ *                               chain of both documents
+ *   pck_crl.der                 the PCK Platform CA's CRL
+ *   pck_crl_issuer_chain.pem    PCK Platform CA, root
+ *   root_ca_crl.der             the root's CRL
+ *   fmspc                       the FMSPC (12 hex digits and a newline)
+ * Each file is replaced whole (written aside, then renamed), the root last.
  *
  * sign: an SEV-SNP report (version 5, VCEK-signed, Genoa) whose report data
  * is the inblob, and as auxblob a certificate table with VCEK, ASK and ARK;
@@ -191,24 +204,91 @@ out:
     return rc;
 }
 
+/* dir/name replaced whole: written to dir/.name.tmp, then renamed. */
+static int replace_file(const char *dir, const char *name, const void *data, size_t len)
+{
+    size_t n = strlen(dir) + strlen(name) + 8;
+    char *tmp = malloc(n), *path = join(dir, name);
+    int rc = -1;
+    if (tmp != NULL && path != NULL) {
+        snprintf(tmp, n, "%s/.%s.tmp", dir, name);
+        rc = write_file(tmp, data, len) == 0 && rename(tmp, path) == 0 ? 0 : -1;
+        if (rc != 0) {
+            fprintf(stderr, "tsm_signer: cannot write %s\n", path);
+            remove(tmp);
+        }
+    }
+    free(tmp);
+    free(path);
+    return rc;
+}
+
+/* The TD's collateral for now into state/collateral (see the top). */
+static int tdx_write_collateral(const tdx_sim *td, const char *state, int64_t now)
+{
+    enum { DOC_CAP = 32 * 1024 };
+    char *dir = join(state, "collateral"), *text = malloc(DOC_CAP);
+    uint8_t *der = malloc(DOC_CAP);
+    tdx_sim_collateral c;
+    size_t len = 0;
+    int rc = -1;
+
+    tdx_sim_collateral_default(&c, now);
+    if (dir == NULL || text == NULL || der == NULL)
+        goto out;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        perror(dir);
+        goto out;
+    }
+    if (tdx_sim_tcb_info(td, &c, text, DOC_CAP, &len) != 0 ||
+        replace_file(dir, "tcb_info.json", text, len) != 0)
+        goto out;
+    if (tdx_sim_qe_identity(td, &c, text, DOC_CAP, &len) != 0 ||
+        replace_file(dir, "qe_identity.json", text, len) != 0)
+        goto out;
+    if (tdx_sim_signing_chain(td, text, DOC_CAP, &len) != 0 ||
+        replace_file(dir, "tcb_info_issuer_chain.pem", text, len) != 0)
+        goto out;
+    if (tdx_sim_crl(td, 0, 0, now - 3600, c.next_update, der, DOC_CAP, &len) != 0 ||
+        replace_file(dir, "pck_crl.der", der, len) != 0)
+        goto out;
+    if (tdx_sim_pck_crl_chain(td, text, DOC_CAP, &len) != 0 ||
+        replace_file(dir, "pck_crl_issuer_chain.pem", text, len) != 0)
+        goto out;
+    if (tdx_sim_crl(td, 1, 0, now - 3600, now + 86400 * 365, der, DOC_CAP, &len) != 0 ||
+        replace_file(dir, "root_ca_crl.der", der, len) != 0)
+        goto out;
+    if (replace_file(dir, "fmspc", TDX_SIM_FMSPC "\n", strlen(TDX_SIM_FMSPC) + 1) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        fprintf(stderr, "tsm_signer: the TDX collateral could not be made or written\n");
+    free(dir);
+    free(text);
+    free(der);
+    return rc;
+}
+
 static int platform_open(platform *p, const char *name, const char *state, unsigned rsa_bits)
 {
     memset(p, 0, sizeof(*p));
     if (strcmp(name, "tdx_guest") == 0) {
+        int64_t now = (int64_t)time(NULL);
         p->tdx = 1;
         if (mkdir(state, 0700) != 0 && errno != EEXIST) {
             perror(state);
             return -1;
         }
-        if (tdx_sim_new(&p->tdx_signer, (int64_t)time(NULL)) != 0) {
+        if (tdx_sim_new(&p->tdx_signer, now) != 0) {
             fprintf(stderr, "tsm_signer: the TDX simulator failed\n");
             return -1;
         }
+        if (tdx_write_collateral(p->tdx_signer, state, now) != 0)
+            return -1;
         char *pem = tdx_sim_root_pem(p->tdx_signer);
-        char *path = join(state, "tdx-root.pem");
-        int w = pem != NULL && path != NULL ? write_file(path, pem, strlen(pem)) : -1;
+        int w = pem != NULL ? replace_file(state, "tdx-root.pem", pem, strlen(pem)) : -1;
         free(pem);
-        free(path);
         return w;
     }
     if (strcmp(name, "sev_guest") == 0)
@@ -340,8 +420,10 @@ int main(int argc, char **argv)
         free(pem);
         return 0;
     }
-    if (platform_open(&p, plat, state, rsa_bits) != 0)
+    if (platform_open(&p, plat, state, rsa_bits) != 0) {
+        platform_close(&p);
         return 1;
+    }
     if (strcmp(cmd, "sign") == 0 && (rest == 2 || rest == 3)) {
         char msg[300];
         rc = sign(&p, args[0], args[1], rest == 3 ? args[2] : NULL, msg, sizeof(msg)) == 0 ? 0 : 1;

@@ -6,7 +6,10 @@
  * as test_tdx_verify.c); the URLs; the cache (no request on a second fetch
  * nor after a restart, damaged entries refetched, each document until its
  * own nextUpdate); expired collateral; 404 (a fault, an FMSPC PCS does not
- * know); 429 then success; 5xx exhausted; a stalled server.
+ * know); 429 then success; 5xx exhausted; a stalled server. A quote of the
+ * simulated TD (src/sim/tdx_sim.h): its PCK CA keeps Intel's name, so PCS
+ * is asked (and has nothing for its FMSPC); under any other CA name no
+ * request is made.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +21,7 @@
 #include "attest/tdx/tdx.h"
 #include "fake_kds_pcs.h"
 #include "server/pcs.h"
+#include "sim/tdx_sim.h"
 #include "test_util.h"
 
 #define T_2023_06_20 INT64_C(1687219200) /* TCB info 06-18..07-18, QE id 06-08..07-08, CRLs */
@@ -282,6 +286,43 @@ static void test_not_found(void **state)
     free(cos);
 }
 
+/* A quote of a simulated TD whose PCK CA has the name given. */
+static size_t sim_quote(uint8_t *quote, size_t cap, const char *pck_ca_cn)
+{
+    tdx_sim *td = NULL;
+    tdx_sim_body body;
+    size_t len = 0;
+    assert_int_equal(tdx_sim_new_named(&td, T_2023_06_20, pck_ca_cn), 0);
+    tdx_sim_body_default(&body, 4);
+    assert_int_equal(tdx_sim_quote(td, &body, quote, cap, &len), 0);
+    tdx_sim_free(td);
+    return len;
+}
+
+static void test_pck_ca_name(void **state)
+{
+    (void)state;
+    static uint8_t quote[16384];
+    pcs_options o = options(NULL, T_2023_06_20);
+    pcs_collateral c;
+    confai_error err = { 0 };
+
+    /* Intel's Platform CA name: PCS is asked, and knows no FMSPC 123456000000 */
+    size_t len = sim_quote(quote, sizeof(quote), "Intel SGX PCK Platform CA");
+    assert_int_equal(pcs_fetch_collateral(&c, quote, len, &o, &err),
+                     CONFAI_E_ENDORSEMENT_NOT_FOUND);
+    assert_non_null(strstr(err.message, "FMSPC " TDX_SIM_FMSPC));
+    assert_int_equal(fake_count(), 1);
+
+    /* any other issuer: no CRL to ask for, no request at all */
+    fake_reset();
+    len = sim_quote(quote, sizeof(quote), "Test SGX PCK Platform CA");
+    assert_int_equal(pcs_fetch_collateral(&c, quote, len, &o, &err), CONFAI_E_CERT_CHAIN);
+    assert_non_null(strstr(err.message, "\"Test SGX PCK Platform CA\""));
+    assert_null(c.item[0]);
+    assert_int_equal(fake_count(), 0);
+}
+
 static void test_retries(void **state)
 {
     (void)state;
@@ -337,6 +378,7 @@ int main(void)
         T(test_cache),
         T(test_expired),
         T(test_not_found),
+        T(test_pck_ca_name),
         T(test_retries),
         T(test_bad_input),
     };
