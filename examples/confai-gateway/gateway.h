@@ -68,7 +68,7 @@ int gw_keys_rotate(gw_keys *keys, uint8_t *new_id, char *msg, size_t msg_size);
 
 /* What --platform and its options say (main.c fills it). */
 typedef struct gw_platform_config {
-    const char *name;        /* auto, sev-snp, tdx, sim-snp */
+    const char *name;        /* auto, sev-snp, tdx, sim-snp, sim-tdx */
     const char *state_dir;   /* simulated keys; the endorsement cache below it by default */
     const char *manifest_file;
     confai_platform_options options; /* the real platforms' options */

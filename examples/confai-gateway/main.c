@@ -40,10 +40,11 @@ static void usage(FILE *f)
           "  --listen HOST:PORT   address to listen on (PORT 0 picks a free port); prints\n"
           "                       'listening on http://HOST:PORT' once ready\n"
           "  --platform NAME      auto (default: what configfs-tsm provides, else\n"
-          "                       /dev/sev-guest), sev-snp, tdx, or sim-snp (SIMULATED)\n"
+          "                       /dev/sev-guest), sev-snp, tdx, or sim-snp / sim-tdx\n"
+          "                       (SIMULATED; sim-tdx makes new keys at every start)\n"
           "  --sim-snp            the same as --platform sim-snp\n"
           "  --gpus auto|none|N   NVIDIA GPUs to attest through NVML (default auto: every\n"
-          "                       GPU, none without the NVIDIA driver); with sim-snp, N\n"
+          "                       GPU, none without the NVIDIA driver); simulated: N\n"
           "                       simulated GPUs (default none)\n"
           "  --tsm-root DIR       configfs-tsm report root (default\n"
           "                       /sys/kernel/config/tsm/report)\n"
@@ -251,8 +252,9 @@ int main(int argc, char **argv)
         case 's': pc.name = "sim-snp"; break;
         case 'X':
             if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "sev-snp") != 0
-                && strcmp(optarg, "tdx") != 0 && strcmp(optarg, "sim-snp") != 0)
-                return fail("--platform takes auto, sev-snp, tdx or sim-snp");
+                && strcmp(optarg, "tdx") != 0 && strcmp(optarg, "sim-snp") != 0
+                && strcmp(optarg, "sim-tdx") != 0)
+                return fail("--platform takes auto, sev-snp, tdx, sim-snp or sim-tdx");
             pc.name = optarg;
             break;
         case 'G':

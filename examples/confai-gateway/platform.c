@@ -27,6 +27,9 @@
 static const char default_manifest[] =
     "{\"name\":\"confai-gateway demo\",\"model\":\"" GW_DEMO_MODEL "\","
     "\"platform\":\"simulated sev-snp\",\"image\":\"confai-gateway " CONFAI_VERSION_STRING "\"}";
+static const char default_tdx_manifest[] =
+    "{\"name\":\"confai-gateway demo\",\"model\":\"" GW_DEMO_MODEL "\","
+    "\"platform\":\"simulated tdx\",\"image\":\"confai-gateway " CONFAI_VERSION_STRING "\"}";
 /* On real hardware: what runs is the image's, which its manifest should say. */
 static const char default_real_manifest[] =
     "{\"name\":\"confai-gateway\",\"image\":\"confai-gateway " CONFAI_VERSION_STRING "\"}";
@@ -96,7 +99,7 @@ out:
     return rc;
 }
 
-static int read_manifest(gw_platform *p, const char *manifest_file, char *msg,
+static int read_manifest(gw_platform *p, const char *manifest_file, int sim_tdx, char *msg,
                          size_t msg_size)
 {
     if (manifest_file != NULL) {
@@ -108,7 +111,9 @@ static int read_manifest(gw_platform *p, const char *manifest_file, char *msg,
         }
         return 0;
     }
-    const char *text = p->simulated ? default_manifest : default_real_manifest;
+    const char *text = !p->simulated ? default_real_manifest
+                       : sim_tdx     ? default_tdx_manifest
+                                     : default_manifest;
     p->manifest_len = strlen(text);
     p->manifest = malloc(p->manifest_len);
     if (p->manifest == NULL) {
@@ -149,19 +154,27 @@ int gw_platform_init(gw_platform *p, const gw_platform_config *pc, char *msg, si
     confai_error err;
     memset(p, 0, sizeof(*p));
     pthread_mutex_init(&p->lock, NULL);
-    p->simulated = strcmp(pc->name, "sim-snp") == 0;
-    if (read_manifest(p, pc->manifest_file, msg, msg_size) != 0)
+    int sim_tdx = strcmp(pc->name, "sim-tdx") == 0;
+    p->simulated = sim_tdx || strcmp(pc->name, "sim-snp") == 0;
+    if (read_manifest(p, pc->manifest_file, sim_tdx, msg, msg_size) != 0)
         return -1;
     if (!p->simulated)
         return open_real(p, pc, msg, msg_size);
+    /* simulated GPUs only when a number is asked for: auto means none here */
+    unsigned gpus = pc->options.gpus > 0 ? (unsigned)pc->options.gpus : 0;
+    if (sim_tdx) { /* its keys live in memory: each start needs a new policy */
+        if (confai_evidence_source_new_sim_tdx(&p->source, gpus, &err) != CONFAI_OK) {
+            snprintf(msg, msg_size, "simulated TD: %s", err.message);
+            return -1;
+        }
+        return 0;
+    }
     if (measurement(m) != 0) {
         snprintf(msg, msg_size, "SHA-384 failed");
         return -1;
     }
     if (load_or_create(p, pc->state_dir, m, msg, msg_size) != 0)
         return -1;
-    /* simulated GPUs only when a number is asked for: auto means none here */
-    unsigned gpus = pc->options.gpus > 0 ? (unsigned)pc->options.gpus : 0;
     if (confai_evidence_source_new_sim_snp(&p->source, p->sim, gpus, &err) != CONFAI_OK) {
         snprintf(msg, msg_size, "simulated platform: %s", err.message);
         return -1;

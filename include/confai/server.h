@@ -208,8 +208,24 @@ confai_evidence_source_new_sim_snp(confai_evidence_source **source, const confai
                                    unsigned gpus, confai_error *err);
 
 /*
+ * A source on a simulated Intel TDX platform the source makes itself: a
+ * test PCK hierarchy (certificates with Intel's names and an organization
+ * that says "confai simulated platform (not Intel)"), quotes signed by it
+ * and Intel-format collateral (TCB info, QE identity, CRLs) issued a day
+ * before each attestation, with gpus (0 to 16) simulated GPUs as for
+ * confai_evidence_source_new_sim_snp. Its keys live as long as the source:
+ * a new source needs a new policy. For development and tests only.
+ * Errors: CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY, CONFAI_E_INTERNAL.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_evidence_source_new_sim_tdx(confai_evidence_source **source, unsigned gpus,
+                                   confai_error *err);
+
+/*
  * The policy (doc/policy.md) that accepts exactly a simulated source: the
- * simulated platform's as confai_sim_snp_policy_json writes it, and for its
+ * simulated SEV-SNP platform's as confai_sim_snp_policy_json writes it (a
+ * simulated TD's: its measurements, TCB and collateral rules and its root),
+ * and for its
  * GPUs a gpus section pinning their count, measurements, versions and
  * roots. *json is NUL-terminated, released with confai_free. A real
  * platform's policy pins reference values from its image build instead.

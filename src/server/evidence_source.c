@@ -1,18 +1,17 @@
 /*
  * Evidence sources (confai/server.h): the real platform (configfs-tsm or
  * /dev/sev-guest, endorsements from the extended report or AMD KDS, TDX
- * collateral from Intel PCS, GPUs through NVML) or a simulated one, asked
- * for evidence that commits to one bundle's transcript.
+ * collateral from Intel PCS, GPUs through NVML) asked for evidence that
+ * commits to one bundle's transcript. The simulated sources are in
+ * sim_source.c.
  *
  * The source checks nothing the client checks (chains, signatures, policy);
  * it only refuses to hand on evidence that cannot be complete, and the
  * builder's finish refuses evidence that commits to another transcript.
  */
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <cJSON.h>
 
 #include <confai/server.h>
 #include <openssl/crypto.h>
@@ -21,40 +20,19 @@
 #include "attest/binding.h"
 #include "attest/snp/snp.h"
 #include "core/error.h"
-#include "core/hex.h"
 #include "core/memory.h"
 #include "server/bundle_builder.h"
 #include "server/nvml.h"
 #include "server/sev_guest.h"
 #include "server/snp_cert_table.h"
 #include "server/tsm.h"
-#include "sim/gpu_sim.h"
-#include "sim/snp_sim_api.h"
+#include "server/evidence_source.h"
 #ifdef CONFAI_SERVER_FETCHERS
 #include "server/kds.h"
 #include "server/pcs.h"
 #endif
 
-#define OOM "evidence source: out of memory"
-#define SIM_MAX_GPUS 16
 #define SEV_GUEST_DEFAULT "/dev/sev-guest"
-
-typedef enum source_kind {
-    SOURCE_TSM_SNP,   /* configfs-tsm, provider sev_guest */
-    SOURCE_TSM_TDX,   /* configfs-tsm, provider tdx_guest */
-    SOURCE_SEV_GUEST, /* the /dev/sev-guest ioctl */
-    SOURCE_SIM_SNP,   /* a simulated SEV-SNP platform */
-} source_kind;
-
-struct confai_evidence_source {
-    source_kind kind;
-    confai_platform_options opt; /* its strings point into the copies below */
-    char *strings[9];
-    const confai_sim_snp *sim;
-    gpu_sim *sim_gpus[SIM_MAX_GPUS]; /* a simulated source's GPUs */
-    nvml *nvml;
-    unsigned gpu_count;
-};
 
 uint32_t confai_platform_options_version(void)
 {
@@ -213,41 +191,12 @@ out:
     return status;
 }
 
-confai_status confai_evidence_source_new_sim_snp(confai_evidence_source **source,
-                                                 const confai_sim_snp *sim, unsigned gpus,
-                                                 confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    confai_evidence_source *s = NULL;
-    confai_err_clear(err);
-    ENSURE_ARG(source != NULL, "source");
-    *source = NULL;
-    ENSURE_ARG(sim != NULL, "sim");
-    ENSURE(gpus <= SIM_MAX_GPUS, CONFAI_E_ARGUMENT,
-           "evidence source: %u simulated GPUs (at most %d)", gpus, SIM_MAX_GPUS);
-    s = OPENSSL_zalloc(sizeof(*s));
-    ENSURE(s != NULL, CONFAI_E_NO_MEMORY, OOM);
-    s->kind = SOURCE_SIM_SNP;
-    s->sim = sim;
-    /* each its own device: one GPU never stands in for another */
-    for (unsigned i = 0; i < gpus; i++) {
-        GUARD(gpu_sim_new(&s->sim_gpus[i], (int64_t)time(NULL), err));
-        s->gpu_count = i + 1;
-    }
-    *source = s;
-    s = NULL;
-out:
-    confai_evidence_source_free(s);
-    return status;
-}
-
 void confai_evidence_source_free(confai_evidence_source *source)
 {
     if (source == NULL)
         return;
     nvml_close(source->nvml);
-    for (size_t i = 0; i < SIM_MAX_GPUS; i++)
-        gpu_sim_free(source->sim_gpus[i]);
+    sim_source_clear(source);
     for (size_t i = 0; i < sizeof(source->strings) / sizeof(source->strings[0]); i++)
         OPENSSL_free(source->strings[i]);
     OPENSSL_clear_free(source, sizeof(*source));
@@ -257,7 +206,7 @@ const char *confai_evidence_source_platform(const confai_evidence_source *source
 {
     if (source == NULL)
         return NULL;
-    return source->kind == SOURCE_TSM_TDX ? "tdx" : "sev-snp";
+    return source->kind == SOURCE_TSM_TDX || source->kind == SOURCE_SIM_TDX ? "tdx" : "sev-snp";
 }
 
 size_t confai_evidence_source_gpu_count(const confai_evidence_source *source)
@@ -359,13 +308,8 @@ static confai_status collect_cpu(confai_evidence_source *s, confai_bundle_builde
     tsm_report r;
     memset(&r, 0, sizeof(r));
 
-    if (s->kind == SOURCE_SIM_SNP) {
-        uint8_t report[SNP_REPORT_SIZE];
-        const uint8_t *certs[3];
-        size_t lens[3];
-        GUARD(sim_snp_report(s->sim, report, report_data, certs, lens, err));
-        GUARD(confai_bundle_builder_set_snp(builder, report, sizeof(report), certs, lens, 3,
-                                            err));
+    if (s->kind == SOURCE_SIM_SNP || s->kind == SOURCE_SIM_TDX) {
+        GUARD(sim_source_collect_cpu(s, builder, report_data, err));
         goto out;
     }
     if (s->kind == SOURCE_SEV_GUEST) {
@@ -398,38 +342,14 @@ out:
     return status;
 }
 
-/* A simulated source's GPUs: fresh evidence for the nonce from each. */
-static confai_status collect_sim_gpus(confai_evidence_source *s, confai_bundle_builder *builder,
-                                      const uint8_t nonce[32], confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    uint8_t *ev = NULL;
-    size_t ev_len = 0;
-    gpu_sim_params params;
-    gpu_sim_params_default(&params);
-    for (unsigned i = 0; i < s->gpu_count; i++) {
-        const uint8_t *certs[GPU_SIM_CERTS];
-        size_t lens[GPU_SIM_CERTS];
-        GUARD(gpu_sim_evidence(s->sim_gpus[i], &ev, &ev_len, nonce, &params, err));
-        gpu_sim_chain(s->sim_gpus[i], certs, lens);
-        GUARD(confai_bundle_builder_add_gpu(builder, ev, ev_len, certs, lens, GPU_SIM_CERTS,
-                                            err));
-        OPENSSL_free(ev);
-        ev = NULL;
-    }
-out:
-    OPENSSL_free(ev);
-    return status;
-}
-
 static confai_status collect_gpus(confai_evidence_source *s, confai_bundle_builder *builder,
                                   const uint8_t nonce[32], confai_error *err)
 {
     confai_status status = CONFAI_OK;
     nvml_gpu_evidence ev;
     memset(&ev, 0, sizeof(ev));
-    if (s->kind == SOURCE_SIM_SNP) {
-        GUARD(collect_sim_gpus(s, builder, nonce, err));
+    if (s->kind == SOURCE_SIM_SNP || s->kind == SOURCE_SIM_TDX) {
+        GUARD(sim_source_collect_gpus(s, builder, nonce, err));
         goto out;
     }
     for (unsigned i = 0; i < s->gpu_count; i++) {
@@ -462,98 +382,5 @@ confai_status confai_evidence_source_collect(confai_evidence_source *source,
     GUARD(collect_cpu(source, builder, report_data, err));
     GUARD(collect_gpus(source, builder, gpu_nonce, err));
 out:
-    return status;
-}
-
-/* --- the policy of a simulated source -------------------------------------------- */
-
-/* A gpus section accepting the simulated GPUs' default evidence. */
-static cJSON *sim_gpus_section(const confai_evidence_source *s)
-{
-    gpu_sim_params params;
-    gpu_sim_params_default(&params);
-    cJSON *g = cJSON_CreateObject();
-    cJSON *m = cJSON_AddArrayToObject(g, "measurements");
-    cJSON *roots = cJSON_AddArrayToObject(g, "custom_roots");
-    int ok = g != NULL && m != NULL && roots != NULL &&
-             cJSON_AddNumberToObject(g, "min_count", s->gpu_count) != NULL &&
-             cJSON_AddNumberToObject(g, "max_count", s->gpu_count) != NULL &&
-             cJSON_AddStringToObject(g, "cc_mode", "on") != NULL;
-    for (unsigned i = 0; ok && i < params.block_count; i++) {
-        char hex[2 * GPU_SIM_VALUE_SIZE + 1], name[32];
-        hex_encode(hex, params.values[i], GPU_SIM_VALUE_SIZE);
-        snprintf(name, sizeof(name), "Measurement_%u", i);
-        cJSON *e = cJSON_CreateObject();
-        cJSON *accept = cJSON_CreateArray();
-        ok = e != NULL && accept != NULL && cJSON_AddItemToArray(m, e) &&
-             cJSON_AddItemToObject(e, "accept", accept) &&
-             cJSON_AddNumberToObject(e, "index", i) != NULL &&
-             cJSON_AddStringToObject(e, "name", name) != NULL &&
-             cJSON_AddItemToArray(accept, cJSON_CreateString(hex));
-        if (!ok && e != NULL && accept != NULL && cJSON_GetObjectItem(e, "accept") == NULL)
-            cJSON_Delete(accept);
-    }
-    const char *driver[] = { params.driver_version };
-    char vbios[32];
-    snprintf(vbios, sizeof(vbios), "%02X.%02X.%02X.%02X.%02X", params.vbios[3], params.vbios[2],
-             params.vbios[1], params.vbios[0], params.vbios[4]);
-    const char *vbioses[] = { vbios };
-    ok = ok && cJSON_AddItemToObject(g, "driver_versions", cJSON_CreateStringArray(driver, 1)) &&
-         cJSON_AddItemToObject(g, "vbios_versions", cJSON_CreateStringArray(vbioses, 1));
-    for (unsigned i = 0; ok && i < s->gpu_count; i++)
-        ok = cJSON_AddItemToArray(roots, cJSON_CreateString(gpu_sim_root_pem(s->sim_gpus[i])));
-    if (!ok) {
-        cJSON_Delete(g);
-        return NULL;
-    }
-    return g;
-}
-
-confai_status confai_evidence_source_policy_json(const confai_evidence_source *source,
-                                                 char **json, size_t *json_len,
-                                                 const uint8_t *manifest, size_t manifest_len,
-                                                 int64_t max_age, confai_error *err)
-{
-    confai_status status = CONFAI_OK;
-    char *cpu = NULL, *text = NULL;
-    size_t cpu_len = 0;
-    cJSON *doc = NULL;
-
-    confai_err_clear(err);
-    ENSURE_ARG(json != NULL && json_len != NULL, "json");
-    *json = NULL;
-    *json_len = 0;
-    ENSURE_ARG(source != NULL, "source");
-    ENSURE(source->kind == SOURCE_SIM_SNP, CONFAI_E_UNSUPPORTED,
-           "evidence source: only a simulated platform writes its own policy; a real one's "
-           "pins reference values from the image build (doc/deploy.md)");
-    GUARD(confai_sim_snp_policy_json(source->sim, &cpu, &cpu_len, manifest, manifest_len, max_age,
-                                     err));
-    if (source->gpu_count == 0) {
-        *json = cpu;
-        *json_len = cpu_len;
-        cpu = NULL;
-        goto out;
-    }
-    doc = cJSON_ParseWithLength(cpu, cpu_len);
-    ENSURE(doc != NULL, CONFAI_E_NO_MEMORY, OOM);
-    cJSON *gpus = sim_gpus_section(source);
-    ENSURE(gpus != NULL, CONFAI_E_NO_MEMORY, OOM);
-    cJSON_DeleteItemFromObjectCaseSensitive(doc, "gpus");
-    ENSURE(cJSON_AddItemToObject(doc, "gpus", gpus), CONFAI_E_NO_MEMORY, OOM);
-    text = cJSON_Print(doc);
-    ENSURE(text != NULL, CONFAI_E_NO_MEMORY, OOM);
-    size_t n = strlen(text);
-    *json = confai_alloc_for_caller(n + 2);
-    ENSURE(*json != NULL, CONFAI_E_NO_MEMORY, OOM);
-    memcpy(*json, text, n);
-    (*json)[n] = '\n';
-    (*json)[n + 1] = '\0';
-    *json_len = n + 1;
-out:
-    if (text != NULL)
-        cJSON_free(text);
-    cJSON_Delete(doc);
-    confai_free(cpu);
     return status;
 }

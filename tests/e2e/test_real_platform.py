@@ -390,6 +390,22 @@ def main():
              attestation_answers_503_when_evidence_fails)
         case("TDX: collateral from PCS, cached; CLI and Python binding",
              tdx_collateral_from_pcs_cached)
+        def simulated_td_with_a_gpu():
+            # the library's simulated TD source: its own collateral, no PCS
+            policy = env.path("sim-tdx-policy.json")
+            proc, url = env.start_gateway(platform="sim-tdx", gpus="1",
+                                          extra=["--policy-out", policy])
+            gateways.append(proc)
+            r = env.confai("attest", "--url", url, "--policy", policy)
+            verdict = json.loads(r.stdout)
+            check(verdict["platform"] == "tdx", verdict)
+            check(len(verdict.get("gpus", [])) == 1, "verdict GPUs: %s" % verdict.get("gpus"))
+            check("not Intel" in r.stderr, "no simulation warning: %r" % r.stderr[-300:])
+            r = env.confai("chat", "--url", url, "--policy", policy, "Hello?")
+            check("You said" in r.stdout, "chat answer: %r" % r.stdout[-300:])
+            stop(proc)
+
+        case("simulated TD with a simulated GPU (--platform sim-tdx)", simulated_td_with_a_gpu)
         case("each platform failure stops the gateway at start with its status",
              start_failures)
     finally:

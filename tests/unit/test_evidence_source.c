@@ -136,6 +136,49 @@ static void sim_source_with_gpus(void **state)
     confai_evidence_source_free(s);
 }
 
+/* A simulated TD, its collateral made per attestation, with two GPUs. */
+static void sim_tdx_source(void **state)
+{
+    (void)state;
+    confai_evidence_source *s = NULL;
+    size_t gpus = 0;
+    OK(confai_evidence_source_new_sim_tdx(&s, 2, &err));
+    assert_string_equal(confai_evidence_source_platform(s), "tdx");
+    assert_int_equal(confai_evidence_source_gpu_count(s), 2);
+    if (collect_and_verify(s, &gpus) != CONFAI_OK)
+        fail_msg("verify: %s", err.message);
+    assert_int_equal(gpus, 2);
+    /* another simulated TD is another root: this one's policy refuses it */
+    confai_evidence_source *other = NULL;
+    OK(confai_evidence_source_new_sim_tdx(&other, 0, &err));
+    char *policy_json = NULL;
+    size_t policy_len = 0;
+    OK(confai_evidence_source_policy_json(other, &policy_json, &policy_len,
+                                          (const uint8_t *)manifest, strlen(manifest), 3600,
+                                          &err));
+    confai_policy *policy = NULL;
+    OK(confai_policy_new(&policy, policy_json, policy_len, &err));
+    confai_bundle_builder *b = builder();
+    char *json = NULL;
+    size_t len = 0;
+    OK(confai_evidence_source_collect(s, b, &err));
+    OK(confai_bundle_builder_finish(b, &json, &len, &err));
+    confai_verify_options o;
+    OK(confai_verify_options_init(&o, CONFAI_VERIFY_OPTIONS_VERSION, NULL));
+    o.verify_time = E.now;
+    confai_verdict *v = NULL;
+    assert_int_equal(confai_attestation_verify(&v, policy, &o, E.nonce, json, len, &err),
+                     CONFAI_E_UNKNOWN_ROOT);
+    confai_free(json);
+    confai_bundle_builder_free(b);
+    confai_policy_free(policy);
+    confai_free(policy_json);
+    confai_evidence_source_free(other);
+    confai_evidence_source_free(s);
+    assert_int_equal(confai_evidence_source_new_sim_tdx(&s, 17, &err), CONFAI_E_ARGUMENT);
+    assert_null(s);
+}
+
 static void sim_source_rejections(void **state)
 {
     (void)state;
@@ -207,6 +250,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sim_source_without_gpus),
         cmocka_unit_test(sim_source_with_gpus),
+        cmocka_unit_test(sim_tdx_source),
         cmocka_unit_test(sim_source_rejections),
         cmocka_unit_test(real_source_rejections),
     };
