@@ -122,7 +122,11 @@ static const char open_policy_json[] =
     "  \"allow_debug\": true, \"allow_migration_agent\": true, \"allow_smt\": true,"
     "  \"vmpls\": \"*\", \"host_data\": \"*\", \"min_guest_svn\": 0,"
     "  \"id_key_digests\": \"*\", \"author_key_digests\": \"*\", \"chip_ids\": \"*\","
-    "  \"min_firmware\": \"*\"},"
+    "  \"min_firmware\": \"*\", \"min_report_version\": 2,"
+    "  \"guest_policy\": {\"smt\": \"*\", \"single_socket\": \"*\", \"cxl_allow\": \"*\","
+    "   \"mem_aes_256_xts\": \"*\", \"rapl_dis\": \"*\", \"ciphertext_hiding_dram\": \"*\","
+    "   \"page_swap_disable\": \"*\", \"min_abi\": \"*\"},"
+    "  \"min_current_tcb\": \"*\"},"
     " \"tdx\": {\"tcb_statuses\": [\"UpToDate\", \"SWHardeningNeeded\", \"ConfigurationNeeded\","
     "  \"ConfigurationAndSWHardeningNeeded\", \"OutOfDate\", \"OutOfDateConfigurationNeeded\"],"
     "  \"min_tcb_evaluation_data_number\": 0, \"max_collateral_age\": \"*\","
@@ -306,13 +310,36 @@ static int add_fw(cJSON *o, const char *name, const char *version)
            cJSON_AddNumberToObject(x, "build", build);
 }
 
+/*
+ * The guest policy ("0x30000") bit by bit as the report has it: each set
+ * bit "required", each clear one "forbidden", its ABI as the minimum.
+ */
+static int add_guest_policy(cJSON *o, const char *raw)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } bits[] = { { "smt", 16 },      { "single_socket", 20 },          { "cxl_allow", 21 },
+                 { "mem_aes_256_xts", 22 }, { "rapl_dis", 23 }, { "ciphertext_hiding_dram", 24 },
+                 { "page_swap_disable", 25 } };
+    unsigned long long policy;
+    cJSON *g = cJSON_AddObjectToObject(o, "guest_policy"), *abi;
+    int ok = g != NULL && raw != NULL && sscanf(raw, "0x%llx", &policy) == 1;
+    for (size_t i = 0; ok && i < sizeof(bits) / sizeof(bits[0]); i++)
+        ok = cJSON_AddStringToObject(g, bits[i].name,
+                                     (policy >> bits[i].bit & 1) ? "required" : "forbidden") != NULL;
+    return ok && (abi = cJSON_AddObjectToObject(g, "min_abi")) != NULL &&
+           cJSON_AddNumberToObject(abi, "major", (double)(policy >> 8 & 0xff)) &&
+           cJSON_AddNumberToObject(abi, "minor", (double)(policy & 0xff));
+}
+
 static int snp_section(cJSON *policy, const cJSON *v, const char *root_pem)
 {
     const cJSON *r = get(v, "report");
     const cJSON *tcb = get(r, "tcb"), *fw = get(r, "firmware");
     const char *product = get_str(v, "product");
     cJSON *s = cJSON_AddObjectToObject(policy, "sev_snp");
-    cJSON *min_tcb, *per, *min_fw, *vmpls;
+    cJSON *min_tcb, *per, *min_fw, *vmpls, *min_current;
 
     if (s == NULL || product == NULL)
         return 0;
@@ -347,6 +374,11 @@ static int snp_section(cJSON *policy, const cJSON *v, const char *root_pem)
          (min_fw = cJSON_AddObjectToObject(s, "min_firmware")) != NULL &&
          add_fw(min_fw, "current", get_str(fw, "current")) &&
          add_fw(min_fw, "committed", get_str(fw, "committed")) &&
+         cJSON_IsNumber(get(r, "version")) &&
+         cJSON_AddNumberToObject(s, "min_report_version", get_num(r, "version")) &&
+         add_guest_policy(s, get_str(get(r, "guest_policy"), "raw")) &&
+         (min_current = cJSON_AddObjectToObject(s, "min_current_tcb")) != NULL &&
+         add_tcb(min_current, product, get(tcb, "current")) &&
          add_pem_root(s, "custom_roots", root_pem);
     return ok;
 }

@@ -31,9 +31,19 @@ const char *attest_check_name(attest_check check)
     case CHECK_POLICY_TCB_REPORTED: return "policy.tcb.reported";
     case CHECK_POLICY_TCB_COMMITTED: return "policy.tcb.committed";
     case CHECK_POLICY_TCB_LAUNCH: return "policy.tcb.launch";
+    case CHECK_POLICY_TCB_CURRENT: return "policy.tcb.current";
     case CHECK_POLICY_DEBUG: return "policy.debug";
     case CHECK_POLICY_MIGRATION_AGENT: return "policy.migration_agent";
     case CHECK_POLICY_SMT: return "policy.smt";
+    case CHECK_POLICY_GUEST_SMT: return "policy.guest_policy.smt";
+    case CHECK_POLICY_GUEST_SINGLE_SOCKET: return "policy.guest_policy.single_socket";
+    case CHECK_POLICY_GUEST_CXL_ALLOW: return "policy.guest_policy.cxl_allow";
+    case CHECK_POLICY_GUEST_MEM_AES_256_XTS: return "policy.guest_policy.mem_aes_256_xts";
+    case CHECK_POLICY_GUEST_RAPL_DIS: return "policy.guest_policy.rapl_dis";
+    case CHECK_POLICY_GUEST_CIPHERTEXT_HIDING_DRAM:
+        return "policy.guest_policy.ciphertext_hiding_dram";
+    case CHECK_POLICY_GUEST_PAGE_SWAP_DISABLE: return "policy.guest_policy.page_swap_disable";
+    case CHECK_POLICY_GUEST_ABI: return "policy.guest_policy.min_abi";
     case CHECK_POLICY_VMPL: return "policy.vmpl";
     case CHECK_POLICY_HOST_DATA: return "policy.host_data";
     case CHECK_POLICY_GUEST_SVN: return "policy.guest_svn";
@@ -42,6 +52,7 @@ const char *attest_check_name(attest_check check)
     case CHECK_POLICY_CHIP_ID: return "policy.chip_id";
     case CHECK_POLICY_FIRMWARE_CURRENT: return "policy.firmware.current";
     case CHECK_POLICY_FIRMWARE_COMMITTED: return "policy.firmware.committed";
+    case CHECK_POLICY_REPORT_VERSION: return "policy.report_version";
     case CHECK_POLICY_COLLATERAL: return "policy.collateral";
     case CHECK_POLICY_TCB_STATUS: return "policy.tcb_status";
     case CHECK_POLICY_TCB_EVALUATION_DATA_NUMBER: return "policy.tcb_evaluation_data_number";

@@ -17,7 +17,7 @@
 #include "attest/check.h"
 #include "core/rfc3339.h"
 
-#define VERDICT_MAX_CHECKS 48
+#define VERDICT_MAX_CHECKS 192 /* 16 GPUs of 8 checks, 8 tokens, the CPU platform */
 #define VERDICT_WARNING_SIZE 384
 
 /* Names of checks (static strings), in the order they ran. */

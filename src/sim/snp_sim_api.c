@@ -29,6 +29,7 @@
 
 #include "attest/binding.h"
 #include "attest/bundle.h"
+#include "attest/policy/policy.h"
 #include "server/bundle_write.h"
 #include "core/error.h"
 #include "core/hex.h"
@@ -302,6 +303,29 @@ static cJSON *firmware_object(uint8_t major, uint8_t minor, uint8_t build)
     return o;
 }
 
+/*
+ * The guest policy as the report has it: each bit set "required", each
+ * clear "forbidden", its ABI as the minimum.
+ */
+static cJSON *guest_policy_object(uint64_t policy)
+{
+    cJSON *o = cJSON_CreateObject(), *abi = NULL;
+    int ok = o != NULL;
+    for (size_t i = 0; ok && i < POLICY_SNP_GUEST_BITS; i++)
+        ok = cJSON_AddStringToObject(o, policy_snp_guest_bits[i].name,
+                                     (policy & policy_snp_guest_bits[i].mask) != 0
+                                         ? "required"
+                                         : "forbidden") != NULL;
+    ok = ok && (abi = cJSON_AddObjectToObject(o, "min_abi")) != NULL &&
+         cJSON_AddNumberToObject(abi, "major", POLICY_SNP_GUEST_ABI_MAJOR(policy)) != NULL &&
+         cJSON_AddNumberToObject(abi, "minor", POLICY_SNP_GUEST_ABI_MINOR(policy)) != NULL;
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 static int add_item(cJSON *obj, const char *name, cJSON *item)
 {
     if (item == NULL)
@@ -388,6 +412,13 @@ static confai_status add_snp_section(cJSON *doc, const confai_sim_snp *sim, conf
                       firmware_object(r.current_major, r.current_minor, r.current_build)) &&
              add_item(fw, "committed",
                       firmware_object(r.committed_major, r.committed_minor, r.committed_build));
+    }
+    ok = ok && cJSON_AddNumberToObject(snp, "min_report_version", r.version) != NULL;
+    ok = ok && add_item(snp, "guest_policy", guest_policy_object(r.policy));
+    if (ok) {
+        cJSON *current = cJSON_AddObjectToObject(snp, "min_current_tcb");
+        ok = current != NULL &&
+             add_item(current, SIM_PRODUCT_POLICY_NAME, tcb_object(r.current_tcb_raw));
     }
     if (ok) {
         cJSON *roots = cJSON_AddArrayToObject(snp, "custom_roots");

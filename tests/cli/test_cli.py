@@ -231,6 +231,11 @@ def snp_tests(r):
             d, err = r.json_of("verify", "--policy", path, *snp_args(r, case))
             check(d["result"] == "accepted" and d["sev_snp"]["root"]["kind"] == "vendor", d)
             check("policy.measurement" in d["checks"], d["checks"])
+            # the report version, every guest policy bit and the current TCB are pinned
+            check(policy["sev_snp"]["min_report_version"] in (2, 3, 5), policy["sev_snp"])
+            check("policy.guest_policy.min_abi" in d["checks"] and
+                  "policy.guest_policy.page_swap_disable" in d["checks"] and
+                  "policy.tcb.current" in d["checks"], d["checks"])
             check("report data not checked" in err, err)
             # the report data, given, is checked
             rd = json.loads(r.run("inspect", "--json", r.v(case[1]))[1])["report_data"]
@@ -266,7 +271,8 @@ def snp_tests(r):
 
     def reject_platform():
         path = policy_file(lambda p: p["sev_snp"].__setitem__("products", ["genoa"]) or
-                           p["sev_snp"].__setitem__("min_tcb", "*"))
+                           p["sev_snp"].__setitem__("min_tcb", "*") or
+                           p["sev_snp"].__setitem__("min_current_tcb", "*"))
         r.expect(1, "verify", "--policy", path, *snp_args(r, base),
                  stderr_has="CONFAI_E_POLICY_PLATFORM")
 

@@ -33,6 +33,7 @@
 
 #include "attest/binding.h"
 #include "attest/bundle.h"
+#include "attest/policy/policy.h"
 #include "server/bundle_write.h"
 #include "core/hex.h"
 #include "core/rfc3339.h"
@@ -340,6 +341,18 @@ static cJSON *policy_doc(const evidence *e, const platform *p)
                           fw_json(r->current_major, r->current_minor, r->current_build));
     cJSON_AddItemToObject(fw, "committed",
                           fw_json(r->committed_major, r->committed_minor, r->committed_build));
+    cJSON_AddNumberToObject(snp, "min_report_version", r->version);
+    cJSON *gp = cJSON_AddObjectToObject(snp, "guest_policy");
+    for (size_t i = 0; i < POLICY_SNP_GUEST_BITS; i++)
+        cJSON_AddStringToObject(gp, policy_snp_guest_bits[i].name,
+                                (r->policy & policy_snp_guest_bits[i].mask) != 0 ? "required"
+                                                                                 : "forbidden");
+    cJSON *abi = cJSON_AddObjectToObject(gp, "min_abi");
+    cJSON_AddNumberToObject(abi, "major", POLICY_SNP_GUEST_ABI_MAJOR(r->policy));
+    cJSON_AddNumberToObject(abi, "minor", POLICY_SNP_GUEST_ABI_MINOR(r->policy));
+    snp_tcb current = snp_tcb_decode(r->current_tcb_raw, SNP_PRODUCT_GENOA);
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(snp, "min_current_tcb"), "genoa",
+                          tcb_json(&current));
     size_t len = 0;
     const uint8_t *ark = snp_sim_cert(p->sim, SNP_SIM_ARK, &len);
     char *pem = cert_pem(ark, len);

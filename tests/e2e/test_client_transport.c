@@ -81,7 +81,10 @@ static const char policy_json[] =
     "\"min_tcb\":\"*\",\"allow_debug\":false,\"allow_migration_agent\":false,"
     "\"allow_smt\":true,\"vmpls\":\"*\",\"host_data\":\"*\",\"min_guest_svn\":0,"
     "\"id_key_digests\":\"*\",\"author_key_digests\":\"*\",\"chip_ids\":\"*\","
-    "\"min_firmware\":\"*\"}}";
+    "\"min_firmware\":\"*\",\"min_report_version\":2,\"guest_policy\":{\"smt\":\"*\","
+    "\"single_socket\":\"*\",\"cxl_allow\":\"*\",\"mem_aes_256_xts\":\"*\",\"rapl_dis\":\"*\","
+    "\"ciphertext_hiding_dram\":\"*\",\"page_swap_disable\":\"*\",\"min_abi\":\"*\"},"
+    "\"min_current_tcb\":\"*\"}}";
 
 static int setup(void **state)
 {

@@ -23,6 +23,7 @@
 
 #include "attest/binding.h"
 #include "attest/bundle.h"
+#include "attest/policy/policy.h"
 #include "server/bundle_write.h"
 #include "core/hex.h"
 #include "core/rfc3339.h"
@@ -208,7 +209,9 @@ static inline const char *fx_product_name(snp_product p)
 
 /*
  * A policy that pins every value of the current fields: the measurement,
- * the TCBs as minima, host data, keys, chip id, firmware, the manifest, the
+ * the TCBs as minima, host data, keys, chip id, firmware, the report
+ * version, every guest policy bit as it is (set: "required", clear:
+ * "forbidden") and its ABI as the minimum, the manifest, the
  * simulated ARK as custom root (none when f->ark_pem is NULL). Tests change
  * one member to reject.
  */
@@ -251,6 +254,18 @@ static inline cJSON *fx_policy_doc(const fx *f)
                           fx_fw(r->current_major, r->current_minor, r->current_build));
     cJSON_AddItemToObject(fw, "committed",
                           fx_fw(r->committed_major, r->committed_minor, r->committed_build));
+    cJSON_AddNumberToObject(snp, "min_report_version", r->version);
+    cJSON *gp = cJSON_AddObjectToObject(snp, "guest_policy");
+    for (size_t i = 0; i < POLICY_SNP_GUEST_BITS; i++)
+        cJSON_AddStringToObject(gp, policy_snp_guest_bits[i].name,
+                                (r->policy & policy_snp_guest_bits[i].mask) != 0 ? "required"
+                                                                                 : "forbidden");
+    cJSON *abi = cJSON_AddObjectToObject(gp, "min_abi");
+    cJSON_AddNumberToObject(abi, "major", POLICY_SNP_GUEST_ABI_MAJOR(r->policy));
+    cJSON_AddNumberToObject(abi, "minor", POLICY_SNP_GUEST_ABI_MINOR(r->policy));
+    cJSON *current = cJSON_AddObjectToObject(snp, "min_current_tcb");
+    snp_tcb cur = snp_tcb_decode(r->current_tcb_raw, f->product);
+    cJSON_AddItemToObject(current, fx_product_name(f->product), fx_tcb(&cur, fmc));
     if (f->ark_pem != NULL) {
         cJSON *roots = cJSON_AddArrayToObject(snp, "custom_roots");
         cJSON_AddItemToArray(roots, cJSON_CreateString(f->ark_pem));

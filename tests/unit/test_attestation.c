@@ -266,7 +266,8 @@ static void test_accept_wildcards(void **state)
     cJSON *doc = fx_policy_doc(&F);
     cJSON *snp = fx_snp(doc);
     const char *names[] = { "products", "measurements", "min_tcb", "vmpls", "host_data",
-                            "id_key_digests", "author_key_digests", "chip_ids", "min_firmware" };
+                            "id_key_digests", "author_key_digests", "chip_ids", "min_firmware",
+                            "min_current_tcb" };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         set(snp, names[i], cJSON_CreateString("*"));
     set(cJSON_GetObjectItemCaseSensitive(doc, "manifest"), "sha256", cJSON_CreateString("*"));
@@ -637,6 +638,99 @@ static void test_policy_guest(void **state)
     expect(doc, CONFAI_E_POLICY_GUEST, "SMT");
 }
 
+/* Each guest policy bit: set where the policy forbids it, clear where it requires it. */
+static void test_policy_guest_bits(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < POLICY_SNP_GUEST_BITS; i++) {
+        const policy_snp_guest_bit *bit = &policy_snp_guest_bits[i];
+        char words[96];
+        fx_reset(&F);
+        int was_set = (F.fields.policy & bit->mask) != 0;
+        cJSON *doc = fx_policy_doc(&F); /* pins the bit as it is */
+        F.fields.policy ^= bit->mask;
+        snprintf(words, sizeof(words), "the guest policy's %s bit is %s", bit->name,
+                 was_set ? "clear" : "set");
+        expect(doc, CONFAI_E_POLICY_GUEST, words);
+        /* "*" accepts either value, and lists the check as waived. */
+        doc = fx_policy_doc(&F);
+        F.fields.policy ^= bit->mask;
+        set(cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "guest_policy"), bit->name,
+            cJSON_CreateString("*"));
+        confai_verdict *v = NULL;
+        FX_OK(run(doc, &v));
+        int waived = 0;
+        for (size_t j = 0; j < confai_verdict_waived_count(v); j++)
+            waived |= strcmp(confai_verdict_waived(v, j), attest_check_name(bit->check)) == 0;
+        assert_true(waived);
+        confai_verdict_free(v);
+    }
+}
+
+static void test_policy_guest_abi(void **state)
+{
+    (void)state;
+    cJSON *doc = fx_policy_doc(&F);
+    cJSON *abi = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "guest_policy"), "min_abi");
+    set(abi, "major", cJSON_CreateNumber(1));
+    set(abi, "minor", cJSON_CreateNumber(55));
+    expect(doc, CONFAI_E_POLICY_GUEST, "the guest policy's ABI 0.0 is below 1.55");
+    /* A guest that demands ABI 1.58 meets a minimum of 1.55, and not one of 2.0. */
+    doc = fx_policy_doc(&F);
+    abi = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "guest_policy"), "min_abi");
+    set(abi, "major", cJSON_CreateNumber(1));
+    set(abi, "minor", cJSON_CreateNumber(55));
+    F.fields.policy |= 0x013A; /* ABI_MAJOR 1, ABI_MINOR 58 */
+    confai_verdict *v = NULL;
+    FX_OK(run(doc, &v));
+    assert_true(has_check(v, "policy.guest_policy.min_abi"));
+    confai_verdict_free(v);
+    doc = fx_policy_doc(&F);
+    abi = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "guest_policy"), "min_abi");
+    set(abi, "major", cJSON_CreateNumber(2));
+    set(abi, "minor", cJSON_CreateNumber(0));
+    expect(doc, CONFAI_E_POLICY_GUEST, "ABI 1.58 is below 2.0");
+}
+
+/* CURRENT_TCB is no part of the VCEK: the report can carry a lower one. */
+static void test_policy_current_tcb(void **state)
+{
+    (void)state;
+    cJSON *doc = fx_policy_doc(&F);
+    snp_tcb t = F.fields.current_tcb;
+    t.microcode--;
+    F.fields.current_tcb_raw = snp_tcb_encode(&t, SNP_PRODUCT_GENOA);
+    snp_report_set_product(&F.fields, SNP_PRODUCT_GENOA);
+    expect(doc, CONFAI_E_POLICY_TCB, "current TCB microcode");
+    /* waived with "*" */
+    doc = fx_policy_doc(&F);
+    F.fields.current_tcb_raw = snp_tcb_encode(&t, SNP_PRODUCT_GENOA);
+    snp_report_set_product(&F.fields, SNP_PRODUCT_GENOA);
+    set(fx_snp(doc), "min_current_tcb", cJSON_CreateString("*"));
+    FX_OK(run(doc, NULL));
+}
+
+static void test_policy_report_version(void **state)
+{
+    (void)state;
+    assert_int_equal(F.fields.version, 5);
+    cJSON *doc = fx_policy_doc(&F);
+    F.fields.version = 3;
+    expect(doc, CONFAI_E_POLICY_FIRMWARE, "report version 3 is below the minimum 5");
+    doc = fx_policy_doc(&F);
+    F.fields.version = 2;
+    set(fx_snp(doc), "min_report_version", cJSON_CreateNumber(3));
+    expect(doc, CONFAI_E_POLICY_FIRMWARE, "report version 2 is below the minimum 3");
+    confai_verdict *v = NULL;
+    F.fields.version = 3;
+    FX_OK(run(fx_policy_doc(&F), &v));
+    assert_true(has_check(v, "policy.report_version"));
+    confai_verdict_free(v);
+}
+
 static void test_policy_identity(void **state)
 {
     (void)state;
@@ -691,6 +785,8 @@ static void test_policy_platform(void **state)
     cJSON *min_tcb = cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "min_tcb");
     cJSON *entry = cJSON_DetachItemFromObject(min_tcb, "genoa");
     cJSON_AddItemToObject(min_tcb, "milan", entry);
+    cJSON *current = cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "min_current_tcb");
+    cJSON_AddItemToObject(current, "milan", cJSON_DetachItemFromObject(current, "genoa"));
     expect(doc, CONFAI_E_POLICY_PLATFORM, "product genoa");
 
     /* A policy for TDX only. */
@@ -870,6 +966,10 @@ int main(void)
         T(test_policy_debug),
         T(test_policy_vmpl),
         T(test_policy_guest),
+        T(test_policy_guest_bits),
+        T(test_policy_guest_abi),
+        T(test_policy_current_tcb),
+        T(test_policy_report_version),
         T(test_policy_identity),
         T(test_policy_chip),
         T(test_policy_firmware),

@@ -687,6 +687,13 @@ static void test_reject_platform(void **state)
     cJSON_AddFalseToObject(snp, "allow_migration_agent");
     cJSON_AddFalseToObject(snp, "allow_smt");
     cJSON_AddNumberToObject(snp, "min_guest_svn", 0);
+    cJSON_AddStringToObject(snp, "min_current_tcb", "*");
+    cJSON_AddNumberToObject(snp, "min_report_version", 2);
+    cJSON *gp = cJSON_AddObjectToObject(snp, "guest_policy");
+    const char *bits[] = { "smt", "single_socket", "cxl_allow", "mem_aes_256_xts", "rapl_dis",
+                           "ciphertext_hiding_dram", "page_swap_disable", "min_abi" };
+    for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+        cJSON_AddStringToObject(gp, bits[i], "*");
     expect(doc, CONFAI_E_POLICY_PLATFORM, "tdx");
 }
 

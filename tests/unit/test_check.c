@@ -108,7 +108,15 @@ static void test_documented_names(void **state)
                                  "policy.firmware.current", "policy.firmware.committed",
                                  "policy.manifest", "key_config", "policy.gpu.count",
                                  "gpu.certificate_chain", "gpu.signature", "gpu.binding", "gpu.distinct",
-                                 "policy.tokens.count", "policy.rtmr0", "policy.rtmr3" };
+                                 "policy.tokens.count", "policy.rtmr0", "policy.rtmr3",
+                                 "policy.tcb.current", "policy.report_version",
+                                 "policy.guest_policy.smt", "policy.guest_policy.single_socket",
+                                 "policy.guest_policy.cxl_allow",
+                                 "policy.guest_policy.mem_aes_256_xts",
+                                 "policy.guest_policy.rapl_dis",
+                                 "policy.guest_policy.ciphertext_hiding_dram",
+                                 "policy.guest_policy.page_swap_disable",
+                                 "policy.guest_policy.min_abi" };
     for (size_t i = 0; i < sizeof(documented) / sizeof(documented[0]); i++)
         if (!in_vocabulary(documented[i]))
             fail_msg("\"%s\" is not in the vocabulary", documented[i]);
@@ -220,7 +228,8 @@ static void test_simulated_platform_waived(void **state)
     cJSON *doc = fx_policy_doc(&F);
     cJSON *snp = fx_snp(doc);
     const char *names[] = { "products", "measurements", "min_tcb", "vmpls", "host_data",
-                            "id_key_digests", "author_key_digests", "chip_ids", "min_firmware" };
+                            "id_key_digests", "author_key_digests", "chip_ids", "min_firmware",
+                            "min_current_tcb" };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         set(snp, names[i], cJSON_CreateString("*"));
     set(cJSON_GetObjectItemCaseSensitive(doc, "manifest"), "sha256", cJSON_CreateString("*"));

@@ -78,8 +78,20 @@ static cJSON *wildcard_doc(void)
                             "id_key_digests", "author_key_digests", "chip_ids", "min_firmware" };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         set(snp, names[i], cJSON_CreateString("*"));
+    set(snp, "min_current_tcb", cJSON_CreateString("*"));
+    set(snp, "min_report_version", cJSON_CreateNumber(2));
+    cJSON *gp = cJSON_GetObjectItemCaseSensitive(snp, "guest_policy");
+    for (size_t i = 0; i < POLICY_SNP_GUEST_BITS; i++)
+        set(gp, policy_snp_guest_bits[i].name, cJSON_CreateString("*"));
+    set(gp, "min_abi", cJSON_CreateString("*"));
     set(cJSON_GetObjectItemCaseSensitive(doc, "manifest"), "sha256", cJSON_CreateString("*"));
     return doc;
+}
+
+/* The sev_snp section's guest_policy object. */
+static cJSON *guest_policy(cJSON *doc)
+{
+    return cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "guest_policy");
 }
 
 /* --- accept --------------------------------------------------------------- */
@@ -111,6 +123,17 @@ static void test_pinned_policy(void **state)
     assert_int_equal(s->vmpls, 1u);
     assert_int_equal(s->min_guest_svn, 3);
     assert_int_equal(s->min_firmware_current.minor, 55);
+    assert_int_equal(s->min_report_version, 5);
+    /* the simulated guest allows SMT (bit 16) and nothing else */
+    assert_int_equal(s->guest_bits[0], POLICY_BIT_REQUIRED);
+    assert_string_equal(policy_snp_guest_bits[0].name, "smt");
+    for (size_t i = 1; i < POLICY_SNP_GUEST_BITS; i++)
+        assert_int_equal(s->guest_bits[i], POLICY_BIT_FORBIDDEN);
+    assert_false(s->min_abi_any);
+    assert_int_equal(s->min_abi_major, 0);
+    assert_false(s->min_current_tcb_any);
+    assert_int_equal(s->min_current_tcb_products, 1u << SNP_PRODUCT_GENOA);
+    assert_int_equal(s->min_current_tcb[SNP_PRODUCT_GENOA].snp, F.fields.current_tcb.snp);
     assert_int_equal(s->custom_roots.count, 1);
     assert_non_null(p->snp_trust);
     confai_policy_free(p);
@@ -129,6 +152,10 @@ static void test_wildcard_policy(void **state)
     assert_true(p->snp.vmpls_any);
     assert_true(p->snp.chip_ids.any);
     assert_true(p->snp.min_firmware_any);
+    assert_true(p->snp.min_current_tcb_any);
+    assert_true(p->snp.min_abi_any);
+    for (size_t i = 0; i < POLICY_SNP_GUEST_BITS; i++)
+        assert_int_equal(p->snp.guest_bits[i], POLICY_BIT_ANY);
     assert_true(p->manifest.any);
     confai_policy_free(p);
 }
@@ -165,7 +192,8 @@ static void test_missing_fields(void **state)
     const char *snp[] = { "products", "measurements", "min_tcb", "allow_debug",
                           "allow_migration_agent", "allow_smt", "vmpls", "host_data",
                           "min_guest_svn", "id_key_digests", "author_key_digests", "chip_ids",
-                          "min_firmware" };
+                          "min_firmware", "min_report_version", "guest_policy",
+                          "min_current_tcb" };
     for (size_t i = 0; i < sizeof(snp) / sizeof(snp[0]); i++) {
         cJSON *doc = doc_new();
         cJSON_DeleteItemFromObject(fx_snp(doc), snp[i]);
@@ -196,6 +224,105 @@ static void test_missing_fields(void **state)
                                          "current"),
         "build");
     rejects(doc, "sev_snp.min_firmware.current.build: missing");
+    /* every bit of guest_policy, and min_abi, is required */
+    for (size_t i = 0; i < POLICY_SNP_GUEST_BITS; i++) {
+        char want[96];
+        doc = doc_new();
+        cJSON_DeleteItemFromObject(guest_policy(doc), policy_snp_guest_bits[i].name);
+        snprintf(want, sizeof(want), "sev_snp.guest_policy.%s: missing",
+                 policy_snp_guest_bits[i].name);
+        rejects(doc, want);
+    }
+    doc = doc_new();
+    cJSON_DeleteItemFromObject(guest_policy(doc), "min_abi");
+    rejects(doc, "sev_snp.guest_policy.min_abi: missing");
+    doc = doc_new();
+    cJSON_DeleteItemFromObject(
+        cJSON_GetObjectItemCaseSensitive(guest_policy(doc), "min_abi"), "minor");
+    rejects(doc, "sev_snp.guest_policy.min_abi.minor: missing");
+    doc = doc_new();
+    cJSON_DeleteItemFromObject(
+        cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "min_current_tcb"), "genoa"),
+        "tee");
+    rejects(doc, "sev_snp.min_current_tcb.genoa.tee: missing");
+}
+
+/* guest_policy, min_report_version and min_current_tcb: their values. */
+static void test_snp_guest_members(void **state)
+{
+    (void)state;
+    const char *rules[] = { "yes", "", "REQUIRED", "allowed", "any" };
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        cJSON *doc = doc_new();
+        set(guest_policy(doc), "rapl_dis", cJSON_CreateString(rules[i]));
+        rejects(doc, "sev_snp.guest_policy.rapl_dis: expected \"required\", \"forbidden\" or \"*\"");
+    }
+    cJSON *doc = doc_new();
+    set(guest_policy(doc), "single_socket", cJSON_CreateTrue());
+    rejects(doc, "sev_snp.guest_policy.single_socket");
+    doc = doc_new();
+    cJSON_AddStringToObject(guest_policy(doc), "debug", "forbidden");
+    rejects(doc, "sev_snp.guest_policy.debug: unknown member");
+    doc = doc_new();
+    set(fx_snp(doc), "guest_policy", cJSON_CreateString("*"));
+    rejects(doc, "sev_snp.guest_policy");
+    doc = doc_new();
+    set(guest_policy(doc), "min_abi", cJSON_CreateString("1.55"));
+    rejects(doc, "sev_snp.guest_policy.min_abi: expected \"*\" or an object");
+    doc = doc_new();
+    set(cJSON_GetObjectItemCaseSensitive(guest_policy(doc), "min_abi"), "major",
+        cJSON_CreateNumber(256));
+    rejects(doc, "sev_snp.guest_policy.min_abi.major: expected an integer from 0 to 255");
+    doc = doc_new();
+    set(guest_policy(doc), "page_swap_disable", cJSON_CreateString("required"));
+    set(guest_policy(doc), "smt", cJSON_CreateString("*"));
+    confai_policy *p = accepts(doc);
+    assert_int_equal(p->snp.guest_bits[POLICY_SNP_GUEST_BITS - 1], POLICY_BIT_REQUIRED);
+    assert_int_equal(p->snp.guest_bits[0], POLICY_BIT_ANY);
+    confai_policy_free(p);
+
+    /* the report versions the parser knows: 2 to 5 */
+    const double versions[] = { 0, 1, 6, 2.5, -2 };
+    for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+        doc = doc_new();
+        set(fx_snp(doc), "min_report_version", cJSON_CreateNumber(versions[i]));
+        rejects(doc, "sev_snp.min_report_version: expected an integer from 2 to 5");
+    }
+    doc = doc_new();
+    set(fx_snp(doc), "min_report_version", cJSON_CreateString("*"));
+    rejects(doc, "sev_snp.min_report_version");
+    doc = doc_new();
+    set(fx_snp(doc), "min_report_version", cJSON_CreateNumber(2));
+    confai_policy_free(accepts(doc));
+
+    /* min_current_tcb: as min_tcb, one entry per accepted product */
+    doc = doc_new();
+    set(fx_snp(doc), "min_current_tcb", cJSON_CreateString("none"));
+    rejects(doc, "sev_snp.min_current_tcb: expected \"*\" or an object");
+    doc = doc_new();
+    set(fx_snp(doc), "min_current_tcb", cJSON_CreateObject());
+    rejects(doc, "sev_snp.min_current_tcb.genoa: missing");
+    doc = doc_new();
+    snp_tcb t = { 0 };
+    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "min_current_tcb"),
+                          "milan", fx_tcb(&t, 0));
+    rejects(doc, "sev_snp.min_current_tcb.milan: given for a product");
+    doc = doc_new();
+    set(fx_snp(doc), "products", cJSON_CreateString("*"));
+    set(fx_snp(doc), "min_tcb", cJSON_CreateString("*"));
+    rejects(doc, "sev_snp.min_current_tcb.milan: missing");
+    doc = doc_new();
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "products"),
+                         cJSON_CreateString("turin"));
+    set(fx_snp(doc), "min_tcb", cJSON_CreateString("*"));
+    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "min_current_tcb"),
+                          "turin", fx_tcb(&t, 0));
+    rejects(doc, "sev_snp.min_current_tcb.turin.fmc: missing");
+    doc = doc_new();
+    set(cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "min_current_tcb"), "genoa",
+        fx_tcb(&t, 1));
+    rejects(doc, "sev_snp.min_current_tcb.genoa.fmc: unknown member");
 }
 
 static void test_unknown_fields(void **state)
@@ -247,7 +374,8 @@ static void test_wrong_types(void **state)
         { "min_guest_svn", cJSON_CreateArray },  { "id_key_digests", cJSON_CreateNull },
         { "author_key_digests", cJSON_CreateObject }, { "chip_ids", cJSON_CreateFalse },
         { "min_firmware", cJSON_CreateArray },   { "custom_roots", cJSON_CreateObject },
-        { "crls", cJSON_CreateTrue },
+        { "crls", cJSON_CreateTrue },            { "min_report_version", cJSON_CreateNull },
+        { "guest_policy", cJSON_CreateArray },   { "min_current_tcb", cJSON_CreateArray },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         cJSON *doc = doc_new();
@@ -370,8 +498,12 @@ static void test_products_and_tcb(void **state)
                          cJSON_CreateString("turin"));
     cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "min_tcb"), "turin",
                           tcb_entry(1));
+    snp_tcb fmc_tcb = { .fmc = 1, .snp = 2 };
+    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "min_current_tcb"),
+                          "turin", fx_tcb(&fmc_tcb, 1));
     confai_policy *p = accepts(doc);
     assert_true(p->snp.min_tcb[SNP_PRODUCT_TURIN].present);
+    assert_int_equal(p->snp.min_current_tcb[SNP_PRODUCT_TURIN].fmc, 1);
     confai_policy_free(p);
     /* Turin without fmc, Milan with one. */
     doc = doc_new();
@@ -812,13 +944,19 @@ static void test_checks_pass(void **state)
                             "policy.migration_agent", "policy.vmpl", "policy.host_data",
                             "policy.guest_svn", "policy.id_key", "policy.author_key",
                             "policy.chip_id", "policy.firmware.current",
-                            "policy.firmware.committed" };
+                            "policy.firmware.committed", "policy.tcb.current",
+                            "policy.guest_policy.smt", "policy.guest_policy.single_socket",
+                            "policy.guest_policy.cxl_allow",
+                            "policy.guest_policy.mem_aes_256_xts", "policy.guest_policy.rapl_dis",
+                            "policy.guest_policy.ciphertext_hiding_dram",
+                            "policy.guest_policy.page_swap_disable",
+                            "policy.guest_policy.min_abi", "policy.report_version" };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!listed(c.passed, c.passed_count, names[i]))
             fail_msg("%s not passed", names[i]);
     /* allow_smt is true in the fixture's policy: waived, not passed. */
     assert_true(listed(c.waived, c.waived_count, "policy.smt"));
-    assert_int_equal(c.passed_count + c.waived_count, 16);
+    assert_int_equal(c.passed_count + c.waived_count, 26);
 }
 
 static void test_checks_waived(void **state)
@@ -833,12 +971,16 @@ static void test_checks_waived(void **state)
     FX_OK(check(wildcard_doc(), &r, &c));
     const char *waived[] = { "policy.product", "policy.measurement", "policy.tcb.reported",
                              "policy.vmpl", "policy.host_data", "policy.id_key",
-                             "policy.author_key", "policy.chip_id", "policy.firmware.current" };
+                             "policy.author_key", "policy.chip_id", "policy.firmware.current",
+                             "policy.tcb.current", "policy.guest_policy.smt",
+                             "policy.guest_policy.page_swap_disable",
+                             "policy.guest_policy.min_abi" };
     for (size_t i = 0; i < sizeof(waived) / sizeof(waived[0]); i++)
         if (!listed(c.waived, c.waived_count, waived[i]))
             fail_msg("%s not waived", waived[i]);
     assert_false(listed(c.passed, c.passed_count, "policy.measurement"));
     assert_true(listed(c.passed, c.passed_count, "policy.debug"));
+    assert_true(listed(c.passed, c.passed_count, "policy.report_version"));
 }
 
 typedef void (*mutate_fn)(snp_report *r);
@@ -856,6 +998,14 @@ static void m_chip(snp_report *r) { r->chip_id[63] ^= 1; }
 static void m_fw_current(snp_report *r) { r->current_build--; }
 static void m_fw_committed(snp_report *r) { r->committed_minor--; }
 static void m_product(snp_report *r) { r->cpuid_mod_id = 0x01; }
+static void m_report_version(snp_report *r) { r->version = 3; }
+static void m_guest_smt(snp_report *r) { r->policy &= ~POLICY_SNP_GUEST_SMT; }
+static void m_single_socket(snp_report *r) { r->policy |= POLICY_SNP_GUEST_SINGLE_SOCKET; }
+static void m_cxl_allow(snp_report *r) { r->policy |= POLICY_SNP_GUEST_CXL_ALLOW; }
+static void m_aes_256(snp_report *r) { r->policy |= POLICY_SNP_GUEST_MEM_AES_256_XTS; }
+static void m_rapl_dis(snp_report *r) { r->policy |= POLICY_SNP_GUEST_RAPL_DIS; }
+static void m_ciphertext(snp_report *r) { r->policy |= POLICY_SNP_GUEST_CIPHERTEXT_HIDING_DRAM; }
+static void m_page_swap(snp_report *r) { r->policy |= POLICY_SNP_GUEST_PAGE_SWAP_DISABLE; }
 
 static snp_tcb lower(snp_tcb t)
 {
@@ -883,6 +1033,13 @@ static void m_tcb_launch(snp_report *r)
     r->launch_tcb_raw = snp_tcb_encode(&t, SNP_PRODUCT_GENOA);
 }
 
+static void m_tcb_current(snp_report *r)
+{
+    snp_tcb t = r->current_tcb;
+    t.bootloader--;
+    r->current_tcb_raw = snp_tcb_encode(&t, SNP_PRODUCT_GENOA);
+}
+
 static void test_check_rejections(void **state)
 {
     (void)state;
@@ -907,6 +1064,15 @@ static void test_check_rejections(void **state)
         { m_fw_current, CONFAI_E_POLICY_FIRMWARE, "current firmware 1.55.39" },
         { m_fw_committed, CONFAI_E_POLICY_FIRMWARE, "committed firmware 1.54.40" },
         { m_product, CONFAI_E_POLICY_PLATFORM, "product milan" },
+        { m_tcb_current, CONFAI_E_POLICY_TCB, "current TCB bootloader" },
+        { m_report_version, CONFAI_E_POLICY_FIRMWARE, "report version 3 is below the minimum 5" },
+        { m_guest_smt, CONFAI_E_POLICY_GUEST, "smt bit is clear" },
+        { m_single_socket, CONFAI_E_POLICY_GUEST, "single_socket bit is set" },
+        { m_cxl_allow, CONFAI_E_POLICY_GUEST, "cxl_allow bit is set" },
+        { m_aes_256, CONFAI_E_POLICY_GUEST, "mem_aes_256_xts bit is set" },
+        { m_rapl_dis, CONFAI_E_POLICY_GUEST, "rapl_dis bit is set" },
+        { m_ciphertext, CONFAI_E_POLICY_GUEST, "ciphertext_hiding_dram bit is set" },
+        { m_page_swap, CONFAI_E_POLICY_GUEST, "page_swap_disable bit is set" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         snp_report r = F.fields;
@@ -967,6 +1133,39 @@ static void test_check_allowances(void **state)
     FX_OK(check(doc_new(), &r, &c));
 }
 
+/* "required" bits and the ABI minimum, which the fixture's report does not meet. */
+static void test_check_guest_required(void **state)
+{
+    (void)state;
+    verdict_checks c;
+    for (size_t i = 1; i < POLICY_SNP_GUEST_BITS; i++) {
+        cJSON *doc = doc_new();
+        set(guest_policy(doc), policy_snp_guest_bits[i].name, cJSON_CreateString("required"));
+        assert_int_equal(check(doc, &F.fields, &c), CONFAI_E_POLICY_GUEST);
+        assert_non_null(strstr(err.message, policy_snp_guest_bits[i].name));
+        assert_non_null(strstr(err.message, "is \"required\""));
+        snp_report r = F.fields;
+        r.policy |= policy_snp_guest_bits[i].mask;
+        doc = doc_new();
+        set(guest_policy(doc), policy_snp_guest_bits[i].name, cJSON_CreateString("required"));
+        FX_OK(check(doc, &r, &c));
+        assert_true(listed(c.passed, c.passed_count, attest_check_name(policy_snp_guest_bits[i].check)));
+    }
+    cJSON *doc = doc_new();
+    cJSON *abi = cJSON_GetObjectItemCaseSensitive(guest_policy(doc), "min_abi");
+    set(abi, "minor", cJSON_CreateNumber(1));
+    assert_int_equal(check(doc, &F.fields, &c), CONFAI_E_POLICY_GUEST);
+    assert_non_null(strstr(err.message, "ABI 0.0 is below 0.1"));
+    /* compared as (major, minor): 2.0 is above 1.255 */
+    snp_report r = F.fields;
+    r.policy |= 0x0200;
+    doc = doc_new();
+    abi = cJSON_GetObjectItemCaseSensitive(guest_policy(doc), "min_abi");
+    set(abi, "major", cJSON_CreateNumber(1));
+    set(abi, "minor", cJSON_CreateNumber(255));
+    FX_OK(check(doc, &r, &c));
+}
+
 static void test_check_platform_and_manifest(void **state)
 {
     (void)state;
@@ -1004,6 +1203,7 @@ int main(void)
         cmocka_unit_test(test_wildcard_policy),
         cmocka_unit_test(test_optional_members),
         cmocka_unit_test(test_missing_fields),
+        cmocka_unit_test(test_snp_guest_members),
         cmocka_unit_test(test_unknown_fields),
         cmocka_unit_test(test_duplicate_fields),
         cmocka_unit_test(test_wrong_types),
@@ -1022,6 +1222,7 @@ int main(void)
         cmocka_unit_test(test_check_rejections),
         cmocka_unit_test(test_check_smt),
         cmocka_unit_test(test_check_allowances),
+        cmocka_unit_test(test_check_guest_required),
         cmocka_unit_test(test_check_platform_and_manifest),
         cmocka_unit_test(test_set_contains),
     };

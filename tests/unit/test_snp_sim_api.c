@@ -159,9 +159,12 @@ static void bundle_verifies(void **state)
     /* the policy's max_age cuts the hour-long lease */
     assert_int_equal(confai_verdict_expiry(v), NOW + 60 + 600);
 
-    /* the measurement, TCB, chip id, firmware and manifest are pinned, not waived */
+    /* the measurement, TCB, chip id, firmware, guest policy and manifest are pinned, not waived */
     const char *pinned[] = { "policy.measurement", "policy.tcb.reported", "policy.chip_id",
-                             "policy.firmware.current", "policy.manifest", "policy.debug" };
+                             "policy.firmware.current", "policy.manifest", "policy.debug",
+                             "policy.tcb.current", "policy.report_version",
+                             "policy.guest_policy.smt", "policy.guest_policy.page_swap_disable",
+                             "policy.guest_policy.min_abi" };
     for (size_t i = 0; i < sizeof(pinned) / sizeof(pinned[0]); i++) {
         int found = 0;
         for (size_t j = 0; j < confai_verdict_check_count(v); j++)
@@ -193,6 +196,14 @@ static void policy_shape(void **state)
     for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
         assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(snp, lists[i])));
     assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(snp, "allow_debug")));
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(snp, "min_report_version")->valueint, 5);
+    cJSON *gp = cJSON_GetObjectItemCaseSensitive(snp, "guest_policy");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(gp, "smt")->valuestring, "required");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(gp, "cxl_allow")->valuestring,
+                        "forbidden");
+    assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(gp, "min_abi")));
+    assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(snp, "min_current_tcb"), "genoa")));
     cJSON *roots = cJSON_GetObjectItemCaseSensitive(snp, "custom_roots");
     assert_int_equal(cJSON_GetArraySize(roots), 1);
     assert_non_null(strstr(cJSON_GetArrayItem(roots, 0)->valuestring,

@@ -17,6 +17,7 @@
 
 #include <confai/confai.h>
 
+#include "attest/check.h"
 #include "attest/gpu/nvgpu.h"
 #include "attest/snp/snp.h"
 #include "attest/token/token.h"
@@ -35,7 +36,40 @@
 #define POLICY_SNP_GUEST_SMT (UINT64_C(1) << 16)        /* GUEST_POLICY: SMT allowed */
 #define POLICY_SNP_GUEST_MIGRATE_MA (UINT64_C(1) << 18) /* migration agent allowed */
 #define POLICY_SNP_GUEST_DEBUG (UINT64_C(1) << 19)      /* debugging allowed */
+#define POLICY_SNP_GUEST_SINGLE_SOCKET (UINT64_C(1) << 20) /* one socket only */
+#define POLICY_SNP_GUEST_CXL_ALLOW (UINT64_C(1) << 21)  /* CXL memory may be used */
+#define POLICY_SNP_GUEST_MEM_AES_256_XTS (UINT64_C(1) << 22) /* AES-256-XTS required */
+#define POLICY_SNP_GUEST_RAPL_DIS (UINT64_C(1) << 23)   /* RAPL must be disabled */
+#define POLICY_SNP_GUEST_CIPHERTEXT_HIDING_DRAM (UINT64_C(1) << 24) /* ciphertext hiding */
+#define POLICY_SNP_GUEST_PAGE_SWAP_DISABLE (UINT64_C(1) << 25) /* no page swap/move */
+#define POLICY_SNP_GUEST_ABI_MINOR(p) ((unsigned)((p) & 0xff))       /* bits 0-7 */
+#define POLICY_SNP_GUEST_ABI_MAJOR(p) ((unsigned)(((p) >> 8) & 0xff)) /* bits 8-15 */
 #define POLICY_SNP_PLATFORM_SMT_EN (UINT64_C(1) << 0)   /* PLATFORM_INFO: SMT on */
+
+/* The lowest report version the parser accepts: min_report_version's range. */
+#define POLICY_SNP_REPORT_VERSION_MIN 2
+#define POLICY_SNP_REPORT_VERSION_MAX 5
+
+/*
+ * The guest policy bits a policy's "guest_policy" names one by one (DEBUG
+ * and MIGRATE_MA have their allow_* members), in the order they are read
+ * and checked: the member name, the bit, the check.
+ */
+typedef struct policy_snp_guest_bit {
+    const char *name;
+    uint64_t mask;
+    attest_check check;
+} policy_snp_guest_bit;
+
+#define POLICY_SNP_GUEST_BITS 7
+extern const policy_snp_guest_bit policy_snp_guest_bits[POLICY_SNP_GUEST_BITS];
+
+/* What a policy says about one guest policy bit. */
+typedef enum policy_bit_rule {
+    POLICY_BIT_ANY = 0,   /* "*": either value (the check is waived) */
+    POLICY_BIT_REQUIRED,  /* "required": the bit is set */
+    POLICY_BIT_FORBIDDEN, /* "forbidden": the bit is clear */
+} policy_bit_rule;
 
 /* Accepted byte strings of one size, or any value ("*"). */
 typedef struct policy_set {
@@ -95,6 +129,13 @@ typedef struct policy_snp {
     policy_set chip_ids;            /* 64 bytes */
     int min_firmware_any;
     policy_fw min_firmware_current, min_firmware_committed;
+    uint32_t min_report_version;    /* 2 to 5 */
+    policy_bit_rule guest_bits[POLICY_SNP_GUEST_BITS]; /* by policy_snp_guest_bits */
+    int min_abi_any;
+    uint8_t min_abi_major, min_abi_minor;
+    int min_current_tcb_any;
+    unsigned min_current_tcb_products; /* bit (1 << snp_product): entry given */
+    policy_tcb min_current_tcb[4];  /* by snp_product */
     policy_ders custom_roots;
     policy_ders crls;
 } policy_snp;

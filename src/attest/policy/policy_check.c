@@ -80,6 +80,26 @@ out:
     return status;
 }
 
+/* CURRENT_TCB, what the platform runs now, next to the three above. */
+static confai_status check_current_tcb(const policy_snp *snp, const snp_report *r,
+                                       verdict_checks *checks, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    if (!snp->min_current_tcb_any) {
+        /* Parsing made sure every accepted product has its minimum. */
+        ENSURE((snp->min_current_tcb_products & (1u << r->product)) != 0, CONFAI_E_POLICY_TCB,
+               "policy: no minimum current TCB for this product");
+        unsigned hv = 0, wv = 0;
+        const char *part = tcb_below(&r->current_tcb, &snp->min_current_tcb[r->product],
+                                     r->product == SNP_PRODUCT_TURIN, &hv, &wv);
+        ENSURE(part == NULL, CONFAI_E_POLICY_TCB,
+               "policy: current TCB %s is %u, below the minimum %u", part, hv, wv);
+    }
+    verdict_note(checks, CHECK_POLICY_TCB_CURRENT, snp->min_current_tcb_any);
+out:
+    return status;
+}
+
 /* --- guest settings -------------------------------------------------------- */
 
 static confai_status check_guest(const policy_snp *snp, const snp_report *r,
@@ -98,6 +118,26 @@ static confai_status check_guest(const policy_snp *snp, const snp_report *r,
     ENSURE(snp->allow_smt || (r->platform_info & POLICY_SNP_PLATFORM_SMT_EN) == 0,
            CONFAI_E_POLICY_GUEST, "policy: the platform has SMT enabled (allow_smt is false)");
     verdict_note(checks, CHECK_POLICY_SMT, snp->allow_smt);
+    for (size_t i = 0; i < POLICY_SNP_GUEST_BITS; i++) {
+        const policy_snp_guest_bit *bit = &policy_snp_guest_bits[i];
+        policy_bit_rule rule = snp->guest_bits[i];
+        int set = (r->policy & bit->mask) != 0;
+        ENSURE(rule != POLICY_BIT_REQUIRED || set, CONFAI_E_POLICY_GUEST,
+               "policy: the guest policy's %s bit is clear (guest_policy.%s is \"required\")",
+               bit->name, bit->name);
+        ENSURE(rule != POLICY_BIT_FORBIDDEN || !set, CONFAI_E_POLICY_GUEST,
+               "policy: the guest policy's %s bit is set (guest_policy.%s is \"forbidden\")",
+               bit->name, bit->name);
+        verdict_note(checks, bit->check, rule == POLICY_BIT_ANY);
+    }
+    /* The ABI the guest owner demanded of the firmware, compared as (major, minor). */
+    unsigned major = POLICY_SNP_GUEST_ABI_MAJOR(r->policy);
+    unsigned minor = POLICY_SNP_GUEST_ABI_MINOR(r->policy);
+    ENSURE(snp->min_abi_any || (major << 8 | minor) >= (unsigned)(snp->min_abi_major << 8 |
+                                                                  snp->min_abi_minor),
+           CONFAI_E_POLICY_GUEST, "policy: the guest policy's ABI %u.%u is below %u.%u", major,
+           minor, snp->min_abi_major, snp->min_abi_minor);
+    verdict_note(checks, CHECK_POLICY_GUEST_ABI, snp->min_abi_any);
     ENSURE(snp->vmpls_any || (r->vmpl < 4 && (snp->vmpls & (1u << r->vmpl)) != 0),
            CONFAI_E_POLICY_VMPL, "policy: VMPL %u is not accepted", r->vmpl);
     verdict_note(checks, CHECK_POLICY_VMPL, snp->vmpls_any);
@@ -161,6 +201,11 @@ static confai_status check_firmware(const policy_snp *snp, const snp_report *r,
     }
     verdict_note(checks, CHECK_POLICY_FIRMWARE_CURRENT, snp->min_firmware_any);
     verdict_note(checks, CHECK_POLICY_FIRMWARE_COMMITTED, snp->min_firmware_any);
+    /* The report's layout version, which the firmware chooses: 2 is the least there is. */
+    ENSURE(r->version >= snp->min_report_version, CONFAI_E_POLICY_FIRMWARE,
+           "policy: report version %u is below the minimum %u", r->version,
+           snp->min_report_version);
+    verdict_note(checks, CHECK_POLICY_REPORT_VERSION, 0);
 out:
     return status;
 }
@@ -185,6 +230,7 @@ confai_status policy_check_snp(const confai_policy *policy, const snp_verified *
            "policy: measurement not in sev_snp.measurements");
     verdict_note(checks, CHECK_POLICY_MEASUREMENT, snp->measurements.any);
     GUARD(check_tcbs(snp, r, checks, err));
+    GUARD(check_current_tcb(snp, r, checks, err));
     GUARD(check_guest(snp, r, checks, err));
     GUARD(check_identity(snp, r, checks, err));
     GUARD(check_firmware(snp, r, checks, err));

@@ -1,7 +1,10 @@
 /*
  * The "sev_snp" section of a policy (doc/policy.md). Every member is
  * required except custom_roots and crls, whose absence means "AMD's roots
- * only, no extra CRLs" (the strict reading).
+ * only, no extra CRLs" (the strict reading). min_report_version,
+ * guest_policy and min_current_tcb are required too: none of them has a
+ * value that is both strict and right for every deployment, so a policy
+ * says what it accepts.
  */
 #include <string.h>
 
@@ -16,6 +19,19 @@ static const char *const product_names[] = {
     [SNP_PRODUCT_TURIN] = "turin",
 };
 #define FIRST_PRODUCT SNP_PRODUCT_MILAN
+
+/* The order of the "guest_policy" members and of their checks. */
+const policy_snp_guest_bit policy_snp_guest_bits[POLICY_SNP_GUEST_BITS] = {
+    { "smt", POLICY_SNP_GUEST_SMT, CHECK_POLICY_GUEST_SMT },
+    { "single_socket", POLICY_SNP_GUEST_SINGLE_SOCKET, CHECK_POLICY_GUEST_SINGLE_SOCKET },
+    { "cxl_allow", POLICY_SNP_GUEST_CXL_ALLOW, CHECK_POLICY_GUEST_CXL_ALLOW },
+    { "mem_aes_256_xts", POLICY_SNP_GUEST_MEM_AES_256_XTS, CHECK_POLICY_GUEST_MEM_AES_256_XTS },
+    { "rapl_dis", POLICY_SNP_GUEST_RAPL_DIS, CHECK_POLICY_GUEST_RAPL_DIS },
+    { "ciphertext_hiding_dram", POLICY_SNP_GUEST_CIPHERTEXT_HIDING_DRAM,
+      CHECK_POLICY_GUEST_CIPHERTEXT_HIDING_DRAM },
+    { "page_swap_disable", POLICY_SNP_GUEST_PAGE_SWAP_DISABLE,
+      CHECK_POLICY_GUEST_PAGE_SWAP_DISABLE },
+};
 #define LAST_PRODUCT SNP_PRODUCT_TURIN
 
 const char *policy_snp_product_name(snp_product product)
@@ -123,6 +139,114 @@ out:
     return status;
 }
 
+/*
+ * "*" or {"milan": tcb, ...}: the minimum CURRENT_TCB, one entry per
+ * accepted product and none for the others, as for min_tcb.
+ */
+static confai_status read_min_current_tcb(const json_ctx *ctx, const cJSON *item,
+                                          policy_snp *snp)
+{
+    confai_status status = CONFAI_OK;
+    char p[JSON_PATH_MAX];
+    const char *path = "sev_snp.min_current_tcb";
+
+    if (cJSON_IsString(item)) {
+        if (strcmp(item->valuestring, "*") != 0)
+            return json_fail(ctx, path, "expected \"*\" or an object");
+        snp->min_current_tcb_any = 1;
+        return CONFAI_OK;
+    }
+    json_field f[] = {
+        { "milan", JSON_OBJECT, 0, NULL },
+        { "genoa", JSON_OBJECT, 0, NULL },
+        { "turin", JSON_OBJECT, 0, NULL },
+    };
+    GUARD(json_read_object(ctx, path, item, f, COUNT(f)));
+    for (size_t i = 0; i < COUNT(f); i++) {
+        snp_product product = (snp_product)(FIRST_PRODUCT + i);
+        json_path_member(p, path, f[i].name);
+        if (f[i].value == NULL) {
+            if (accepts_product(snp, product))
+                return json_fail(ctx, p, "missing (every accepted product needs its minimum)");
+            continue;
+        }
+        if (!accepts_product(snp, product))
+            return json_fail(ctx, p, "given for a product that sev_snp.products does not accept");
+        GUARD(policy_read_tcb(ctx, p, f[i].value, product == SNP_PRODUCT_TURIN,
+                              &snp->min_current_tcb[product]));
+        snp->min_current_tcb_products |= 1u << product;
+    }
+out:
+    return status;
+}
+
+/* "required", "forbidden" or "*" for one guest policy bit. */
+static confai_status read_bit_rule(const json_ctx *ctx, const char *path, const cJSON *item,
+                                   policy_bit_rule *rule)
+{
+    const char *s;
+    size_t len;
+    confai_status status = json_read_string(ctx, path, item, &s, &len);
+    if (status != CONFAI_OK)
+        return status;
+    if (strcmp(s, "required") == 0)
+        *rule = POLICY_BIT_REQUIRED;
+    else if (strcmp(s, "forbidden") == 0)
+        *rule = POLICY_BIT_FORBIDDEN;
+    else if (strcmp(s, "*") == 0)
+        *rule = POLICY_BIT_ANY;
+    else
+        return json_fail(ctx, path, "expected \"required\", \"forbidden\" or \"*\"");
+    return CONFAI_OK;
+}
+
+/* "*" or {"major": n, "minor": n}: the least ABI the guest policy may demand. */
+static confai_status read_min_abi(const json_ctx *ctx, const cJSON *item, policy_snp *snp)
+{
+    confai_status status = CONFAI_OK;
+    const char *path = "sev_snp.guest_policy.min_abi";
+    uint64_t major = 0, minor = 0;
+
+    if (cJSON_IsString(item)) {
+        if (strcmp(item->valuestring, "*") != 0)
+            return json_fail(ctx, path, "expected \"*\" or an object");
+        snp->min_abi_any = 1;
+        return CONFAI_OK;
+    }
+    json_field f[] = {
+        { "major", JSON_NUMBER, 1, NULL },
+        { "minor", JSON_NUMBER, 1, NULL },
+    };
+    GUARD(json_read_object(ctx, path, item, f, COUNT(f)));
+    GUARD(json_read_uint(ctx, "sev_snp.guest_policy.min_abi.major", f[0].value, 0, 255, &major));
+    GUARD(json_read_uint(ctx, "sev_snp.guest_policy.min_abi.minor", f[1].value, 0, 255, &minor));
+    snp->min_abi_major = (uint8_t)major;
+    snp->min_abi_minor = (uint8_t)minor;
+out:
+    return status;
+}
+
+/* Every bit of policy_snp_guest_bits, then min_abi: all required. */
+static confai_status read_guest_policy(const json_ctx *ctx, const cJSON *item, policy_snp *snp)
+{
+    confai_status status = CONFAI_OK;
+    char p[JSON_PATH_MAX];
+    const char *path = "sev_snp.guest_policy";
+    json_field f[POLICY_SNP_GUEST_BITS + 1];
+
+    for (size_t i = 0; i < POLICY_SNP_GUEST_BITS; i++)
+        f[i] = (json_field){ policy_snp_guest_bits[i].name, JSON_STRING, 1, NULL };
+    f[POLICY_SNP_GUEST_BITS] = (json_field){ "min_abi", JSON_STRING | JSON_OBJECT, 1, NULL };
+    GUARD(json_read_object(ctx, path, item, f, COUNT(f)));
+    for (size_t i = 0; i < POLICY_SNP_GUEST_BITS; i++) {
+        json_path_member(p, path, f[i].name);
+        GUARD(read_bit_rule(ctx, p, f[i].value, &snp->guest_bits[i]));
+    }
+    GUARD(read_min_abi(ctx, f[POLICY_SNP_GUEST_BITS].value, snp));
+out:
+    return status;
+}
+
 static confai_status read_vmpls(const json_ctx *ctx, const cJSON *item, policy_snp *snp)
 {
     confai_status status = CONFAI_OK;
@@ -196,13 +320,13 @@ out:
 enum {
     F_PRODUCTS, F_MEASUREMENTS, F_MIN_TCB, F_ALLOW_DEBUG, F_ALLOW_MA, F_ALLOW_SMT, F_VMPLS,
     F_HOST_DATA, F_MIN_GUEST_SVN, F_ID_KEYS, F_AUTHOR_KEYS, F_CHIP_IDS, F_MIN_FIRMWARE,
-    F_CUSTOM_ROOTS, F_CRLS, F_COUNT
+    F_MIN_REPORT_VERSION, F_GUEST_POLICY, F_MIN_CURRENT_TCB, F_CUSTOM_ROOTS, F_CRLS, F_COUNT
 };
 
 confai_status policy_read_snp(const json_ctx *ctx, const cJSON *item, policy_snp *snp)
 {
     confai_status status = CONFAI_OK;
-    uint64_t svn = 0;
+    uint64_t svn = 0, report_version = 0;
     const int list = JSON_STRING | JSON_ARRAY;
     json_field f[F_COUNT] = {
         [F_PRODUCTS] = { "products", list, 1, NULL },
@@ -218,6 +342,9 @@ confai_status policy_read_snp(const json_ctx *ctx, const cJSON *item, policy_snp
         [F_AUTHOR_KEYS] = { "author_key_digests", list, 1, NULL },
         [F_CHIP_IDS] = { "chip_ids", list, 1, NULL },
         [F_MIN_FIRMWARE] = { "min_firmware", JSON_STRING | JSON_OBJECT, 1, NULL },
+        [F_MIN_REPORT_VERSION] = { "min_report_version", JSON_NUMBER, 1, NULL },
+        [F_GUEST_POLICY] = { "guest_policy", JSON_OBJECT, 1, NULL },
+        [F_MIN_CURRENT_TCB] = { "min_current_tcb", JSON_STRING | JSON_OBJECT, 1, NULL },
         [F_CUSTOM_ROOTS] = { "custom_roots", JSON_ARRAY, 0, NULL },
         [F_CRLS] = { "crls", JSON_ARRAY, 0, NULL },
     };
@@ -242,6 +369,12 @@ confai_status policy_read_snp(const json_ctx *ctx, const cJSON *item, policy_snp
                           &snp->author_key_digests));
     GUARD(policy_read_set(ctx, "sev_snp.chip_ids", f[F_CHIP_IDS].value, 64, &snp->chip_ids));
     GUARD(read_min_firmware(ctx, f[F_MIN_FIRMWARE].value, snp));
+    GUARD(json_read_uint(ctx, "sev_snp.min_report_version", f[F_MIN_REPORT_VERSION].value,
+                         POLICY_SNP_REPORT_VERSION_MIN, POLICY_SNP_REPORT_VERSION_MAX,
+                         &report_version));
+    snp->min_report_version = (uint32_t)report_version;
+    GUARD(read_guest_policy(ctx, f[F_GUEST_POLICY].value, snp));
+    GUARD(read_min_current_tcb(ctx, f[F_MIN_CURRENT_TCB].value, snp));
     if (f[F_CUSTOM_ROOTS].value != NULL)
         GUARD(policy_read_pems(ctx, "sev_snp.custom_roots", f[F_CUSTOM_ROOTS].value, 1,
                                &snp->custom_roots));
