@@ -11,6 +11,10 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "evidence.h"
 
@@ -27,9 +31,12 @@ const char cli_evidence_help[] =
     "  --collateral DIR            tcbinfo.json, qeidentity.json, pckcrl.der,\n"
     "                              rootcrl.der, tcb_issuer_chain.pem,\n"
     "                              pckcrl_issuer_chain.pem (each optional)\n"
-    "  --gpu-evidence FILE         NVIDIA SPDM evidence (hex as NVIDIA's tools write it)\n"
-    "  --gpu-certs FILE            the GPU's device chain (PEM or DER), leaf first\n"
-    "  --gpu-nonce HEX             the 32-byte nonce the GPU evidence must answer\n"
+    "  --gpu-evidence FILE         NVIDIA SPDM evidence (hex as NVIDIA's tools write it);\n"
+    "                              repeatable: each one starts the next GPU\n"
+    "  --gpu-certs FILE            that GPU's device chain (PEM or DER), leaf first\n"
+    "  --gpu-nonce HEX             the 32-byte nonce that GPU's evidence must answer\n"
+    "                              (each GPU: --gpu-evidence, then its --gpu-certs and\n"
+    "                              --gpu-nonce in either order, before the next GPU)\n"
     "  --report-data HEX           the 64 bytes the SNP or TDX report data must hold\n"
     "and for both:\n"
     "  --at TIME                   verify at TIME (YYYY-MM-DDTHH:MM:SSZ or seconds\n"
@@ -45,6 +52,35 @@ static int take(const char **slot, const char *name, const char *value)
     return 1;
 }
 
+/*
+ * --gpu-certs or --gpu-nonce: the GPU the last --gpu-evidence started.
+ * 1 taken, 0 not this option, -1 a usage error (printed).
+ */
+static int gpu_option(cli_evidence_args *a, int argc, char **argv, int *i, const char *name,
+                      size_t offset)
+{
+    const char *value = NULL;
+    int r = cli_option(argc, argv, i, name, &value);
+    if (r <= 0)
+        return r;
+    if (a->gpu_count == 0) {
+        cli_error("usage", "%s before any --gpu-evidence: give each GPU as --gpu-evidence "
+                           "FILE followed by its --gpu-certs FILE and --gpu-nonce HEX",
+                  name);
+        return -1;
+    }
+    cli_gpu_args *g = &a->gpus[a->gpu_count - 1];
+    const char **slot = (const char **)((char *)g + offset);
+    if (*slot != NULL) {
+        cli_error("usage", "%s given twice for GPU %zu (--gpu-evidence %s): each GPU's "
+                           "--gpu-certs and --gpu-nonce follow its own --gpu-evidence",
+                  name, a->gpu_count, g->evidence);
+        return -1;
+    }
+    *slot = value;
+    return 1;
+}
+
 int cli_evidence_option(cli_evidence_args *a, int argc, char **argv, int *i)
 {
     static const struct {
@@ -54,9 +90,6 @@ int cli_evidence_option(cli_evidence_args *a, int argc, char **argv, int *i)
         { "--snp-report", offsetof(cli_evidence_args, snp_report) },
         { "--tdx-quote", offsetof(cli_evidence_args, tdx_quote) },
         { "--collateral", offsetof(cli_evidence_args, collateral) },
-        { "--gpu-evidence", offsetof(cli_evidence_args, gpu_evidence) },
-        { "--gpu-certs", offsetof(cli_evidence_args, gpu_certs) },
-        { "--gpu-nonce", offsetof(cli_evidence_args, gpu_nonce) },
         { "--report-data", offsetof(cli_evidence_args, report_data) },
         { "--nonce", offsetof(cli_evidence_args, nonce) },
         { "--at", offsetof(cli_evidence_args, at) },
@@ -74,6 +107,20 @@ int cli_evidence_option(cli_evidence_args *a, int argc, char **argv, int *i)
         a->certs[a->cert_files++] = value;
         return 1;
     }
+    if ((r = cli_option(argc, argv, i, "--gpu-evidence", &value)) != 0) {
+        if (r < 0)
+            return -1;
+        if (a->gpu_count >= CLI_MAX_GPUS) {
+            cli_error("usage", "more than %d --gpu-evidence", CLI_MAX_GPUS);
+            return -1;
+        }
+        a->gpus[a->gpu_count++].evidence = value;
+        return 1;
+    }
+    if ((r = gpu_option(a, argc, argv, i, "--gpu-certs", offsetof(cli_gpu_args, certs))) != 0)
+        return r;
+    if ((r = gpu_option(a, argc, argv, i, "--gpu-nonce", offsetof(cli_gpu_args, nonce))) != 0)
+        return r;
     for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
         if ((r = cli_option(argc, argv, i, opts[k].name, &value)) != 0) {
             if (r < 0)
@@ -88,7 +135,7 @@ int cli_evidence_option(cli_evidence_args *a, int argc, char **argv, int *i)
 
 int cli_evidence_check(const cli_evidence_args *a)
 {
-    int raw = a->snp_report != NULL || a->tdx_quote != NULL || a->gpu_evidence != NULL;
+    int raw = a->snp_report != NULL || a->tdx_quote != NULL || a->gpu_count > 0;
     if (a->bundle != NULL && raw) {
         cli_error("usage", "give either a BUNDLE or raw evidence, not both");
         return CLI_USAGE;
@@ -106,13 +153,13 @@ int cli_evidence_check(const cli_evidence_args *a)
         cli_error("usage", "--collateral needs --tdx-quote");
         return CLI_USAGE;
     }
-    if (a->gpu_evidence != NULL && (a->gpu_certs == NULL || a->gpu_nonce == NULL)) {
-        cli_error("usage", "--gpu-evidence needs --gpu-certs and --gpu-nonce");
-        return CLI_USAGE;
-    }
-    if (a->gpu_evidence == NULL && (a->gpu_certs != NULL || a->gpu_nonce != NULL)) {
-        cli_error("usage", "--gpu-certs and --gpu-nonce need --gpu-evidence");
-        return CLI_USAGE;
+    for (size_t g = 0; g < a->gpu_count; g++) {
+        if (a->gpus[g].certs == NULL || a->gpus[g].nonce == NULL) {
+            cli_error("usage", "GPU %zu (--gpu-evidence %s) needs --gpu-certs and "
+                               "--gpu-nonce after it, before the next --gpu-evidence",
+                      g + 1, a->gpus[g].evidence);
+            return CLI_USAGE;
+        }
     }
     if (a->report_data != NULL && a->snp_report == NULL && a->tdx_quote == NULL) {
         cli_error("usage", "--report-data checks an SNP report or a TDX quote");
@@ -187,9 +234,10 @@ int cli_evidence_load(cli_evidence *ev, const cli_evidence_args *a)
             return CLI_USAGE;
         ev->has_report_data = 1;
     }
-    if (a->gpu_nonce != NULL &&
-        !cli_parse_hex_arg("--gpu-nonce", a->gpu_nonce, ev->gpu_nonce, sizeof(ev->gpu_nonce)))
-        return CLI_USAGE;
+    for (size_t g = 0; g < a->gpu_count; g++)
+        if (!cli_parse_hex_arg("--gpu-nonce", a->gpus[g].nonce, ev->gpus[g].nonce,
+                               sizeof(ev->gpus[g].nonce)))
+            return CLI_USAGE;
 
     if (a->bundle != NULL && !cli_read_file(a->bundle, &ev->bundle))
         return CLI_IO;
@@ -225,21 +273,98 @@ int cli_evidence_load(cli_evidence *ev, const cli_evidence_args *a)
             return CLI_IO;
         cli_blob_free(&unused);
     }
-    if (a->gpu_evidence != NULL &&
-        !cli_read_decoded(a->gpu_evidence, &ev->gpu_evidence, &encoding))
-        return CLI_IO;
-    if (a->gpu_certs != NULL && !cli_read_certs(a->gpu_certs, &ev->gpu_certs))
-        return CLI_IO;
+    for (size_t g = 0; g < a->gpu_count; g++) {
+        ev->gpu_count = g + 1;
+        if (!cli_read_decoded(a->gpus[g].evidence, &ev->gpus[g].evidence, &encoding) ||
+            !cli_read_certs(a->gpus[g].certs, &ev->gpus[g].certs))
+            return CLI_IO;
+    }
     return CLI_OK;
 }
 
 void cli_evidence_free(cli_evidence *ev)
 {
     cli_blob *blobs[] = { &ev->bundle,      &ev->snp_report, &ev->tdx_quote, &ev->tcb_info,
-                          &ev->qe_identity, &ev->tcb_chain,  &ev->pck_crl,   &ev->root_crl,
-                          &ev->gpu_evidence };
+                          &ev->qe_identity, &ev->tcb_chain,  &ev->pck_crl,   &ev->root_crl };
     for (size_t i = 0; i < sizeof(blobs) / sizeof(blobs[0]); i++)
         cli_blob_free(blobs[i]);
     cli_ders_free(&ev->snp_certs);
-    cli_ders_free(&ev->gpu_certs);
+    for (size_t g = 0; g < ev->gpu_count; g++) {
+        cli_blob_free(&ev->gpus[g].evidence);
+        cli_ders_free(&ev->gpus[g].certs);
+    }
+    ev->gpu_count = 0;
+}
+
+/* --- telling GPUs apart -------------------------------------------------------------- */
+
+/* NVIDIA's otherName type for the device ID in a device leaf's subjectAltName. */
+#define NVIDIA_DEVICE_ID_OID "1.3.6.1.4.1.412.274.1"
+
+/* The first device ID the leaf names, printable ASCII; "" when none. */
+static void device_id_of(char *out, size_t cap, X509 *leaf)
+{
+    GENERAL_NAMES *names = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+    ASN1_OBJECT *oid = OBJ_txt2obj(NVIDIA_DEVICE_ID_OID, 1);
+    out[0] = '\0';
+    for (int i = 0; names != NULL && oid != NULL && i < sk_GENERAL_NAME_num(names); i++) {
+        const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+        if (gn->type != GEN_OTHERNAME || OBJ_cmp(gn->d.otherName->type_id, oid) != 0)
+            continue;
+        const ASN1_TYPE *v = gn->d.otherName->value;
+        if (v == NULL || v->type != V_ASN1_UTF8STRING)
+            break;
+        int len = ASN1_STRING_length(v->value.utf8string);
+        if (len > 0 && (size_t)len < cap) {
+            memcpy(out, ASN1_STRING_get0_data(v->value.utf8string), (size_t)len);
+            out[len] = '\0';
+        }
+        break;
+    }
+    ASN1_OBJECT_free(oid);
+    GENERAL_NAMES_free(names);
+    ERR_clear_error();
+}
+
+int cli_gpu_identity_of(cli_gpu_identity *id, const cli_gpu *gpu)
+{
+    memset(id, 0, sizeof(*id));
+    if (gpu->certs.count == 0)
+        return 0;
+    const uint8_t *p = gpu->certs.der[0];
+    X509 *leaf = d2i_X509(NULL, &p, (long)gpu->certs.len[0]);
+    unsigned char *spki = NULL;
+    int spki_len = leaf != NULL ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(leaf), &spki) : -1;
+    int ok = spki_len > 0 &&
+             EVP_Digest(spki, (size_t)spki_len, id->leaf_spki_sha256, NULL, EVP_sha256(), NULL);
+    if (ok)
+        device_id_of(id->device_id, sizeof(id->device_id), leaf);
+    else
+        cli_error("input", "a GPU's device leaf does not decode");
+    OPENSSL_free(spki);
+    X509_free(leaf);
+    ERR_clear_error();
+    return ok;
+}
+
+confai_status cli_gpu_check_distinct(const cli_gpu_identity *ids, size_t i, confai_error *err)
+{
+    for (size_t j = 0; j < i; j++) {
+        int same_key = CRYPTO_memcmp(ids[j].leaf_spki_sha256, ids[i].leaf_spki_sha256, 32) == 0;
+        int same_id = ids[i].device_id[0] != '\0' &&
+                      strcmp(ids[i].device_id, ids[j].device_id) == 0;
+        if (!same_key && !same_id)
+            continue;
+        err->status = CONFAI_E_GPU_DUPLICATE;
+        if (same_key)
+            snprintf(err->message, sizeof(err->message),
+                     "GPU %zu: the same GPU as GPU %zu (the same device leaf key)", i + 1,
+                     j + 1);
+        else
+            snprintf(err->message, sizeof(err->message),
+                     "GPU %zu: the same GPU as GPU %zu (device ID %s)", i + 1, j + 1,
+                     ids[i].device_id);
+        return CONFAI_E_GPU_DUPLICATE;
+    }
+    return CONFAI_OK;
 }

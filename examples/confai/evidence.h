@@ -7,6 +7,20 @@
 
 #include "cli.h"
 
+/* GPUs one call takes raw evidence of (the policy's max_count is 16). */
+#define CLI_MAX_GPUS 16
+
+/*
+ * One GPU's raw evidence options: --gpu-evidence starts a GPU; the
+ * --gpu-certs and --gpu-nonce after it, before the next --gpu-evidence,
+ * are that GPU's.
+ */
+typedef struct cli_gpu_args {
+    const char *evidence;
+    const char *certs;
+    const char *nonce;                          /* hex */
+} cli_gpu_args;
+
 /* The options as given. */
 typedef struct cli_evidence_args {
     const char *bundle;                         /* positional BUNDLE */
@@ -15,9 +29,8 @@ typedef struct cli_evidence_args {
     size_t cert_files;
     const char *tdx_quote;
     const char *collateral;                     /* a folder */
-    const char *gpu_evidence;
-    const char *gpu_certs;
-    const char *gpu_nonce;                      /* hex */
+    cli_gpu_args gpus[CLI_MAX_GPUS];
+    size_t gpu_count;
     const char *report_data;                    /* hex */
     const char *nonce;                          /* hex */
     const char *at;                             /* time */
@@ -35,6 +48,35 @@ int cli_evidence_check(const cli_evidence_args *args);
 /* The evidence options' text, for the --help of verify and pin. */
 extern const char cli_evidence_help[];
 
+/* One GPU's evidence, read and decoded. */
+typedef struct cli_gpu {
+    cli_blob evidence;
+    cli_ders certs;
+    uint8_t nonce[32];
+} cli_gpu;
+
+/*
+ * What tells two GPUs apart, as the library counts GPUs in a bundle: the
+ * SHA-256 of the device leaf's SubjectPublicKeyInfo and NVIDIA's device ID
+ * from its subjectAltName ("" when it names none).
+ */
+typedef struct cli_gpu_identity {
+    uint8_t leaf_spki_sha256[32];
+    char device_id[64];
+} cli_gpu_identity;
+
+/*
+ * The identity of a GPU whose chain verified (certs leaf first). 0 when the
+ * leaf does not decode (printed).
+ */
+int cli_gpu_identity_of(cli_gpu_identity *id, const cli_gpu *gpu);
+
+/*
+ * CONFAI_OK, or CONFAI_E_GPU_DUPLICATE with a message in err when GPU i
+ * (ids[i]) is one of GPUs 0..i-1: the same leaf key or the same device ID.
+ */
+confai_status cli_gpu_check_distinct(const cli_gpu_identity *ids, size_t i, confai_error *err);
+
 /* The files read and decoded. Blobs not given are empty. */
 typedef struct cli_evidence {
     int64_t at;                                 /* verification time */
@@ -47,9 +89,8 @@ typedef struct cli_evidence {
     cli_ders snp_certs;
     cli_blob tdx_quote;
     cli_blob tcb_info, qe_identity, tcb_chain, pck_crl, root_crl;
-    cli_blob gpu_evidence;
-    cli_ders gpu_certs;
-    uint8_t gpu_nonce[32];
+    cli_gpu gpus[CLI_MAX_GPUS];
+    size_t gpu_count;
 } cli_evidence;
 
 /* Reads every file the options name. Returns an exit code (CLI_OK). */

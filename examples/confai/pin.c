@@ -26,7 +26,7 @@ static const char pin_usage_head[] =
     "       confai policy pin [--max-age SECONDS] [--at TIME] [--report-data HEX]\n"
     "                         [--snp-report FILE --certs FILE [--certs FILE...]]\n"
     "                         [--tdx-quote FILE [--collateral DIR]]\n"
-    "                         [--gpu-evidence FILE --gpu-certs FILE --gpu-nonce HEX]\n"
+    "                         [--gpu-evidence FILE --gpu-certs FILE --gpu-nonce HEX...]\n"
     "\n"
     "Verifies the evidence and prints a policy that accepts exactly its\n"
     "measurements, identities, TCB and firmware. This is trust on first use:\n"
@@ -39,6 +39,10 @@ static const char pin_usage_tail[] =
     "\n"
     "GPU evidence is pinned together with CPU evidence (a policy names a CPU\n"
     "platform). Raw evidence has no manifest: its policy accepts any manifest.\n"
+    "Several GPUs: one --gpu-evidence group each; the policy's gpus section\n"
+    "then asks for exactly that many (min_count = max_count), accepts every\n"
+    "GPU's measurements and pins every GPU's own root on first use. The same\n"
+    "GPU given twice is refused (CONFAI_E_GPU_DUPLICATE).\n"
     "\n"
     "Exit: 0 printed, 1 the evidence does not verify, 2 usage, 3 unreadable\n"
     "      input, 5 internal.\n";
@@ -183,22 +187,22 @@ static confai_status open_policy(confai_policy **policy, const pin_roots *roots,
 
 typedef enum pin_platform { PIN_SNP, PIN_TDX, PIN_GPU } pin_platform;
 
+/* Runs the platform's verifier; gpu is the GPU to verify when which is PIN_GPU. */
 static confai_status run_verifier(confai_evidence_verdict **v, pin_platform which,
                                   const confai_policy *policy, const cli_evidence *ev,
-                                  confai_error *err)
+                                  const cli_gpu *gpu, confai_error *err)
 {
     const uint8_t *certs[CLI_MAX_CERTS];
     const uint8_t *report_data = ev->has_report_data ? ev->report_data : NULL;
-    const cli_ders *c = which == PIN_SNP ? &ev->snp_certs : &ev->gpu_certs;
+    const cli_ders *c = which == PIN_GPU ? &gpu->certs : &ev->snp_certs;
     for (size_t i = 0; i < c->count; i++)
         certs[i] = c->der[i];
     if (which == PIN_SNP)
         return confai_evidence_verify_snp(v, policy, ev->snp_report.data, ev->snp_report.len,
                                           certs, c->len, c->count, report_data, ev->at, err);
     if (which == PIN_GPU)
-        return confai_evidence_verify_gpu(v, policy, ev->gpu_evidence.data,
-                                          ev->gpu_evidence.len, certs, c->len, c->count,
-                                          ev->gpu_nonce, ev->at, err);
+        return confai_evidence_verify_gpu(v, policy, gpu->evidence.data, gpu->evidence.len,
+                                          certs, c->len, c->count, gpu->nonce, ev->at, err);
     confai_tdx_collateral coll;
     memset(&coll, 0, sizeof(coll));
     coll.version = CONFAI_TDX_COLLATERAL_VERSION;
@@ -221,10 +225,10 @@ static confai_status run_verifier(confai_evidence_verdict **v, pin_platform whic
  * otherwise. A TDX quote carries its PCK chain as PEM in its certification
  * data, after the signature: read from its first certificate on.
  */
-static char *self_signed_root(pin_platform which, const cli_evidence *ev)
+static char *self_signed_root(pin_platform which, const cli_evidence *ev, const cli_gpu *gpu)
 {
     cli_ders chain = { 0 };
-    const cli_ders *c = which == PIN_SNP ? &ev->snp_certs : &ev->gpu_certs;
+    const cli_ders *c = which == PIN_SNP ? &ev->snp_certs : which == PIN_GPU ? &gpu->certs : NULL;
     char *pem = NULL;
     if (which == PIN_TDX) {
         static const char begin[] = "-----BEGIN CERTIFICATE-----";
@@ -248,7 +252,7 @@ static char *self_signed_root(pin_platform which, const cli_evidence *ev)
  * proved (*out, a cJSON object).
  */
 static confai_status verify_open(cJSON **out, pin_platform which, pin_roots *roots,
-                                 const cli_evidence *ev, confai_error *err)
+                                 const cli_evidence *ev, const cli_gpu *gpu, confai_error *err)
 {
     static const char *const vendors[] = { "AMD", "Intel", "NVIDIA" };
     char *gpu_root = NULL;
@@ -260,16 +264,16 @@ static confai_status verify_open(cJSON **out, pin_platform which, pin_roots *roo
 
     *out = NULL;
     if (st == CONFAI_OK)
-        st = run_verifier(&v, which, policy, ev, err);
+        st = run_verifier(&v, which, policy, ev, gpu, err);
     if (st == CONFAI_E_UNKNOWN_ROOT && *root == NULL &&
         (which != PIN_GPU || roots->gpu_count < PIN_MAX_GPU_ROOTS) &&
-        (*root = self_signed_root(which, ev)) != NULL) {
+        (*root = self_signed_root(which, ev, gpu)) != NULL) {
         if (which == PIN_GPU) /* one more GPU PKI, next to the others */
             roots->gpu[roots->gpu_count++] = gpu_root;
         confai_policy_free(policy);
         st = open_policy(&policy, roots, err);
         if (st == CONFAI_OK)
-            st = run_verifier(&v, which, policy, ev, err);
+            st = run_verifier(&v, which, policy, ev, gpu, err);
         if (st == CONFAI_OK)
             tofu_warning(vendors[which], *root);
     }
@@ -442,6 +446,7 @@ static int tdx_section(cJSON *policy, const cJSON *v, const char *root_pem)
  */
 typedef struct gpu_pins {
     size_t count;
+    cli_gpu_identity ids[CLI_MAX_GPUS]; /* one GPU counts once */
     cJSON *measurements;
     char driver[64];
     char vbios[32];
@@ -502,14 +507,27 @@ static confai_status add_blocks(gpu_pins *pins, const cJSON *blocks, confai_erro
     return CONFAI_OK;
 }
 
-/* One GPU's evidence; every GPU must show the same driver and VBIOS. */
+/*
+ * One GPU's evidence; every GPU must show the same driver and VBIOS, and no
+ * GPU may be one pinned before (CONFAI_E_GPU_DUPLICATE, as in a bundle).
+ */
 static confai_status pin_gpu(gpu_pins *pins, pin_roots *roots, const cli_evidence *ev,
-                             confai_error *err)
+                             const cli_gpu *gpu, confai_error *err)
 {
     cJSON *v = NULL;
-    confai_status st = verify_open(&v, PIN_GPU, roots, ev, err);
+    if (pins->count >= CLI_MAX_GPUS) {
+        snprintf(err->message, sizeof(err->message), "more than %d GPUs", CLI_MAX_GPUS);
+        return CONFAI_E_LIMIT;
+    }
+    confai_status st = verify_open(&v, PIN_GPU, roots, ev, gpu, err);
     const cJSON *e = get(v, "evidence");
     const char *driver = get_str(e, "driver_version"), *vbios = get_str(e, "vbios_version");
+    if (st == CONFAI_OK && !cli_gpu_identity_of(&pins->ids[pins->count], gpu)) {
+        st = CONFAI_E_CERT_CHAIN;
+        snprintf(err->message, sizeof(err->message), "a GPU's device leaf does not decode");
+    }
+    if (st == CONFAI_OK)
+        st = cli_gpu_check_distinct(pins->ids, pins->count, err);
     if (st == CONFAI_OK)
         st = add_blocks(pins, get(e, "measurements"), err);
     if (st == CONFAI_OK) {
@@ -582,8 +600,8 @@ static confai_status malformed(confai_error *err, const char *what)
  * library's strict parser (confai_evidence_describe) before.
  */
 static confai_status bundle_to_evidence(cli_evidence *out, uint8_t nonce[32], uint8_t manifest[32],
-                                        const cJSON *b, const cli_evidence *ev,
-                                        confai_error *err)
+                                        uint8_t gpu_nonce[32], const cJSON *b,
+                                        const cli_evidence *ev, confai_error *err)
 {
     cli_blob n = { 0 }, kc = { 0 }, m = { 0 };
     const cJSON *cpu = get(b, "cpu"), *coll = get(cpu, "collateral");
@@ -605,7 +623,7 @@ static confai_status bundle_to_evidence(cli_evidence *out, uint8_t nonce[32], ui
                                         not_after, err);
     }
     if (st == CONFAI_OK)
-        st = confai_binding_gpu_nonce(out->gpu_nonce, nonce, kc.data, kc.len, m.data, m.len,
+        st = confai_binding_gpu_nonce(gpu_nonce, nonce, kc.data, kc.len, m.data, m.len,
                                       not_after, err);
     if (st == CONFAI_OK && EVP_Digest(m.len ? m.data : (const uint8_t *)"", m.len, manifest,
                                       &dlen, EVP_sha256(), NULL) != 1)
@@ -648,9 +666,9 @@ static confai_status pin_cpu(pin_state *s, const cli_evidence *ev, confai_error 
 {
     confai_status st = CONFAI_OK;
     if (ev->snp_report.data != NULL)
-        st = verify_open(&s->snp, PIN_SNP, &s->roots, ev, err);
+        st = verify_open(&s->snp, PIN_SNP, &s->roots, ev, NULL, err);
     if (st == CONFAI_OK && ev->tdx_quote.data != NULL) {
-        st = verify_open(&s->tdx, PIN_TDX, &s->roots, ev, err);
+        st = verify_open(&s->tdx, PIN_TDX, &s->roots, ev, NULL, err);
         if (st == CONFAI_E_COLLATERAL && ev->tcb_info.len == 0)
             fprintf(stderr, "confai: policy pin: the TCB status is unknown without collateral: "
                             "give --collateral with the TCB info and QE identity for this "
@@ -684,17 +702,19 @@ static confai_status check_bundle(const cli_blob *bundle, confai_error *err)
 static confai_status pin_bundle(pin_state *s, const cli_evidence *ev, confai_error *err)
 {
     cli_evidence part;
+    cli_gpu gpu;
     uint8_t nonce[32];
     cJSON *b = NULL;
     const cJSON *g;
     confai_status st = check_bundle(&ev->bundle, err);
 
     memset(&part, 0, sizeof(part));
+    memset(&gpu, 0, sizeof(gpu));
     if (st == CONFAI_OK &&
         (b = cJSON_ParseWithLength((const char *)ev->bundle.data, ev->bundle.len)) == NULL)
         st = malformed(err, "not JSON");
     if (st == CONFAI_OK)
-        st = bundle_to_evidence(&part, nonce, s->manifest, b, ev, err);
+        st = bundle_to_evidence(&part, nonce, s->manifest, gpu.nonce, b, ev, err);
     if (st == CONFAI_OK && ev->has_nonce && memcmp(ev->nonce, nonce, 32) != 0) {
         st = CONFAI_E_NONCE_MISMATCH;
         snprintf(err->message, sizeof(err->message), "the bundle answers another nonce");
@@ -707,14 +727,16 @@ static confai_status pin_bundle(pin_state *s, const cli_evidence *ev, confai_err
     cJSON_ArrayForEach(g, get(b, "gpus")) {
         if (st != CONFAI_OK)
             break;
-        cli_blob_free(&part.gpu_evidence);
-        cli_ders_free(&part.gpu_certs);
-        if (!member_blob(&part.gpu_evidence, g, "evidence") || !member_certs(&part.gpu_certs, g))
+        cli_blob_free(&gpu.evidence);
+        cli_ders_free(&gpu.certs);
+        if (!member_blob(&gpu.evidence, g, "evidence") || !member_certs(&gpu.certs, g))
             st = malformed(err, "gpus[].evidence or gpus[].certs");
         else
-            st = pin_gpu(&s->gpus, &s->roots, &part, err);
+            st = pin_gpu(&s->gpus, &s->roots, &part, &gpu, err);
     }
     s->has_manifest = st == CONFAI_OK;
+    cli_blob_free(&gpu.evidence);
+    cli_ders_free(&gpu.certs);
     cli_evidence_free(&part);
     cJSON_Delete(b);
     return st;
@@ -765,8 +787,8 @@ static int pin(const cli_evidence_args *args, const cli_evidence *ev, int64_t ma
         st = pin_bundle(&s, ev, &err);
     } else {
         st = pin_cpu(&s, ev, &err);
-        if (st == CONFAI_OK && ev->gpu_evidence.data != NULL)
-            st = pin_gpu(&s.gpus, &s.roots, ev, &err);
+        for (size_t g = 0; st == CONFAI_OK && g < ev->gpu_count; g++)
+            st = pin_gpu(&s.gpus, &s.roots, ev, &ev->gpus[g], &err);
     }
     if (st == CONFAI_OK && s.snp == NULL && s.tdx == NULL) {
         st = CONFAI_E_UNSUPPORTED;

@@ -19,7 +19,7 @@ static const char verify_usage_head[] =
     "       confai verify --policy POLICY [--at TIME] [--report-data HEX]\n"
     "                     [--snp-report FILE --certs FILE [--certs FILE...]]\n"
     "                     [--tdx-quote FILE [--collateral DIR]]\n"
-    "                     [--gpu-evidence FILE --gpu-certs FILE --gpu-nonce HEX]\n"
+    "                     [--gpu-evidence FILE --gpu-certs FILE --gpu-nonce HEX...]\n"
     "\n"
     "Verifies evidence against a policy (doc/policy.md). Accepted: exit 0 and\n"
     "the verdict as JSON on stdout. Rejected: exit 1 and the status with the\n"
@@ -33,6 +33,12 @@ static const char verify_usage_tail[] =
     "Raw evidence carries no key binding of its own: give --report-data to\n"
     "check what the report commits to, and note that a raw report is no\n"
     "proof of freshness.\n"
+    "\n"
+    "Several GPUs: one --gpu-evidence group each. Every GPU is verified; the\n"
+    "policy's gpus min_count and max_count apply to the number given, and the\n"
+    "same GPU given twice (the same device leaf key or device ID) is rejected\n"
+    "with CONFAI_E_GPU_DUPLICATE, as in a bundle. One GPU's result is under\n"
+    "\"gpu\", several GPUs' under \"gpus\" in the order given.\n"
     "\n"
     "Exit: 0 accepted, 1 rejected, 2 usage, 3 unreadable input or invalid\n"
     "      policy, 5 internal.\n";
@@ -106,6 +112,7 @@ typedef struct raw_run {
     cJSON *checks, *waived;
     confai_error err;
     const char *stage;
+    char stage_text[32];
 } raw_run;
 
 static int note_unchecked(raw_run *r, const char *what)
@@ -123,6 +130,12 @@ static int add_names(cJSON *list, const confai_evidence_verdict *v,
                      const char *(*name)(const confai_evidence_verdict *, size_t))
 {
     for (size_t i = 0; i < count(v); i++) {
+        const cJSON *known;
+        int seen = 0;
+        cJSON_ArrayForEach(known, list)
+            seen |= strcmp(known->valuestring, name(v, i)) == 0;
+        if (seen) /* several GPUs pass the same checks: each name once */
+            continue;
         cJSON *s = cJSON_CreateString(name(v, i));
         if (s == NULL || !cJSON_AddItemToArray(list, s)) {
             cJSON_Delete(s);
@@ -134,10 +147,12 @@ static int add_names(cJSON *list, const confai_evidence_verdict *v,
 
 /*
  * A platform's raw verdict into the result: its checks appended to the
- * lists, what it proved under `member` (less the members the result holds
- * once), its root warning on stderr.
+ * lists, what it proved under `member` (or appended to `list` when member
+ * is NULL), less the members the result holds once, its root warning on
+ * stderr.
  */
-static confai_status add_verdict(raw_run *r, const char *member, const confai_evidence_verdict *v)
+static confai_status add_verdict(raw_run *r, const char *member, cJSON *list,
+                                 const confai_evidence_verdict *v)
 {
     char *json = NULL;
     cJSON *o;
@@ -153,7 +168,8 @@ static confai_status add_verdict(raw_run *r, const char *member, const confai_ev
         cJSON_DeleteItemFromObjectCaseSensitive(o, "waived");
         cJSON_DeleteItemFromObjectCaseSensitive(o, "verified_at");
     }
-    int added = o != NULL && cJSON_AddItemToObject(r->out, member, o);
+    int added = o != NULL && (member != NULL ? cJSON_AddItemToObject(r->out, member, o)
+                                             : cJSON_AddItemToArray(list, o));
     if (!added)
         cJSON_Delete(o);
     if (!added ||
@@ -179,7 +195,7 @@ static confai_status run_snp(raw_run *r, const confai_policy *policy, const cli_
         &v, policy, ev->snp_report.data, ev->snp_report.len, certs, ev->snp_certs.len,
         ev->snp_certs.count, ev->has_report_data ? ev->report_data : NULL, ev->at, &r->err);
     if (st == CONFAI_OK)
-        st = add_verdict(r, "sev_snp", v);
+        st = add_verdict(r, "sev_snp", NULL, v);
     confai_evidence_verdict_free(v);
     return st;
 }
@@ -206,30 +222,136 @@ static confai_status run_tdx(raw_run *r, const confai_policy *policy, const cli_
                                                   ev->has_report_data ? ev->report_data : NULL,
                                                   ev->at, &r->err);
     if (st == CONFAI_OK)
-        st = add_verdict(r, "tdx", v);
+        st = add_verdict(r, "tdx", NULL, v);
     confai_evidence_verdict_free(v);
     return st;
 }
 
-static confai_status run_gpu(raw_run *r, const confai_policy *policy, const cli_evidence *ev)
+/*
+ * The policy's GPU count, which confai_evidence_verify_gpu checks for one
+ * GPU only: *has 0 when the policy has no gpus section (the verifier then
+ * refuses any GPU). The policy parsed already, so its values are valid.
+ */
+static int gpu_count_range(const char *policy_path, int *has, unsigned *min, unsigned *max)
+{
+    cli_blob file;
+    *has = 0;
+    if (!cli_read_file(policy_path, &file))
+        return 0;
+    cJSON *p = cJSON_ParseWithLength((const char *)file.data, file.len);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(p, "gpus");
+    const cJSON *lo = cJSON_GetObjectItemCaseSensitive(g, "min_count");
+    const cJSON *hi = cJSON_GetObjectItemCaseSensitive(g, "max_count");
+    if (cJSON_IsObject(g) && cJSON_IsNumber(lo) && cJSON_IsNumber(hi)) {
+        *has = 1;
+        *min = (unsigned)lo->valuedouble;
+        *max = (unsigned)hi->valuedouble;
+    }
+    cJSON_Delete(p);
+    cli_blob_free(&file);
+    return 1;
+}
+
+/*
+ * The policy each GPU is verified with: the policy itself, unless its
+ * min_count is above 1, which one GPU alone cannot meet: then the same
+ * policy with min_count 1 (the number of GPUs given was checked against the
+ * real range before). *derived is what to free.
+ */
+static confai_status gpu_policy(const confai_policy **out, confai_policy **derived,
+                                const confai_policy *policy, const char *policy_path,
+                                unsigned min, confai_error *err)
+{
+    cli_blob file;
+    confai_status st = CONFAI_E_NO_MEMORY;
+    char *text = NULL;
+    *out = policy;
+    *derived = NULL;
+    if (min <= 1)
+        return CONFAI_OK;
+    if (!cli_read_file(policy_path, &file)) {
+        snprintf(err->message, sizeof(err->message), "%s: unreadable", policy_path);
+        return CONFAI_E_ARGUMENT;
+    }
+    cJSON *p = cJSON_ParseWithLength((const char *)file.data, file.len);
+    cJSON *g = cJSON_GetObjectItemCaseSensitive(p, "gpus");
+    cJSON *lo = cJSON_GetObjectItemCaseSensitive(g, "min_count");
+    if (cJSON_IsNumber(lo)) {
+        cJSON_SetNumberValue(lo, 1);
+        text = cJSON_PrintUnformatted(p);
+    }
+    if (text != NULL)
+        st = confai_policy_new(derived, text, strlen(text), err);
+    else
+        snprintf(err->message, sizeof(err->message), "out of memory");
+    if (st == CONFAI_OK)
+        *out = *derived;
+    cJSON_free(text);
+    cJSON_Delete(p);
+    cli_blob_free(&file);
+    return st;
+}
+
+/* Every GPU, each with the raw verifier; one GPU counts once. */
+static confai_status run_gpus(raw_run *r, const confai_policy *policy, const char *policy_path,
+                              const cli_evidence *ev)
 {
     const uint8_t *certs[CLI_MAX_CERTS];
-    confai_evidence_verdict *v = NULL;
+    cli_gpu_identity ids[CLI_MAX_GPUS];
+    const confai_policy *each = policy;
+    confai_policy *derived = NULL;
+    cJSON *list = NULL;
+    int has = 0;
+    unsigned min = 0, max = 0;
+    confai_status st = CONFAI_OK;
+
     r->stage = "gpu";
-    for (size_t i = 0; i < ev->gpu_certs.count; i++)
-        certs[i] = ev->gpu_certs.der[i];
-    confai_status st = confai_evidence_verify_gpu(&v, policy, ev->gpu_evidence.data,
-                                                  ev->gpu_evidence.len, certs, ev->gpu_certs.len,
-                                                  ev->gpu_certs.count, ev->gpu_nonce, ev->at,
-                                                  &r->err);
-    if (st == CONFAI_OK)
-        st = add_verdict(r, "gpu", v);
-    confai_evidence_verdict_free(v);
+    if (!gpu_count_range(policy_path, &has, &min, &max)) {
+        snprintf(r->err.message, sizeof(r->err.message), "%s: unreadable", policy_path);
+        return CONFAI_E_ARGUMENT;
+    }
+    if (has && (ev->gpu_count < min || ev->gpu_count > max)) {
+        r->err.status = CONFAI_E_POLICY_GPU_COUNT;
+        snprintf(r->err.message, sizeof(r->err.message),
+                 "policy: %zu GPU%s given, gpus accepts %u to %u", ev->gpu_count,
+                 ev->gpu_count == 1 ? "" : "s", min, max);
+        return CONFAI_E_POLICY_GPU_COUNT;
+    }
+    if (has)
+        st = gpu_policy(&each, &derived, policy, policy_path, min, &r->err);
+    if (st == CONFAI_OK && ev->gpu_count > 1 &&
+        (list = cJSON_AddArrayToObject(r->out, "gpus")) == NULL) {
+        snprintf(r->err.message, sizeof(r->err.message), "out of memory");
+        st = CONFAI_E_NO_MEMORY;
+    }
+    for (size_t g = 0; st == CONFAI_OK && g < ev->gpu_count; g++) {
+        const cli_gpu *gpu = &ev->gpus[g];
+        confai_evidence_verdict *v = NULL;
+        if (ev->gpu_count > 1) {
+            snprintf(r->stage_text, sizeof(r->stage_text), "gpu %zu", g + 1);
+            r->stage = r->stage_text;
+        }
+        for (size_t i = 0; i < gpu->certs.count; i++)
+            certs[i] = gpu->certs.der[i];
+        st = confai_evidence_verify_gpu(&v, each, gpu->evidence.data, gpu->evidence.len, certs,
+                                        gpu->certs.len, gpu->certs.count, gpu->nonce, ev->at,
+                                        &r->err);
+        if (st == CONFAI_OK && !cli_gpu_identity_of(&ids[g], gpu)) {
+            st = CONFAI_E_CERT_CHAIN;
+            snprintf(r->err.message, sizeof(r->err.message), "the device leaf does not decode");
+        }
+        if (st == CONFAI_OK)
+            st = cli_gpu_check_distinct(ids, g, &r->err);
+        if (st == CONFAI_OK)
+            st = add_verdict(r, list == NULL ? "gpu" : NULL, list, v);
+        confai_evidence_verdict_free(v);
+    }
+    confai_policy_free(derived);
     return st;
 }
 
-static int verify_raw(const confai_policy *policy, const cli_evidence *ev,
-                      const cli_evidence_args *args)
+static int verify_raw(const confai_policy *policy, const char *policy_path,
+                      const cli_evidence *ev, const cli_evidence_args *args)
 {
     raw_run r;
     confai_status st = CONFAI_OK;
@@ -251,10 +373,10 @@ static int verify_raw(const confai_policy *policy, const cli_evidence *ev,
         st = run_snp(&r, policy, ev);
     if (st == CONFAI_OK && args->tdx_quote != NULL)
         st = run_tdx(&r, policy, ev);
-    if (st == CONFAI_OK && args->gpu_evidence != NULL)
-        st = run_gpu(&r, policy, ev);
+    if (st == CONFAI_OK && ev->gpu_count > 0)
+        st = run_gpus(&r, policy, policy_path, ev);
     if (st != CONFAI_OK) {
-        char what[64];
+        char what[80];
         snprintf(what, sizeof(what), "verify: %s rejected", r.stage);
         if (r.err.status == CONFAI_OK)
             r.err.status = st;
@@ -327,7 +449,7 @@ int cli_verify(int argc, char **argv)
         return rc;
     rc = cli_evidence_load(&ev, &args);
     if (rc == CLI_OK)
-        rc = args.bundle != NULL ? verify_bundle(policy, &ev) : verify_raw(policy, &ev, &args);
+        rc = args.bundle != NULL ? verify_bundle(policy, &ev) : verify_raw(policy, policy_path, &ev, &args);
     cli_evidence_free(&ev);
     confai_policy_free(policy);
     return rc;

@@ -27,6 +27,7 @@ T_2025_06 = "2025-06-01T00:00:00Z"
 T_2026 = "2026-01-01T00:00:00Z"
 T_SIM = "2026-01-01T00:10:00Z"
 SIM_NONCE = "".join("%02x" % (0xa0 + i) for i in range(32))
+SIM_GPU_NONCE = "".join("%02x" % (0xc0 + i) for i in range(32))  # make_bundle's gpuK/
 
 # Real SEV-SNP reports with the chains PROVENANCE.md pairs them with, and a
 # time inside every certificate's validity (as tests/unit/test_snp_verify_vectors.c).
@@ -497,6 +498,112 @@ def gpu_tests(r):
         r.case(name, fn)
 
 
+# --- several GPUs (simulated, each its own device PKI; and the real H100) -----------------
+
+def multi_gpu_tests(r, sim):
+    cpu = SNP_CASES[5]  # oak-genoa, valid at T_2026 as the simulated GPUs are
+
+    def sim_gpu(k, nonce=SIM_GPU_NONCE):
+        d = os.path.join(sim, "gpu%d" % k)
+        return ["--gpu-evidence", os.path.join(d, "evidence.hex"),
+                "--gpu-certs", os.path.join(d, "certs.pem"), "--gpu-nonce", nonce]
+
+    def roots(*ks):
+        return [open(os.path.join(sim, "gpu%d" % k, "root.pem")).read() for k in ks]
+
+    state = {}
+
+    def pin_two():
+        policy, err = r.json_of("policy", "pin", *snp_args(r, cpu), *sim_gpu(1), *sim_gpu(2))
+        g = policy["gpus"]
+        check(g["min_count"] == 2 and g["max_count"] == 2, g)
+        check(len(g["measurements"]) == 16, g["measurements"])
+        check(sorted(g["custom_roots"]) == sorted(roots(1, 2)), g.get("custom_roots"))
+        check(err.count("trust on first use") >= 1, err)
+        state["policy"] = r.write("two-gpus.json", json.dumps(policy))
+
+    def verify_two():
+        d, err = r.json_of("verify", "--policy", state["policy"], "--at", T_2026, *sim_gpu(1),
+                           *sim_gpu(2))
+        check(len(d["gpus"]) == 2 and "gpu" not in d, d.keys())
+        check(all(g["root"]["kind"] == "custom" for g in d["gpus"]), d["gpus"])
+        check(d["checks"].count("gpu.signature") == 1, d["checks"])
+        check("policy.gpu.count" in d["checks"], d["checks"])
+        check(err.count("WARNING") >= 2, err)
+        # with the CPU evidence too, either order of the GPUs
+        d, _ = r.json_of("verify", "--policy", state["policy"], *snp_args(r, cpu), *sim_gpu(2),
+                         *sim_gpu(1))
+        check("sev_snp" in d and len(d["gpus"]) == 2, d.keys())
+        # the options of one GPU in either order after its --gpu-evidence
+        a = sim_gpu(1)
+        r.json_of("verify", "--policy", state["policy"], "--at", T_2026, *a[:2], *a[4:],
+                  *a[2:4], *sim_gpu(2))
+
+    def count():
+        r.expect(1, "verify", "--policy", state["policy"], "--at", T_2026, *sim_gpu(1),
+                 stderr_has=["CONFAI_E_POLICY_GPU_COUNT", "1 GPU given"])
+        r.expect(1, "verify", "--policy", state["policy"], "--at", T_2026, *sim_gpu(1),
+                 *sim_gpu(2), *sim_gpu(3), stderr_has="CONFAI_E_POLICY_GPU_COUNT")
+
+    def unpinned_third():
+        # GPU 3's own root is not in the policy
+        policy = json.load(open(state["policy"]))
+        policy["gpus"]["max_count"] = 3
+        p = r.write("two-of-three.json", json.dumps(policy))
+        r.expect(1, "verify", "--policy", p, "--at", T_2026, *sim_gpu(1), *sim_gpu(2),
+                 *sim_gpu(3), stderr_has=["CONFAI_E_UNKNOWN_ROOT", "gpu 3 rejected"])
+
+    def same_gpu_twice():
+        policy = json.load(open(state["policy"]))
+        r.expect(1, "verify", "--policy", state["policy"], "--at", T_2026, *sim_gpu(1),
+                 *sim_gpu(1), stderr_has=["CONFAI_E_GPU_DUPLICATE", "GPU 2", "GPU 1"])
+        r.expect(1, "policy", "pin", *snp_args(r, cpu), *sim_gpu(1), *sim_gpu(2), *sim_gpu(1),
+                 stderr_has="CONFAI_E_GPU_DUPLICATE")
+        check(policy["gpus"]["min_count"] == 2, policy)
+
+    def real_h100_twice():
+        g = ["--gpu-evidence", r.v(GPU_A[0]), "--gpu-certs", r.v(GPU_A[1]),
+             "--gpu-nonce", GPU_A[2]]
+        policy, _ = r.json_of("policy", "pin", *snp_args(r, SNP_CASES[6]), *g)
+        policy["gpus"]["max_count"] = 2
+        p = r.write("h100-up-to-two.json", json.dumps(policy))
+        r.expect(1, "verify", "--policy", p, "--at", T_2025_06, *g, *g,
+                 stderr_has=["CONFAI_E_GPU_DUPLICATE", "the same device leaf key"])
+        r.expect(1, "policy", "pin", *snp_args(r, SNP_CASES[6]), *g, *g,
+                 stderr_has="CONFAI_E_GPU_DUPLICATE")
+
+    def usage():
+        pol = state["policy"]
+        a = sim_gpu(1)
+        # --gpu-certs or --gpu-nonce before any --gpu-evidence
+        r.expect(2, "verify", "--policy", pol, *a[2:4], *a[:2], *a[4:],
+                 stderr_has="--gpu-certs before any --gpu-evidence")
+        r.expect(2, "verify", "--policy", pol, *a[4:], *a[:4],
+                 stderr_has="--gpu-nonce before any --gpu-evidence")
+        # a dangling --gpu-certs: the second GPU's, given twice to the first
+        r.expect(2, "verify", "--policy", pol, *a, *a[2:4], *sim_gpu(2),
+                 stderr_has="--gpu-certs given twice for GPU 1")
+        # a GPU without its certificates (they came after the next GPU started)
+        b = sim_gpu(2)
+        r.expect(2, "verify", "--policy", pol, *a[:2], *a[4:], *b[:2], *a[2:4], *b[4:],
+                 stderr_has="GPU 1 (")
+        r.expect(2, "verify", "--policy", pol, *a, *b[:2],
+                 stderr_has="GPU 2 (--gpu-evidence")
+        r.expect(2, "policy", "pin", *snp_args(r, cpu), *a, "--gpu-nonce", SIM_GPU_NONCE,
+                 stderr_has="--gpu-nonce given twice")
+        out, _ = r.expect(0, "verify", "--help")
+        check("each one starts the next GPU" in out and "Several GPUs" in out, out)
+
+    for name, fn in [("pin two simulated gpus", pin_two),
+                     ("verify two simulated gpus", verify_two),
+                     ("verify gpus: the policy's count applies to the gpus given", count),
+                     ("verify gpus rejects a gpu of an unpinned root", unpinned_third),
+                     ("verify and pin reject the same simulated gpu twice", same_gpu_twice),
+                     ("verify and pin reject the real h100 twice", real_h100_twice),
+                     ("gpu option order usage errors", usage)]:
+        r.case(name, fn)
+
+
 # --- bundles (simulated platform) -------------------------------------------------------
 
 def bundle_tests(r, sim):
@@ -651,6 +758,7 @@ def main():
         tdx_tests(r)
         tdx_synthetic_tests(r, tdx)
         gpu_tests(r)
+        multi_gpu_tests(r, sim)
         bundle_tests(r, sim)
         usage_tests(r, sim)
         vocabulary_tests(r, a.check_names)
