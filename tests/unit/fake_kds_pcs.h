@@ -1,8 +1,11 @@
 /*
  * For the endorsement fetcher tests (test_http_get.c, test_kds.c,
- * test_pcs.c): the fake KDS/PCS that tests/fakes/with-fake-kds-pcs.sh
- * starts (its URL in CONFAI_FAKE_KDS_PCS_URL), driven through its /_fake/
- * control paths, and temporary cache directories.
+ * test_pcs.c): the fake KDS/PCS (tests/fakes/fake_kds_pcs.py), which the
+ * test starts itself (fake_start) unless one runs already
+ * (CONFAI_FAKE_KDS_PCS_URL, as tests/fakes/with-fake-kds-pcs.sh sets it),
+ * driven through its /_fake/ control paths, and temporary cache
+ * directories. Starting it from the test, not from a wrapper script, keeps
+ * a --wrapper such as valgrind on the test program.
  */
 #ifndef CONFAI_TESTS_FAKE_KDS_PCS_H
 #define CONFAI_TESTS_FAKE_KDS_PCS_H
@@ -18,6 +21,79 @@
 #include <unistd.h>
 
 #include "server/http_get.h"
+
+#include <signal.h>
+
+static pid_t fake_pid;
+static char fake_dir[64];
+
+static void fake_stop(void)
+{
+    if (fake_pid > 0) {
+        kill(fake_pid, SIGTERM);
+        waitpid(fake_pid, NULL, 0);
+        fake_pid = 0;
+    }
+    if (fake_dir[0] != '\0') {
+        char path[128];
+        snprintf(path, sizeof(path), "%s/port", fake_dir);
+        unlink(path);
+        rmdir(fake_dir);
+        fake_dir[0] = '\0';
+    }
+}
+
+/*
+ * Starts the fake ($CONFAI_FAKE_KDS_PCS: its script; $PYTHON: the
+ * interpreter) and exports its URL; stops it at exit. 0, or -1 with a
+ * message on stderr.
+ */
+static inline int fake_start(void)
+{
+    const char *url = getenv("CONFAI_FAKE_KDS_PCS_URL");
+    if (url != NULL && url[0] != '\0')
+        return 0;
+    const char *script = getenv("CONFAI_FAKE_KDS_PCS");
+    const char *python = getenv("PYTHON");
+    if (script == NULL) {
+        fprintf(stderr, "fake KDS/PCS: set CONFAI_FAKE_KDS_PCS (meson test does)\n");
+        return -1;
+    }
+    strcpy(fake_dir, "/tmp/fake-kds-pcs.XXXXXX");
+    if (mkdtemp(fake_dir) == NULL)
+        return -1;
+    char port_file[128];
+    snprintf(port_file, sizeof(port_file), "%s/port", fake_dir);
+    atexit(fake_stop);
+    fake_pid = fork();
+    if (fake_pid < 0)
+        return -1;
+    if (fake_pid == 0) {
+        const char *py = python != NULL ? python : "python3";
+        execlp(py, py, script, "--port-file", port_file, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 400; i++) { /* up to 20 s on a busy machine */
+        FILE *f = fopen(port_file, "r");
+        unsigned port = 0;
+        if (f != NULL) {
+            int got = fscanf(f, "%u", &port);
+            fclose(f);
+            if (got == 1 && port > 0) {
+                char text[64];
+                snprintf(text, sizeof(text), "http://127.0.0.1:%u", port);
+                return setenv("CONFAI_FAKE_KDS_PCS_URL", text, 1);
+            }
+        }
+        if (waitpid(fake_pid, NULL, WNOHANG) == fake_pid) {
+            fake_pid = 0;
+            break;
+        }
+        nanosleep(&(struct timespec){ .tv_sec = 0, .tv_nsec = 50000000 }, NULL);
+    }
+    fprintf(stderr, "fake KDS/PCS: %s did not start\n", script);
+    return -1;
+}
 
 /* Short limits: a stalled server costs timeout_ms per attempt. */
 static const http_get_options fake_http = { .timeout_ms = 1000, .max_attempts = 3,

@@ -231,6 +231,8 @@ static void test_header_lookup(void **state)
 
 int main(void)
 {
+    if (fake_start() != 0)
+        return 1;
 #define T(f) cmocka_unit_test_setup(f, setup)
     const struct CMUnitTest tests[] = {
         T(test_ok),

@@ -433,6 +433,8 @@ static void test_product_and_key_rules(void **state)
 
 int main(void)
 {
+    if (fake_start() != 0)
+        return 1;
 #define T(f) cmocka_unit_test_setup(f, setup)
     const struct CMUnitTest tests[] = {
         T(test_vectors),

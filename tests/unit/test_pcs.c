@@ -372,6 +372,8 @@ static void test_bad_input(void **state)
 
 int main(void)
 {
+    if (fake_start() != 0)
+        return 1;
 #define T(f) cmocka_unit_test_setup(f, setup)
     const struct CMUnitTest tests[] = {
         T(test_fetch_and_verify),
