@@ -2,11 +2,15 @@
 # `meson install` into a scratch DESTDIR, then what a user of the installed
 # tree relies on: the library, the headers (each compiling alone through
 # pkg-config), the programs, and their man pages rendering with man(1).
-#   check-install.sh BUILD_DIR CLIENT(true|false) GATEWAY(true|false)
+#   check-install.sh BUILD_DIR CLIENT(true|false) GATEWAY(true|false) CC SANITIZE
+# CC and SANITIZE (meson's b_sanitize, "none" or e.g. "address,undefined")
+# are the build's: a program using a sanitized library is built the same way.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 client=$2
 gateway=$3
+compiler=${4:-cc}
+sanitize=${5:-none}
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 
@@ -39,8 +43,11 @@ C
 export PKG_CONFIG_PATH
 PKG_CONFIG_PATH=$(dirname "$pc")
 flags=$(pkg-config --define-variable=prefix="$root" --cflags --libs confai)
+if [ "$sanitize" != none ]; then
+    flags="$flags -fsanitize=$sanitize"
+fi
 # shellcheck disable=SC2086
-cc -o "$dest/use" "$dest/use.c" $flags
+"$compiler" -o "$dest/use" "$dest/use.c" $flags
 LD_LIBRARY_PATH=$(dirname "$lib") "$dest/use" | grep -qx '[0-9]*\.[0-9]*\.[0-9]*' ||
     fail "a program built against the installed tree does not run"
 
