@@ -104,3 +104,42 @@ class Response:
         import json
 
         return json.loads(self.content)
+
+
+# Connection-level fields that belong to the outer hop, not the inner request.
+_HOP_BY_HOP = {
+    "host",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authorization",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "content-length",
+    "accept-encoding",
+}
+
+
+def _wants_stream(method: str, headers, body: bytes) -> bool:
+    import json
+
+    ctype = next((v for k, v in headers if k.lower() == "content-type"), "")
+    if method != "POST" or "json" not in ctype.lower() or not body.lstrip().startswith(b"{"):
+        return False
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and doc.get("stream") is True
+
+
+def shape_request(method: str, path: str, headers, body: bytes) -> Request:
+    """The inner request an application's outer request becomes when sealed;
+    .streamed tells whether the answer is asked for as a streamed exchange."""
+    headers = list(headers)
+    kept = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
+    req = Request(method, path, kept, body)
+    req.streamed = _wants_stream(method, headers, body)
+    return req
