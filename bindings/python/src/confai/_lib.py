@@ -36,6 +36,7 @@ VERIFY_LENIENT_BUNDLE = 0x1
 HTTP_ANY = 0
 HTTP_REQUEST = 1
 HTTP_RESPONSE = 2
+HTTP_KNOWN_LENGTH = 0
 HTTP_HEADERS = 0
 HTTP_TRAILERS = 1
 
@@ -135,6 +136,12 @@ _FUNCTIONS = {
         [_H, POINTER(c_char_p), POINTER(c_char_p), c_int, c_size_t, _ERR],
     ),
     "confai_http_message_body": (c_void_p, [_H, POINTER(c_size_t)]),
+    "confai_http_message_encode": (c_int, [_H, POINTER(c_void_p), POINTER(c_size_t), c_int, c_size_t, _ERR]),
+    "confai_http_request_shape": (
+        c_int,
+        [_PH, POINTER(c_int), c_char_p, c_char_p, POINTER(c_char_p), POINTER(c_char_p), c_size_t, _U8P,
+         c_size_t, _ERR],
+    ),
     # policy and verification
     "confai_policy_new": (c_int, [_PH, c_char_p, c_size_t, _ERR]),
     "confai_policy_free": (None, [_H]),

@@ -71,7 +71,8 @@ def _as_http_error(exc: errors.ConfaiError, request: Any, http: Any, in_body: bo
 
 
 def transports(http: Any):
-    """(ConfaiTransport, AsyncConfaiTransport) for the module http (httpx or httpx2)."""
+    """(ConfaiTransport, AsyncConfaiTransport, inner_request) for the module
+    http (httpx or httpx2)."""
 
     def sealed(request, fn, *args, in_body=False):
         try:
@@ -103,11 +104,17 @@ def transports(http: Any):
             http,
         )
 
+    def inner_request(request, body: bytes | None = None):
+        """The inner request (confai.Request, with .streamed) that the
+        transports seal for request; body defaults to request.read()."""
+        if body is None:
+            body = request.read()
+        path = request.url.raw_path
+        return sealed(request, shape_request, request.method, path, request.headers.raw, body)
+
     def shape(client: Client, request, body: bytes):
         check_host(client, request)
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-        path = request.url.raw_path.decode("ascii")
-        return sealed(request, shape_request, request.method, path, headers, body)
+        return inner_request(request, body)
 
     def response_headers(headers):
         return [(k, v) for k, v in headers if k.lower() not in _RESPONSE_DROP]
@@ -196,4 +203,4 @@ def transports(http: Any):
         async def aclose(self) -> None:
             pass
 
-    return ConfaiTransport, AsyncConfaiTransport
+    return ConfaiTransport, AsyncConfaiTransport, inner_request

@@ -9,8 +9,11 @@
     aai = openai.AsyncOpenAI(base_url=confai.BASE_URL, api_key="unused",
                              http_client=httpx.AsyncClient(transport=AsyncConfaiTransport(client)))
 
-Each request becomes a Binary HTTP request sealed to the attested key; a
-JSON body with "stream": true goes out as a streamed exchange whose response
+Each request becomes a Binary HTTP request sealed to the attested key
+(inner_request(request) shows which: confai_http_request_shape keeps the
+method, the path and query, the body, and only the header fields an API
+needs, such as authorization and content-type); a POST of a JSON object
+with "stream": true goes out as a streamed exchange whose response
 body yields the authenticated bytes as they open. Failures raise exceptions
 that are both the confai error (.status, .name, .message) and an
 httpx.TransportError (httpx.TimeoutException for CONFAI_E_TIMEOUT), and,
@@ -25,6 +28,6 @@ import httpx
 
 from ._transport import BASE_URL, transports
 
-ConfaiTransport, AsyncConfaiTransport = transports(httpx)
+ConfaiTransport, AsyncConfaiTransport, inner_request = transports(httpx)
 
-__all__ = ["AsyncConfaiTransport", "BASE_URL", "ConfaiTransport"]
+__all__ = ["AsyncConfaiTransport", "BASE_URL", "ConfaiTransport", "inner_request"]
