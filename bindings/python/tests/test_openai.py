@@ -5,6 +5,7 @@ uses) and httpx (which it still accepts)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import httpx
 import httpx2
@@ -90,31 +91,36 @@ def test_async_chat_completion(gateway, library):
         assert text == "".join(client.chat({"model": "confai-demo", "messages": MESSAGES}))
 
 
-def test_async_transport_leaves_the_event_loop_running(gateway):
-    # a ticker on the same loop keeps ticking while a streamed chat is
-    # attested, sealed and opened in worker threads
-    async def main(client):
-        ticks = 0
-        done = asyncio.Event()
-
-        async def ticker():
-            nonlocal ticks
-            while not done.is_set():
-                ticks += 1
-                await asyncio.sleep(0.001)
-
-        task = asyncio.create_task(ticker())
-        ai = async_sdk(client)
-        async for _ in await ai.chat.completions.create(model="confai-demo", messages=MESSAGES, stream=True):
-            pass
-        done.set()
-        await task
-        return ticks
-
-    # attest first inside the loop: the RSA work of a first attestation is
-    # what a blocking transport would stall the loop for
+@pytest.mark.parametrize("call", ["fetch_message", "stream_message"])
+def test_async_transport_runs_the_c_calls_off_the_event_loop(gateway, call):
+    # the C call (here wrapped) returns only once another task on the event
+    # loop has run meanwhile: a transport that made the call on the loop's
+    # own thread would wait in vain
     with confai.Client(gateway.url, gateway.policy()) as client:
-        assert asyncio.run(main(client)) > 1
+        other_task_ran = threading.Event()
+        real = getattr(client, call)
+
+        def blocking(req):
+            assert other_task_ran.wait(20), "the event loop was blocked during the C call"
+            return real(req)
+
+        setattr(client, call, blocking)
+
+        async def other_task():
+            await asyncio.sleep(0.05)
+            other_task_ran.set()
+
+        async def main():
+            ai = async_sdk(client)
+            kwargs = {"stream": True} if call == "stream_message" else {}
+            answer, _ = await asyncio.gather(
+                ai.chat.completions.create(model="confai-demo", messages=MESSAGES, **kwargs), other_task())
+            if call == "stream_message":
+                answer = [chunk async for chunk in answer]
+            await ai.close()
+            return answer
+
+        assert asyncio.run(main())
 
 
 @pytest.mark.parametrize("tamper", ["flip-byte", "truncate"])
