@@ -130,3 +130,18 @@ def test_transport_needs_a_client():
             t.ConfaiTransport(object())
         with pytest.raises(TypeError):
             t.AsyncConfaiTransport(object())
+
+
+def test_a_transport_of_the_other_library_says_so(gateway):
+    with confai.Client(gateway.url, gateway.policy()) as client:
+        for http, other in ((httpx2, confai.httpx), (httpx, confai.httpx2)):
+            with http.Client(transport=other.ConfaiTransport(client), base_url=confai.BASE_URL) as h:
+                with pytest.raises(TypeError, match=f"use the transports of confai.{http.__name__}"):
+                    h.get("models")
+
+            async def main():
+                async with http.AsyncClient(transport=other.AsyncConfaiTransport(client), base_url=confai.BASE_URL) as h:
+                    await h.get("models")
+
+            with pytest.raises(TypeError, match=f"use the transports of confai.{http.__name__}"):
+                asyncio.run(main())

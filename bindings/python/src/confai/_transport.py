@@ -112,6 +112,14 @@ def transports(http: Any):
         path = request.url.raw_path
         return sealed(request, shape_request, request.method, path, request.headers.raw, body)
 
+    def check_library(request) -> None:
+        # a request of the other library would get a response its client
+        # rejects with a bare AssertionError
+        if not isinstance(request, http.Request):
+            theirs = type(request).__module__.split(".")[0]
+            raise TypeError(f"confai.{http.__name__} transports serve {http.__name__} clients, this request "
+                            f"comes from {theirs}: use the transports of confai.{theirs}")
+
     def shape(client: Client, request, body: bytes):
         check_host(client, request)
         return inner_request(request, body)
@@ -170,6 +178,7 @@ def transports(http: Any):
             self.client = need_client(client)
 
         def handle_request(self, request):
+            check_library(request)
             with shape(self.client, request, request.read()) as inner:
                 if inner.streamed:
                     stream = sealed(request, self.client.stream_message, inner)
@@ -190,6 +199,7 @@ def transports(http: Any):
             self.client = need_client(client)
 
         async def handle_async_request(self, request):
+            check_library(request)
             body = await request.aread()
             with shape(self.client, request, body) as inner:
                 if inner.streamed:
