@@ -102,11 +102,27 @@ out:
 
 /* --- guest settings -------------------------------------------------------- */
 
+/* The number of the lowest bit set in v (v != 0). */
+static int lowest_bit(uint64_t v)
+{
+    int n = 0;
+    while (v != 0 && (v & 1) == 0) {
+        v >>= 1;
+        n++;
+    }
+    return n;
+}
+
 static confai_status check_guest(const policy_snp *snp, const snp_report *r,
                                  verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
+    uint64_t unknown = r->policy & ~POLICY_SNP_GUEST_KNOWN;
 
+    ENSURE(unknown == 0, CONFAI_E_POLICY_GUEST,
+           "policy: the guest policy 0x%016llx sets bit %d, which the SEV-SNP ABI reserves and "
+           "this library does not know, so what the guest allows is unknown",
+           (unsigned long long)r->policy, lowest_bit(unknown));
     ENSURE(snp->allow_debug || (r->policy & POLICY_SNP_GUEST_DEBUG) == 0, CONFAI_E_POLICY_DEBUG,
            "policy: the guest policy allows debugging (allow_debug is false)");
     verdict_note(checks, CHECK_POLICY_DEBUG, snp->allow_debug);
