@@ -123,7 +123,7 @@ static const char open_policy_json[] =
     "{\"version\": 1, \"platforms\": [\"sev-snp\", \"tdx\"], \"max_age\": 3600,"
     " \"manifest\": {\"sha256\": \"*\"},"
     " \"sev_snp\": {\"products\": \"*\", \"measurements\": \"*\", \"min_tcb\": \"*\","
-    "  \"allow_debug\": true, \"allow_migration_agent\": true, \"allow_smt\": true,"
+    "  \"allow_debug\": true, \"allow_migration_agent\": true,"
     "  \"vmpls\": \"*\", \"host_data\": \"*\", \"min_guest_svn\": 0,"
     "  \"id_key_digests\": \"*\", \"author_key_digests\": \"*\", \"chip_ids\": \"*\","
     "  \"min_firmware\": \"*\", \"min_report_version\": 2,"
@@ -357,8 +357,6 @@ static int snp_section(cJSON *policy, const cJSON *v, const char *root_pem)
              cJSON_AddBoolToObject(s, "allow_debug", get_bool(get(r, "guest_policy"), "debug")) &&
              cJSON_AddBoolToObject(s, "allow_migration_agent",
                                    get_bool(get(r, "guest_policy"), "migration_agent")) &&
-             cJSON_AddBoolToObject(s, "allow_smt",
-                                   get_bool(get(r, "platform_info"), "smt_enabled")) &&
              (vmpls = cJSON_AddArrayToObject(s, "vmpls")) != NULL;
     if (ok) {
         cJSON *n = cJSON_CreateNumber(get_num(r, "vmpl"));

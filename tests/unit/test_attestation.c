@@ -632,10 +632,6 @@ static void test_policy_guest(void **state)
     (void)state;
     F.fields.policy |= POLICY_SNP_GUEST_MIGRATE_MA;
     expect(fx_policy_doc(&F), CONFAI_E_POLICY_GUEST, "migration agent");
-    fx_reset(&F);
-    cJSON *doc = fx_policy_doc(&F);
-    set(fx_snp(doc), "allow_smt", cJSON_CreateFalse());
-    expect(doc, CONFAI_E_POLICY_GUEST, "SMT");
 }
 
 /* A guest policy bit the ABI reserves (26-63): refused, whatever the policy, naming the bit. */

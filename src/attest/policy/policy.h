@@ -126,7 +126,6 @@ typedef struct policy_snp {
     policy_snp_tcbs min_tcb[4];     /* by snp_product */
     int allow_debug;
     int allow_migration_agent;
-    int allow_smt;
     int vmpls_any;
     unsigned vmpls;                 /* bit (1 << vmpl) */
     policy_set host_data;           /* 32 bytes */

@@ -130,10 +130,6 @@ static confai_status check_guest(const policy_snp *snp, const snp_report *r,
            CONFAI_E_POLICY_GUEST,
            "policy: the guest may be bound to a migration agent (allow_migration_agent is false)");
     verdict_note(checks, CHECK_POLICY_MIGRATION_AGENT, snp->allow_migration_agent);
-    /* What matters is whether the host runs SMT, not whether the guest would allow it. */
-    ENSURE(snp->allow_smt || (r->platform_info & POLICY_SNP_PLATFORM_SMT_EN) == 0,
-           CONFAI_E_POLICY_GUEST, "policy: the platform has SMT enabled (allow_smt is false)");
-    verdict_note(checks, CHECK_POLICY_SMT, snp->allow_smt);
     for (size_t i = 0; i < POLICY_SNP_GUEST_BITS; i++) {
         const policy_snp_guest_bit *bit = &policy_snp_guest_bits[i];
         policy_bit_rule rule = snp->guest_bits[i];

@@ -318,7 +318,7 @@ out:
 }
 
 enum {
-    F_PRODUCTS, F_MEASUREMENTS, F_MIN_TCB, F_ALLOW_DEBUG, F_ALLOW_MA, F_ALLOW_SMT, F_VMPLS,
+    F_PRODUCTS, F_MEASUREMENTS, F_MIN_TCB, F_ALLOW_DEBUG, F_ALLOW_MA, F_VMPLS,
     F_HOST_DATA, F_MIN_GUEST_SVN, F_ID_KEYS, F_AUTHOR_KEYS, F_CHIP_IDS, F_MIN_FIRMWARE,
     F_MIN_REPORT_VERSION, F_GUEST_POLICY, F_MIN_CURRENT_TCB, F_CUSTOM_ROOTS, F_CRLS, F_COUNT
 };
@@ -334,7 +334,6 @@ confai_status policy_read_snp(const json_ctx *ctx, const cJSON *item, policy_snp
         [F_MIN_TCB] = { "min_tcb", JSON_STRING | JSON_OBJECT, 1, NULL },
         [F_ALLOW_DEBUG] = { "allow_debug", JSON_BOOL, 1, NULL },
         [F_ALLOW_MA] = { "allow_migration_agent", JSON_BOOL, 1, NULL },
-        [F_ALLOW_SMT] = { "allow_smt", JSON_BOOL, 1, NULL },
         [F_VMPLS] = { "vmpls", list, 1, NULL },
         [F_HOST_DATA] = { "host_data", list, 1, NULL },
         [F_MIN_GUEST_SVN] = { "min_guest_svn", JSON_NUMBER, 1, NULL },
@@ -349,6 +348,11 @@ confai_status policy_read_snp(const json_ctx *ctx, const cJSON *item, policy_snp
         [F_CRLS] = { "crls", JSON_ARRAY, 0, NULL },
     };
 
+    /* Removed in favour of guest_policy.smt: say so rather than "unknown member". */
+    if (cJSON_IsObject(item) && cJSON_GetObjectItemCaseSensitive(item, "allow_smt") != NULL)
+        return json_fail(ctx, "sev_snp.allow_smt",
+                         "no longer a member: guest_policy.smt says whether SMT is accepted "
+                         "(\"forbidden\" for no SMT; doc/policy.md)");
     GUARD(json_read_object(ctx, "sev_snp", item, f, F_COUNT));
     GUARD(read_products(ctx, f[F_PRODUCTS].value, snp));
     GUARD(policy_read_set(ctx, "sev_snp.measurements", f[F_MEASUREMENTS].value, 48,
@@ -357,7 +361,6 @@ confai_status policy_read_snp(const json_ctx *ctx, const cJSON *item, policy_snp
     GUARD(json_read_bool(ctx, "sev_snp.allow_debug", f[F_ALLOW_DEBUG].value, &snp->allow_debug));
     GUARD(json_read_bool(ctx, "sev_snp.allow_migration_agent", f[F_ALLOW_MA].value,
                          &snp->allow_migration_agent));
-    GUARD(json_read_bool(ctx, "sev_snp.allow_smt", f[F_ALLOW_SMT].value, &snp->allow_smt));
     GUARD(read_vmpls(ctx, f[F_VMPLS].value, snp));
     GUARD(policy_read_set(ctx, "sev_snp.host_data", f[F_HOST_DATA].value, 32, &snp->host_data));
     GUARD(json_read_uint(ctx, "sev_snp.min_guest_svn", f[F_MIN_GUEST_SVN].value, 0, UINT32_MAX,
