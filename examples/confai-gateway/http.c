@@ -29,6 +29,8 @@
 #include <cJSON.h>
 #include <microhttpd.h>
 
+#include "conn_limit.h"
+
 #define MEDIA_EVIDENCE "application/confai-evidence+json"
 
 enum route { ROUTE_NONE = 0, ROUTE_ATTEST, ROUTE_SEALED, ROUTE_ROTATE, ROUTE_PLAIN };
@@ -229,228 +231,20 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-/* --- admission: bounded connections and read deadlines ------------------------- */
+/* --- admission: bounded connections and read deadlines (../common/conn_limit.c) ----- */
 
-/*
- * libmicrohttpd runs a thread per connection here, and that stays: a
- * streamed answer blocks its thread between sealed chunks (sealed.c waits
- * for the model), which in a thread pool would stall every other connection
- * of that pool thread. What is bounded instead is the number of connections,
- * hence of threads, and how long each may take to deliver its request.
- *
- * The gateway accepts connections itself (MHD_USE_NO_LISTEN_SOCKET) and
- * hands each admitted one to libmicrohttpd with MHD_add_connection, so that
- * one beyond the limit costs no thread: it is answered 503 with a short JSON
- * error right after accept and closed. The same thread is the watchdog: a
- * connection that has not delivered a complete request (headers and body)
- * within --read-timeout of its start, or of the end of the previous answer
- * on a kept-alive connection, is shut down, however steadily it trickles
- * (libmicrohttpd's own timeout is an idle timeout that every byte resets).
- * When every slot is taken, a new connection takes the place of the oldest
- * one still waiting for its request after EVICT_AFTER_US, so that held-open
- * connections do not lock legitimate callers out until their deadline.
- *
- * A record lives from accept to libmicrohttpd's MHD_CONNECTION_NOTIFY_CLOSED,
- * which comes before it closes the socket: shutdown() under the lock never
- * touches a descriptor that was closed and reused. A connection that was
- * shut down no longer counts against the limit, but records (live threads)
- * never exceed twice the limit.
- */
-
-#define EVICT_AFTER_US 1000000u
-#define SWEEP_EVERY_MS 250
-#define HEADER_MEMORY (32u * 1024u) /* request line and headers; more is answered 431 */
-#define IDLE_TIMEOUT 120u            /* libmicrohttpd's: no byte either way for this long */
-
-enum conn_state { CONN_PENDING = 0, CONN_RECEIVING, CONN_HANDLING };
-
-typedef struct conn_rec {
-    int fd;
-    enum conn_state state;
-    int cut;           /* shut down by the gateway, on its way out */
-    uint64_t since_us; /* start of the current request's reception */
-    size_t index;      /* in gw_server.conns */
-} conn_rec;
+#define IDLE_TIMEOUT 120u /* libmicrohttpd's: no byte either way for this long */
 
 struct gw_server {
     struct MHD_Daemon *daemon;
     int listen_fd;
-    pthread_t acceptor;
-    int acceptor_started;
-    atomic_int stop;
-    pthread_mutex_t lock;
-    conn_rec **conns; /* live records, cap of them at most */
-    size_t live, counted, cap;
-    unsigned max;
-    uint64_t read_timeout_us;
+    conn_limit *limit;
 };
-
-static const char busy_answer[] =
-    "HTTP/1.1 503 Service Unavailable\r\n"
-    "Content-Type: application/json\r\n"
-    "Cache-Control: no-store\r\n"
-    "Retry-After: 1\r\n"
-    "Connection: close\r\n"
-    "Content-Length: 113\r\n"
-    "\r\n"
-    "{\"error\":{\"message\":\"too many connections, retry later\",\"type\":\"server_error\","
-    "\"code\":\"too_many_connections\"}}\n";
-
-/* 503 without reading the request (a fresh socket's buffer takes it whole), then close. */
-static void refuse(int fd)
-{
-    char sink[4096];
-    ssize_t n = send(fd, busy_answer, sizeof(busy_answer) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-    (void)n;
-    /* what already arrived is read, so that close() sends FIN rather than RST */
-    for (int i = 0; i < 4 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
-        ;
-    shutdown(fd, SHUT_WR);
-    close(fd);
-}
-
-static void conn_remove(gw_server *s, conn_rec *c)
-{
-    s->conns[c->index] = s->conns[--s->live];
-    s->conns[c->index]->index = c->index;
-    if (!c->cut)
-        s->counted--;
-    free(c);
-}
-
-static void conn_cut(gw_server *s, conn_rec *c)
-{
-    shutdown(c->fd, SHUT_RDWR); /* its thread sees the end and closes it */
-    c->cut = 1;
-    s->counted--;
-}
-
-static conn_rec *conn_by_fd(gw_server *s, int fd)
-{
-    for (size_t i = 0; i < s->live; i++)
-        if (s->conns[i]->fd == fd && s->conns[i]->state == CONN_PENDING)
-            return s->conns[i];
-    return NULL;
-}
-
-/* A record for an accepted socket, or NULL: refuse it. */
-static conn_rec *admit(gw_server *s, int fd)
-{
-    uint64_t now = gw_now_us();
-    conn_rec *c = NULL;
-    pthread_mutex_lock(&s->lock);
-    if (s->counted >= s->max) {
-        conn_rec *oldest = NULL;
-        for (size_t i = 0; i < s->live; i++) {
-            conn_rec *o = s->conns[i];
-            if (!o->cut && o->state == CONN_RECEIVING && now - o->since_us >= EVICT_AFTER_US &&
-                (oldest == NULL || o->since_us < oldest->since_us))
-                oldest = o;
-        }
-        if (oldest != NULL && s->live < s->cap)
-            conn_cut(s, oldest);
-    }
-    if (s->counted < s->max && s->live < s->cap && (c = calloc(1, sizeof(*c))) != NULL) {
-        c->fd = fd;
-        c->state = CONN_PENDING;
-        c->since_us = now;
-        c->index = s->live;
-        s->conns[s->live++] = c;
-        s->counted++;
-    }
-    pthread_mutex_unlock(&s->lock);
-    return c;
-}
-
-/* Shuts down the connections past their read deadline. */
-static void sweep(gw_server *s)
-{
-    uint64_t now = gw_now_us();
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->live; i++) {
-        conn_rec *c = s->conns[i];
-        if (c->cut || now - c->since_us < s->read_timeout_us)
-            continue;
-        if (c->state == CONN_RECEIVING)
-            conn_cut(s, c);
-        else if (c->state == CONN_PENDING && now - c->since_us >= 2 * s->read_timeout_us) {
-            /* never started by libmicrohttpd (it closed the socket): forget it */
-            conn_remove(s, c);
-            i--;
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-}
-
-static void *acceptor(void *arg)
-{
-    gw_server *s = arg;
-    uint64_t last_sweep = gw_now_us();
-    while (!atomic_load(&s->stop)) {
-        struct pollfd p = { .fd = s->listen_fd, .events = POLLIN };
-        int n = poll(&p, 1, SWEEP_EVERY_MS);
-        if (gw_now_us() - last_sweep >= SWEEP_EVERY_MS * 1000u) {
-            sweep(s);
-            last_sweep = gw_now_us();
-        }
-        for (int k = 0; n > 0 && k < 256 && !atomic_load(&s->stop); k++) {
-            struct sockaddr_storage addr;
-            socklen_t addr_len = sizeof(addr);
-            int fd = accept4(s->listen_fd, (struct sockaddr *)&addr, &addr_len, SOCK_CLOEXEC);
-            if (fd < 0) {
-                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-                    poll(NULL, 0, 10); /* out of descriptors: let some close */
-                break;
-            }
-            conn_rec *c = admit(s, fd);
-            if (c == NULL) {
-                refuse(fd);
-                continue;
-            }
-            if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&addr, addr_len) != MHD_YES) {
-                /* libmicrohttpd closed the socket */
-                pthread_mutex_lock(&s->lock);
-                if ((c = conn_by_fd(s, fd)) != NULL)
-                    conn_remove(s, c);
-                pthread_mutex_unlock(&s->lock);
-            }
-        }
-    }
-    return NULL;
-}
-
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                          enum MHD_ConnectionNotificationCode code)
-{
-    gw_server *s = cls;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    int fd = ci != NULL ? (int)ci->connect_fd : -1;
-    pthread_mutex_lock(&s->lock);
-    conn_rec *c = *socket_context != NULL ? *socket_context : conn_by_fd(s, fd);
-    if (c != NULL && code == MHD_CONNECTION_NOTIFY_STARTED) {
-        c->state = CONN_RECEIVING;
-        *socket_context = c;
-    } else if (c != NULL) {
-        conn_remove(s, c);
-        *socket_context = NULL;
-    }
-    pthread_mutex_unlock(&s->lock);
-}
 
 /* The connection's request is being received (1) or answered (0). */
 static void conn_phase(gw_server *s, struct MHD_Connection *conn, int receiving)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    if (s == NULL || ci == NULL || ci->socket_context == NULL)
-        return;
-    conn_rec *c = ci->socket_context; /* lives as long as its connection */
-    pthread_mutex_lock(&s->lock);
-    c->state = receiving ? CONN_RECEIVING : CONN_HANDLING;
-    if (receiving)
-        c->since_us = gw_now_us();
-    pthread_mutex_unlock(&s->lock);
+    conn_limit_phase(s != NULL ? s->limit : NULL, conn, receiving);
 }
 
 static int listen_on(gw_config *cfg, char *msg, size_t msg_size)
@@ -498,14 +292,9 @@ gw_server *gw_http_start(gw_config *cfg, char *msg, size_t msg_size)
         snprintf(msg, msg_size, "out of memory");
         return NULL;
     }
-    s->max = cfg->max_connections;
-    s->cap = 2 * (size_t)cfg->max_connections;
-    s->read_timeout_us = (uint64_t)cfg->read_timeout * 1000000u;
     s->listen_fd = -1;
-    atomic_init(&s->stop, 0);
-    pthread_mutex_init(&s->lock, NULL);
-    s->conns = calloc(s->cap, sizeof(*s->conns));
-    if (s->conns == NULL) {
+    s->limit = conn_limit_new(cfg->max_connections, cfg->read_timeout);
+    if (s->limit == NULL) {
         snprintf(msg, msg_size, "out of memory");
         goto fail;
     }
@@ -516,18 +305,18 @@ gw_server *gw_http_start(gw_config *cfg, char *msg, size_t msg_size)
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG |
             MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
         0, NULL, NULL, on_request, cfg, MHD_OPTION_NOTIFY_COMPLETED, on_completed, cfg,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)s->cap + 8, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
-        MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, conn_limit_notify, s->limit, MHD_OPTION_CONNECTION_LIMIT,
+        conn_limit_mhd_connections(s->limit), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONN_LIMIT_HEADER_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT,
+        MHD_OPTION_END);
     if (s->daemon == NULL) {
         snprintf(msg, msg_size, "cannot start the HTTP server");
         goto fail;
     }
-    if (pthread_create(&s->acceptor, NULL, acceptor, s) != 0) {
+    if (conn_limit_start(s->limit, s->daemon, s->listen_fd) != 0) {
         snprintf(msg, msg_size, "cannot start the accepting thread");
         goto fail;
     }
-    s->acceptor_started = 1;
     return s;
 fail:
     cfg->server = NULL;
@@ -539,16 +328,11 @@ void gw_http_stop(gw_server *s)
 {
     if (s == NULL)
         return;
-    atomic_store(&s->stop, 1);
-    if (s->acceptor_started)
-        pthread_join(s->acceptor, NULL);
+    conn_limit_stop(s->limit);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
     if (s->daemon != NULL)
         MHD_stop_daemon(s->daemon); /* every connection closes: every record goes */
-    for (size_t i = 0; i < s->live; i++)
-        free(s->conns[i]);
-    free(s->conns);
-    pthread_mutex_destroy(&s->lock);
+    conn_limit_free(s->limit);
     free(s);
 }

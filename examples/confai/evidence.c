@@ -11,10 +11,6 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "evidence.h"
 
@@ -294,77 +290,4 @@ void cli_evidence_free(cli_evidence *ev)
         cli_ders_free(&ev->gpus[g].certs);
     }
     ev->gpu_count = 0;
-}
-
-/* --- telling GPUs apart -------------------------------------------------------------- */
-
-/* NVIDIA's otherName type for the device ID in a device leaf's subjectAltName. */
-#define NVIDIA_DEVICE_ID_OID "1.3.6.1.4.1.412.274.1"
-
-/* The first device ID the leaf names, printable ASCII; "" when none. */
-static void device_id_of(char *out, size_t cap, X509 *leaf)
-{
-    GENERAL_NAMES *names = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
-    ASN1_OBJECT *oid = OBJ_txt2obj(NVIDIA_DEVICE_ID_OID, 1);
-    out[0] = '\0';
-    for (int i = 0; names != NULL && oid != NULL && i < sk_GENERAL_NAME_num(names); i++) {
-        const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
-        if (gn->type != GEN_OTHERNAME || OBJ_cmp(gn->d.otherName->type_id, oid) != 0)
-            continue;
-        const ASN1_TYPE *v = gn->d.otherName->value;
-        if (v == NULL || v->type != V_ASN1_UTF8STRING)
-            break;
-        int len = ASN1_STRING_length(v->value.utf8string);
-        if (len > 0 && (size_t)len < cap) {
-            memcpy(out, ASN1_STRING_get0_data(v->value.utf8string), (size_t)len);
-            out[len] = '\0';
-        }
-        break;
-    }
-    ASN1_OBJECT_free(oid);
-    GENERAL_NAMES_free(names);
-    ERR_clear_error();
-}
-
-int cli_gpu_identity_of(cli_gpu_identity *id, const cli_gpu *gpu)
-{
-    memset(id, 0, sizeof(*id));
-    if (gpu->certs.count == 0)
-        return 0;
-    const uint8_t *p = gpu->certs.der[0];
-    X509 *leaf = d2i_X509(NULL, &p, (long)gpu->certs.len[0]);
-    unsigned char *spki = NULL;
-    int spki_len = leaf != NULL ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(leaf), &spki) : -1;
-    int ok = spki_len > 0 &&
-             EVP_Digest(spki, (size_t)spki_len, id->leaf_spki_sha256, NULL, EVP_sha256(), NULL);
-    if (ok)
-        device_id_of(id->device_id, sizeof(id->device_id), leaf);
-    else
-        cli_error("input", "a GPU's device leaf does not decode");
-    OPENSSL_free(spki);
-    X509_free(leaf);
-    ERR_clear_error();
-    return ok;
-}
-
-confai_status cli_gpu_check_distinct(const cli_gpu_identity *ids, size_t i, confai_error *err)
-{
-    for (size_t j = 0; j < i; j++) {
-        int same_key = CRYPTO_memcmp(ids[j].leaf_spki_sha256, ids[i].leaf_spki_sha256, 32) == 0;
-        int same_id = ids[i].device_id[0] != '\0' &&
-                      strcmp(ids[i].device_id, ids[j].device_id) == 0;
-        if (!same_key && !same_id)
-            continue;
-        err->status = CONFAI_E_GPU_DUPLICATE;
-        if (same_key)
-            snprintf(err->message, sizeof(err->message),
-                     "GPU %zu: the same GPU as GPU %zu (the same device leaf key)", i + 1,
-                     j + 1);
-        else
-            snprintf(err->message, sizeof(err->message),
-                     "GPU %zu: the same GPU as GPU %zu (device ID %s)", i + 1, j + 1,
-                     ids[i].device_id);
-        return CONFAI_E_GPU_DUPLICATE;
-    }
-    return CONFAI_OK;
 }

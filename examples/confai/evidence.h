@@ -55,28 +55,6 @@ typedef struct cli_gpu {
     uint8_t nonce[32];
 } cli_gpu;
 
-/*
- * What tells two GPUs apart, as the library counts GPUs in a bundle: the
- * SHA-256 of the device leaf's SubjectPublicKeyInfo and NVIDIA's device ID
- * from its subjectAltName ("" when it names none).
- */
-typedef struct cli_gpu_identity {
-    uint8_t leaf_spki_sha256[32];
-    char device_id[64];
-} cli_gpu_identity;
-
-/*
- * The identity of a GPU whose chain verified (certs leaf first). 0 when the
- * leaf does not decode (printed).
- */
-int cli_gpu_identity_of(cli_gpu_identity *id, const cli_gpu *gpu);
-
-/*
- * CONFAI_OK, or CONFAI_E_GPU_DUPLICATE with a message in err when GPU i
- * (ids[i]) is one of GPUs 0..i-1: the same leaf key or the same device ID.
- */
-confai_status cli_gpu_check_distinct(const cli_gpu_identity *ids, size_t i, confai_error *err);
-
 /* The files read and decoded. Blobs not given are empty. */
 typedef struct cli_evidence {
     int64_t at;                                 /* verification time */

@@ -123,7 +123,7 @@ static const char open_policy_json[] =
     "{\"version\": 1, \"platforms\": [\"sev-snp\", \"tdx\"], \"max_age\": 3600,"
     " \"manifest\": {\"sha256\": \"*\"},"
     " \"sev_snp\": {\"products\": \"*\", \"measurements\": \"*\", \"min_tcb\": \"*\","
-    "  \"allow_debug\": true, \"allow_migration_agent\": true, \"allow_smt\": true,"
+    "  \"allow_debug\": true, \"allow_migration_agent\": true,"
     "  \"vmpls\": \"*\", \"host_data\": \"*\", \"min_guest_svn\": 0,"
     "  \"id_key_digests\": \"*\", \"author_key_digests\": \"*\", \"chip_ids\": \"*\","
     "  \"min_firmware\": \"*\", \"min_report_version\": 2,"
@@ -357,8 +357,6 @@ static int snp_section(cJSON *policy, const cJSON *v, const char *root_pem)
              cJSON_AddBoolToObject(s, "allow_debug", get_bool(get(r, "guest_policy"), "debug")) &&
              cJSON_AddBoolToObject(s, "allow_migration_agent",
                                    get_bool(get(r, "guest_policy"), "migration_agent")) &&
-             cJSON_AddBoolToObject(s, "allow_smt",
-                                   get_bool(get(r, "platform_info"), "smt_enabled")) &&
              (vmpls = cJSON_AddArrayToObject(s, "vmpls")) != NULL;
     if (ok) {
         cJSON *n = cJSON_CreateNumber(get_num(r, "vmpl"));
@@ -446,7 +444,6 @@ static int tdx_section(cJSON *policy, const cJSON *v, const char *root_pem)
  */
 typedef struct gpu_pins {
     size_t count;
-    cli_gpu_identity ids[CLI_MAX_GPUS]; /* one GPU counts once */
     cJSON *measurements;
     char driver[64];
     char vbios[32];
@@ -507,10 +504,7 @@ static confai_status add_blocks(gpu_pins *pins, const cJSON *blocks, confai_erro
     return CONFAI_OK;
 }
 
-/*
- * One GPU's evidence; every GPU must show the same driver and VBIOS, and no
- * GPU may be one pinned before (CONFAI_E_GPU_DUPLICATE, as in a bundle).
- */
+/* One GPU's evidence; every GPU must show the same driver and VBIOS. */
 static confai_status pin_gpu(gpu_pins *pins, pin_roots *roots, const cli_evidence *ev,
                              const cli_gpu *gpu, confai_error *err)
 {
@@ -522,12 +516,6 @@ static confai_status pin_gpu(gpu_pins *pins, pin_roots *roots, const cli_evidenc
     confai_status st = verify_open(&v, PIN_GPU, roots, ev, gpu, err);
     const cJSON *e = get(v, "evidence");
     const char *driver = get_str(e, "driver_version"), *vbios = get_str(e, "vbios_version");
-    if (st == CONFAI_OK && !cli_gpu_identity_of(&pins->ids[pins->count], gpu)) {
-        st = CONFAI_E_CERT_CHAIN;
-        snprintf(err->message, sizeof(err->message), "a GPU's device leaf does not decode");
-    }
-    if (st == CONFAI_OK)
-        st = cli_gpu_check_distinct(pins->ids, pins->count, err);
     if (st == CONFAI_OK)
         st = add_blocks(pins, get(e, "measurements"), err);
     if (st == CONFAI_OK) {
@@ -544,6 +532,34 @@ static confai_status pin_gpu(gpu_pins *pins, pin_roots *roots, const cli_evidenc
         pins->count++;
     }
     cJSON_Delete(v);
+    return st;
+}
+
+/*
+ * One GPU counts once: the GPUs pinned, verified together by the library
+ * against the open policy with every root found, so that the same GPU
+ * given twice is refused as in a bundle (CONFAI_E_GPU_DUPLICATE).
+ */
+static confai_status check_gpus_distinct(const pin_roots *roots, const cli_gpu *gpus,
+                                         size_t count, int64_t at, confai_error *err)
+{
+    const uint8_t *certs[CLI_MAX_GPUS][CLI_MAX_CERTS];
+    confai_gpu_evidence in[CLI_MAX_GPUS];
+    confai_evidence_verdict *v = NULL;
+    confai_policy *policy = NULL;
+    if (count == 0)
+        return CONFAI_OK;
+    for (size_t g = 0; g < count && g < CLI_MAX_GPUS; g++) {
+        for (size_t i = 0; i < gpus[g].certs.count; i++)
+            certs[g][i] = gpus[g].certs.der[i];
+        in[g] = (confai_gpu_evidence){ gpus[g].evidence.data, gpus[g].evidence.len, certs[g],
+                                       gpus[g].certs.len, gpus[g].certs.count, gpus[g].nonce };
+    }
+    confai_status st = open_policy(&policy, roots, err);
+    if (st == CONFAI_OK)
+        st = confai_evidence_verify_gpus(&v, policy, in, count, at, err);
+    confai_evidence_verdict_free(v);
+    confai_policy_free(policy);
     return st;
 }
 
@@ -702,19 +718,21 @@ static confai_status check_bundle(const cli_blob *bundle, confai_error *err)
 static confai_status pin_bundle(pin_state *s, const cli_evidence *ev, confai_error *err)
 {
     cli_evidence part;
-    cli_gpu gpu;
+    cli_gpu gpus[CLI_MAX_GPUS];
+    size_t gpu_count = 0;
+    uint8_t gpu_nonce[32];
     uint8_t nonce[32];
     cJSON *b = NULL;
     const cJSON *g;
     confai_status st = check_bundle(&ev->bundle, err);
 
     memset(&part, 0, sizeof(part));
-    memset(&gpu, 0, sizeof(gpu));
+    memset(gpus, 0, sizeof(gpus));
     if (st == CONFAI_OK &&
         (b = cJSON_ParseWithLength((const char *)ev->bundle.data, ev->bundle.len)) == NULL)
         st = malformed(err, "not JSON");
     if (st == CONFAI_OK)
-        st = bundle_to_evidence(&part, nonce, s->manifest, gpu.nonce, b, ev, err);
+        st = bundle_to_evidence(&part, nonce, s->manifest, gpu_nonce, b, ev, err);
     if (st == CONFAI_OK && ev->has_nonce && memcmp(ev->nonce, nonce, 32) != 0) {
         st = CONFAI_E_NONCE_MISMATCH;
         snprintf(err->message, sizeof(err->message), "the bundle answers another nonce");
@@ -727,16 +745,25 @@ static confai_status pin_bundle(pin_state *s, const cli_evidence *ev, confai_err
     cJSON_ArrayForEach(g, get(b, "gpus")) {
         if (st != CONFAI_OK)
             break;
-        cli_blob_free(&gpu.evidence);
-        cli_ders_free(&gpu.certs);
-        if (!member_blob(&gpu.evidence, g, "evidence") || !member_certs(&gpu.certs, g))
+        if (gpu_count >= CLI_MAX_GPUS) {
+            snprintf(err->message, sizeof(err->message), "more than %d GPUs", CLI_MAX_GPUS);
+            st = CONFAI_E_LIMIT;
+            break;
+        }
+        cli_gpu *gpu = &gpus[gpu_count++];
+        memcpy(gpu->nonce, gpu_nonce, sizeof(gpu->nonce));
+        if (!member_blob(&gpu->evidence, g, "evidence") || !member_certs(&gpu->certs, g))
             st = malformed(err, "gpus[].evidence or gpus[].certs");
         else
-            st = pin_gpu(&s->gpus, &s->roots, &part, &gpu, err);
+            st = pin_gpu(&s->gpus, &s->roots, &part, gpu, err);
     }
+    if (st == CONFAI_OK)
+        st = check_gpus_distinct(&s->roots, gpus, gpu_count, part.at, err);
     s->has_manifest = st == CONFAI_OK;
-    cli_blob_free(&gpu.evidence);
-    cli_ders_free(&gpu.certs);
+    for (size_t i = 0; i < gpu_count; i++) {
+        cli_blob_free(&gpus[i].evidence);
+        cli_ders_free(&gpus[i].certs);
+    }
     cli_evidence_free(&part);
     cJSON_Delete(b);
     return st;
@@ -789,6 +816,8 @@ static int pin(const cli_evidence_args *args, const cli_evidence *ev, int64_t ma
         st = pin_cpu(&s, ev, &err);
         for (size_t g = 0; st == CONFAI_OK && g < ev->gpu_count; g++)
             st = pin_gpu(&s.gpus, &s.roots, ev, &ev->gpus[g], &err);
+        if (st == CONFAI_OK)
+            st = check_gpus_distinct(&s.roots, ev->gpus, ev->gpu_count, ev->at, &err);
     }
     if (st == CONFAI_OK && s.snp == NULL && s.tdx == NULL) {
         st = CONFAI_E_UNSUPPORTED;

@@ -5,8 +5,8 @@
  *
  * A bundle goes through confai_attestation_verify, exactly as a client
  * verifies it; raw evidence through confai_evidence_verify_snp, _tdx and
- * _gpu: the same verifiers and policy checks, with the same check names. Accepted: exit 0 and the verdict JSON on
- * stdout. Rejected: the status name and the reason on stderr, exit 1.
+ * _gpus (all GPUs in one call): the same verifiers and policy checks, with
+ * the same check names. Accepted: exit 0 and the verdict JSON on stdout. Rejected: the status name and the reason on stderr, exit 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,7 +112,6 @@ typedef struct raw_run {
     cJSON *checks, *waived;
     confai_error err;
     const char *stage;
-    char stage_text[32];
 } raw_run;
 
 static int note_unchecked(raw_run *r, const char *what)
@@ -134,7 +133,7 @@ static int add_names(cJSON *list, const confai_evidence_verdict *v,
         int seen = 0;
         cJSON_ArrayForEach(known, list)
             seen |= strcmp(known->valuestring, name(v, i)) == 0;
-        if (seen) /* several GPUs pass the same checks: each name once */
+        if (seen) /* each name once */
             continue;
         cJSON *s = cJSON_CreateString(name(v, i));
         if (s == NULL || !cJSON_AddItemToArray(list, s)) {
@@ -147,12 +146,11 @@ static int add_names(cJSON *list, const confai_evidence_verdict *v,
 
 /*
  * A platform's raw verdict into the result: its checks appended to the
- * lists, what it proved under `member` (or appended to `list` when member
- * is NULL), less the members the result holds once, its root warning on
- * stderr.
+ * lists, what it proved under `member` less the members the result holds
+ * once, its root warning on stderr. For "gpu" (one GPU) and "gpus", the
+ * GPU verdict's "gpus" list: its one object or the list itself.
  */
-static confai_status add_verdict(raw_run *r, const char *member, cJSON *list,
-                                 const confai_evidence_verdict *v)
+static confai_status add_verdict(raw_run *r, const char *member, const confai_evidence_verdict *v)
 {
     char *json = NULL;
     cJSON *o;
@@ -168,8 +166,14 @@ static confai_status add_verdict(raw_run *r, const char *member, cJSON *list,
         cJSON_DeleteItemFromObjectCaseSensitive(o, "waived");
         cJSON_DeleteItemFromObjectCaseSensitive(o, "verified_at");
     }
-    int added = o != NULL && (member != NULL ? cJSON_AddItemToObject(r->out, member, o)
-                                             : cJSON_AddItemToArray(list, o));
+    if (o != NULL && strncmp(member, "gpu", 3) == 0) {
+        cJSON *gpus = cJSON_DetachItemFromObjectCaseSensitive(o, "gpus");
+        cJSON_Delete(o);
+        o = strcmp(member, "gpu") == 0 ? cJSON_DetachItemFromArray(gpus, 0) : gpus;
+        if (o != gpus)
+            cJSON_Delete(gpus);
+    }
+    int added = o != NULL && cJSON_AddItemToObject(r->out, member, o);
     if (!added)
         cJSON_Delete(o);
     if (!added ||
@@ -195,7 +199,7 @@ static confai_status run_snp(raw_run *r, const confai_policy *policy, const cli_
         &v, policy, ev->snp_report.data, ev->snp_report.len, certs, ev->snp_certs.len,
         ev->snp_certs.count, ev->has_report_data ? ev->report_data : NULL, ev->at, &r->err);
     if (st == CONFAI_OK)
-        st = add_verdict(r, "sev_snp", NULL, v);
+        st = add_verdict(r, "sev_snp", v);
     confai_evidence_verdict_free(v);
     return st;
 }
@@ -222,136 +226,39 @@ static confai_status run_tdx(raw_run *r, const confai_policy *policy, const cli_
                                                   ev->has_report_data ? ev->report_data : NULL,
                                                   ev->at, &r->err);
     if (st == CONFAI_OK)
-        st = add_verdict(r, "tdx", NULL, v);
+        st = add_verdict(r, "tdx", v);
     confai_evidence_verdict_free(v);
     return st;
 }
 
 /*
- * The policy's GPU count, which confai_evidence_verify_gpu checks for one
- * GPU only: *has 0 when the policy has no gpus section (the verifier then
- * refuses any GPU). The policy parsed already, so its values are valid.
+ * Every GPU in one call of the library's multi-GPU verifier, which counts
+ * them against the policy and refuses one GPU given twice, as for a bundle.
+ * One GPU's result is put under "gpu", several GPUs' under "gpus".
  */
-static int gpu_count_range(const char *policy_path, int *has, unsigned *min, unsigned *max)
+static confai_status run_gpus(raw_run *r, const confai_policy *policy, const cli_evidence *ev)
 {
-    cli_blob file;
-    *has = 0;
-    if (!cli_read_file(policy_path, &file))
-        return 0;
-    cJSON *p = cJSON_ParseWithLength((const char *)file.data, file.len);
-    const cJSON *g = cJSON_GetObjectItemCaseSensitive(p, "gpus");
-    const cJSON *lo = cJSON_GetObjectItemCaseSensitive(g, "min_count");
-    const cJSON *hi = cJSON_GetObjectItemCaseSensitive(g, "max_count");
-    if (cJSON_IsObject(g) && cJSON_IsNumber(lo) && cJSON_IsNumber(hi)) {
-        *has = 1;
-        *min = (unsigned)lo->valuedouble;
-        *max = (unsigned)hi->valuedouble;
-    }
-    cJSON_Delete(p);
-    cli_blob_free(&file);
-    return 1;
-}
-
-/*
- * The policy each GPU is verified with: the policy itself, unless its
- * min_count is above 1, which one GPU alone cannot meet: then the same
- * policy with min_count 1 (the number of GPUs given was checked against the
- * real range before). *derived is what to free.
- */
-static confai_status gpu_policy(const confai_policy **out, confai_policy **derived,
-                                const confai_policy *policy, const char *policy_path,
-                                unsigned min, confai_error *err)
-{
-    cli_blob file;
-    confai_status st = CONFAI_E_NO_MEMORY;
-    char *text = NULL;
-    *out = policy;
-    *derived = NULL;
-    if (min <= 1)
-        return CONFAI_OK;
-    if (!cli_read_file(policy_path, &file)) {
-        snprintf(err->message, sizeof(err->message), "%s: unreadable", policy_path);
-        return CONFAI_E_ARGUMENT;
-    }
-    cJSON *p = cJSON_ParseWithLength((const char *)file.data, file.len);
-    cJSON *g = cJSON_GetObjectItemCaseSensitive(p, "gpus");
-    cJSON *lo = cJSON_GetObjectItemCaseSensitive(g, "min_count");
-    if (cJSON_IsNumber(lo)) {
-        cJSON_SetNumberValue(lo, 1);
-        text = cJSON_PrintUnformatted(p);
-    }
-    if (text != NULL)
-        st = confai_policy_new(derived, text, strlen(text), err);
-    else
-        snprintf(err->message, sizeof(err->message), "out of memory");
-    if (st == CONFAI_OK)
-        *out = *derived;
-    cJSON_free(text);
-    cJSON_Delete(p);
-    cli_blob_free(&file);
-    return st;
-}
-
-/* Every GPU, each with the raw verifier; one GPU counts once. */
-static confai_status run_gpus(raw_run *r, const confai_policy *policy, const char *policy_path,
-                              const cli_evidence *ev)
-{
-    const uint8_t *certs[CLI_MAX_CERTS];
-    cli_gpu_identity ids[CLI_MAX_GPUS];
-    const confai_policy *each = policy;
-    confai_policy *derived = NULL;
-    cJSON *list = NULL;
-    int has = 0;
-    unsigned min = 0, max = 0;
-    confai_status st = CONFAI_OK;
+    const uint8_t *certs[CLI_MAX_GPUS][CLI_MAX_CERTS];
+    confai_gpu_evidence in[CLI_MAX_GPUS];
+    confai_evidence_verdict *v = NULL;
 
     r->stage = "gpu";
-    if (!gpu_count_range(policy_path, &has, &min, &max)) {
-        snprintf(r->err.message, sizeof(r->err.message), "%s: unreadable", policy_path);
-        return CONFAI_E_ARGUMENT;
-    }
-    if (has && (ev->gpu_count < min || ev->gpu_count > max)) {
-        r->err.status = CONFAI_E_POLICY_GPU_COUNT;
-        snprintf(r->err.message, sizeof(r->err.message),
-                 "policy: %zu GPU%s given, gpus accepts %u to %u", ev->gpu_count,
-                 ev->gpu_count == 1 ? "" : "s", min, max);
-        return CONFAI_E_POLICY_GPU_COUNT;
-    }
-    if (has)
-        st = gpu_policy(&each, &derived, policy, policy_path, min, &r->err);
-    if (st == CONFAI_OK && ev->gpu_count > 1 &&
-        (list = cJSON_AddArrayToObject(r->out, "gpus")) == NULL) {
-        snprintf(r->err.message, sizeof(r->err.message), "out of memory");
-        st = CONFAI_E_NO_MEMORY;
-    }
-    for (size_t g = 0; st == CONFAI_OK && g < ev->gpu_count; g++) {
+    for (size_t g = 0; g < ev->gpu_count; g++) {
         const cli_gpu *gpu = &ev->gpus[g];
-        confai_evidence_verdict *v = NULL;
-        if (ev->gpu_count > 1) {
-            snprintf(r->stage_text, sizeof(r->stage_text), "gpu %zu", g + 1);
-            r->stage = r->stage_text;
-        }
         for (size_t i = 0; i < gpu->certs.count; i++)
-            certs[i] = gpu->certs.der[i];
-        st = confai_evidence_verify_gpu(&v, each, gpu->evidence.data, gpu->evidence.len, certs,
-                                        gpu->certs.len, gpu->certs.count, gpu->nonce, ev->at,
-                                        &r->err);
-        if (st == CONFAI_OK && !cli_gpu_identity_of(&ids[g], gpu)) {
-            st = CONFAI_E_CERT_CHAIN;
-            snprintf(r->err.message, sizeof(r->err.message), "the device leaf does not decode");
-        }
-        if (st == CONFAI_OK)
-            st = cli_gpu_check_distinct(ids, g, &r->err);
-        if (st == CONFAI_OK)
-            st = add_verdict(r, list == NULL ? "gpu" : NULL, list, v);
-        confai_evidence_verdict_free(v);
+            certs[g][i] = gpu->certs.der[i];
+        in[g] = (confai_gpu_evidence){ gpu->evidence.data, gpu->evidence.len, certs[g],
+                                       gpu->certs.len, gpu->certs.count, gpu->nonce };
     }
-    confai_policy_free(derived);
+    confai_status st = confai_evidence_verify_gpus(&v, policy, in, ev->gpu_count, ev->at,
+                                                   &r->err);
+    if (st == CONFAI_OK)
+        st = add_verdict(r, ev->gpu_count == 1 ? "gpu" : "gpus", v);
+    confai_evidence_verdict_free(v);
     return st;
 }
 
-static int verify_raw(const confai_policy *policy, const char *policy_path,
-                      const cli_evidence *ev, const cli_evidence_args *args)
+static int verify_raw(const confai_policy *policy, const cli_evidence *ev, const cli_evidence_args *args)
 {
     raw_run r;
     confai_status st = CONFAI_OK;
@@ -374,7 +281,7 @@ static int verify_raw(const confai_policy *policy, const char *policy_path,
     if (st == CONFAI_OK && args->tdx_quote != NULL)
         st = run_tdx(&r, policy, ev);
     if (st == CONFAI_OK && ev->gpu_count > 0)
-        st = run_gpus(&r, policy, policy_path, ev);
+        st = run_gpus(&r, policy, ev);
     if (st != CONFAI_OK) {
         char what[80];
         snprintf(what, sizeof(what), "verify: %s rejected", r.stage);
@@ -449,7 +356,7 @@ int cli_verify(int argc, char **argv)
         return rc;
     rc = cli_evidence_load(&ev, &args);
     if (rc == CLI_OK)
-        rc = args.bundle != NULL ? verify_bundle(policy, &ev) : verify_raw(policy, policy_path, &ev, &args);
+        rc = args.bundle != NULL ? verify_bundle(policy, &ev) : verify_raw(policy, &ev, &args);
     cli_evidence_free(&ev);
     confai_policy_free(policy);
     return rc;

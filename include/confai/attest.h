@@ -520,6 +520,42 @@ confai_evidence_verify_gpu(confai_evidence_verdict **verdict,
                            size_t cert_count, const uint8_t nonce[32],
                            int64_t verify_time, confai_error *err);
 
+/* One GPU's raw evidence, as confai_evidence_verify_gpus takes it. */
+typedef struct confai_gpu_evidence {
+    const uint8_t *evidence;          /* NVIDIA SPDM GET_MEASUREMENTS evidence */
+    size_t evidence_len;
+    const uint8_t *const *certs;      /* the device chain (DER), leaf first */
+    const size_t *cert_lens;
+    size_t cert_count;
+    const uint8_t *nonce;             /* 32 bytes: the SPDM request nonce expected */
+} confai_gpu_evidence;
+
+/*
+ * Verifies several GPUs' evidence (gpus[0..gpu_count-1], at least one) as
+ * one machine's GPUs, at verify_time (0 = now) against the policy's gpus
+ * section, counting them as confai_attestation_verify counts a bundle's:
+ * the number given must be within gpus.min_count..max_count, and no GPU may
+ * be one given before it (the same device leaf key or device ID). Each GPU
+ * is checked as by confai_evidence_verify_gpu, its own nonce included.
+ * Checks, in order: policy.gpu.count, then for the GPUs gpu.certificate_chain,
+ * gpu.signature, gpu.binding, gpu.distinct, policy.gpu.cc_mode,
+ * policy.gpu.measurements, policy.gpu.driver, policy.gpu.vbios. The
+ * verdict's platform is "nvidia-gpu"; its JSON has "gpus", one object per
+ * GPU in the order given (as confai_evidence_verify_gpu's JSON describes
+ * one GPU, less "platform", "verified_at", "checks" and "waived"). Its root
+ * kind is CONFAI_ROOT_CUSTOM when any GPU chains to a custom root, and its
+ * warning then names those GPUs. Messages name the GPU ("gpus[1]: ...").
+ * On failure *verdict is NULL.
+ * Errors: CONFAI_E_ARGUMENT (no GPU, a NULL member); CONFAI_E_POLICY_GPU_COUNT
+ * (no gpus section, or gpu_count outside its count); CONFAI_E_GPU_DUPLICATE;
+ * the statuses of confai_evidence_verify_gpu. Thread-safe for a shared policy.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_evidence_verify_gpus(confai_evidence_verdict **verdict,
+                            const confai_policy *policy,
+                            const confai_gpu_evidence *gpus, size_t gpu_count,
+                            int64_t verify_time, confai_error *err);
+
 /* Releases a raw verdict. NULL is a no-op. */
 CONFAI_API void confai_evidence_verdict_free(confai_evidence_verdict *verdict);
 
@@ -556,8 +592,11 @@ confai_evidence_verdict_waived(const confai_evidence_verdict *verdict,
  * "root" (kind, spki_sha256, and the warning of a custom root), the
  * verifier's findings (SEV-SNP: product, endorsement, chain validity; TDX:
  * TCB statuses, advisories, tcb_evaluation_data_number, which CRLs were
- * checked; GPUs: leaf and root), the decoded evidence ("report", "quote" or
- * "evidence", as confai_evidence_describe gives it), "checks" and
+ * checked; GPUs: leaf, root and "identity", the device's
+ * {"leaf_spki_sha256": hex, "device_id": NVIDIA's device ID or null when
+ * the leaf names none}), the decoded evidence ("report", "quote" or
+ * "evidence", as confai_evidence_describe gives it; several GPUs: "gpus",
+ * one such object per GPU), "checks" and
  * "waived". *json is NUL-terminated (release with confai_free), *json_len
  * its length without the NUL (may be NULL). On failure *json is NULL.
  * Errors: CONFAI_E_ARGUMENT, CONFAI_E_NO_MEMORY.

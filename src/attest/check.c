@@ -34,7 +34,6 @@ const char *attest_check_name(attest_check check)
     case CHECK_POLICY_TCB_CURRENT: return "policy.tcb.current";
     case CHECK_POLICY_DEBUG: return "policy.debug";
     case CHECK_POLICY_MIGRATION_AGENT: return "policy.migration_agent";
-    case CHECK_POLICY_SMT: return "policy.smt";
     case CHECK_POLICY_GUEST_SMT: return "policy.guest_policy.smt";
     case CHECK_POLICY_GUEST_SINGLE_SOCKET: return "policy.guest_policy.single_socket";
     case CHECK_POLICY_GUEST_CXL_ALLOW: return "policy.guest_policy.cxl_allow";

@@ -1,6 +1,6 @@
 /*
  * Raw evidence (confai_evidence_verify_*): an SEV-SNP report, a TDX quote
- * or one GPU's SPDM evidence without a bundle. Each runs the steps of
+ * or GPUs' SPDM evidence without a bundle. Each runs the steps of
  * confai_attestation_verify that need no bundle, with the same functions
  * and the same check names: the policy lists the platform, the platform
  * verifier (snp_verify, tdx_verify, nvgpu_verify) accepts the evidence and
@@ -13,6 +13,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
+#include "attest/attestation.h"
+#include "attest/bundle.h"
 #include "attest/evidence.h"
 #include "attest/gpu/gpu_attestation.h"
 #include "attest/policy/policy.h"
@@ -36,6 +40,11 @@ static confai_status verdict_start(confai_evidence_verdict **out, confai_evidenc
 out:
     return status;
 }
+
+/* The root warning of one GPU among several (each GPU's "root" in the JSON). */
+#define GPU_CUSTOM_ROOT_WARNING                                                        \
+    "NOT an NVIDIA root: this GPU's evidence chains to a custom root that the policy " \
+    "added. Only a test or simulated GPU should be accepted this way."
 
 static void set_root(confai_evidence_verdict *v, int custom, const char *vendor)
 {
@@ -219,6 +228,48 @@ out:
     return status;
 }
 
+/* One GPU's verifier: its chain, signature and nonce (gpu.certificate_chain .. gpu.binding). */
+static confai_status verify_one_gpu(nvgpu_verified *v, const policy_gpus *g,
+                                    const confai_gpu_evidence *in, int64_t at, confai_error *err)
+{
+    return nvgpu_verify(v, g->trust, in->evidence, in->evidence_len, in->certs, in->cert_lens,
+                        in->cert_count, in->nonce, at, err);
+}
+
+static confai_status check_gpu_input(const confai_gpu_evidence *in, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    ENSURE_ARG(in->evidence != NULL, "evidence");
+    ENSURE_ARG(in->cert_count == 0 || (in->certs != NULL && in->cert_lens != NULL), "certs");
+    ENSURE_ARG(in->nonce != NULL, "nonce");
+out:
+    return status;
+}
+
+/* The policy's gpus section accepts this many GPUs (policy.gpu.count). */
+static confai_status check_gpu_count(const confai_policy *policy, size_t count,
+                                     verdict_checks *checks, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    const policy_gpus *g = &policy->gpus;
+    ENSURE(policy->has_gpus, CONFAI_E_POLICY_GPU_COUNT,
+           "policy: no gpus section, so no GPU evidence is accepted");
+    ENSURE(count >= g->min_count && count <= g->max_count, CONFAI_E_POLICY_GPU_COUNT,
+           "policy: %zu GPU(s), gpus accepts %u to %u", count, g->min_count, g->max_count);
+    verdict_note(checks, CHECK_POLICY_GPU_COUNT, 0);
+out:
+    return status;
+}
+
+/* The gpus section's checks every GPU passed, in the bundle path's order. */
+static void note_gpu_policy(verdict_checks *checks, const policy_gpus *g)
+{
+    verdict_note(checks, CHECK_POLICY_GPU_CC_MODE, g->allow_devtools);
+    verdict_note(checks, CHECK_POLICY_GPU_MEASUREMENTS, g->measurements_any);
+    verdict_note(checks, CHECK_POLICY_GPU_DRIVER, g->driver_versions.any);
+    verdict_note(checks, CHECK_POLICY_GPU_VBIOS, g->vbios_versions.any);
+}
+
 confai_status confai_evidence_verify_gpu(confai_evidence_verdict **verdict,
                                          const confai_policy *policy, const uint8_t *evidence,
                                          size_t evidence_len, const uint8_t *const *certs,
@@ -230,37 +281,123 @@ confai_status confai_evidence_verify_gpu(confai_evidence_verdict **verdict,
     confai_evidence_verdict *out = NULL;
     nvgpu_verified *v = NULL;
     verdict_gpu *matched = NULL;
+    const confai_gpu_evidence in = { evidence, evidence_len, certs, cert_lens, cert_count, nonce };
 
     confai_err_clear(err);
     GUARD(verdict_start(&out, verdict, policy, "nvidia-gpu", verify_time, err));
-    ENSURE_ARG(evidence != NULL, "evidence");
-    ENSURE_ARG(cert_count == 0 || (certs != NULL && cert_lens != NULL), "certs");
-    ENSURE_ARG(nonce != NULL, "nonce");
+    GUARD(check_gpu_input(&in, err));
     verdict_checks *checks = &out->checks;
     const policy_gpus *g = &policy->gpus;
-    ENSURE(policy->has_gpus, CONFAI_E_POLICY_GPU_COUNT,
-           "policy: no gpus section, so no GPU evidence is accepted");
-    ENSURE(g->min_count <= 1 && g->max_count >= 1, CONFAI_E_POLICY_GPU_COUNT,
-           "policy: 1 GPU, gpus accepts %u to %u", g->min_count, g->max_count);
-    verdict_note(checks, CHECK_POLICY_GPU_COUNT, 0);
+    GUARD(check_gpu_count(policy, 1, checks, err));
     v = confai_zalloc(sizeof(*v));
     matched = confai_zalloc(sizeof(*matched));
     ENSURE(v != NULL && matched != NULL, CONFAI_E_NO_MEMORY, "evidence: out of memory");
-    GUARD(nvgpu_verify(v, g->trust, evidence, evidence_len, certs, cert_lens, cert_count, nonce,
-                       out->verified_at, err));
+    GUARD(verify_one_gpu(v, g, &in, out->verified_at, err));
     verdict_note(checks, CHECK_GPU_CERTIFICATE_CHAIN, 0);
     verdict_note(checks, CHECK_GPU_SIGNATURE, 0);
     verdict_note(checks, CHECK_GPU_BINDING, 0);
     GUARD(attestation_gpu_policy_check(g, v, matched, err));
-    verdict_note(checks, CHECK_POLICY_GPU_CC_MODE, g->allow_devtools);
-    verdict_note(checks, CHECK_POLICY_GPU_MEASUREMENTS, g->measurements_any);
-    verdict_note(checks, CHECK_POLICY_GPU_DRIVER, g->driver_versions.any);
-    verdict_note(checks, CHECK_POLICY_GPU_VBIOS, g->vbios_versions.any);
+    note_gpu_policy(checks, g);
     set_root(out, v->root_kind == NVGPU_ROOT_CUSTOM, "NVIDIA");
     GUARD(finish(out, describe_gpu, v, err));
     *verdict = out;
     out = NULL;
 out:
+    confai_evidence_verdict_free(out);
+    confai_free_secret(matched, matched != NULL ? sizeof(*matched) : 0);
+    confai_free_secret(v, v != NULL ? sizeof(*v) : 0);
+    return status;
+}
+
+static int describe_gpu_list(cJSON *o, const void *list, const char *w)
+{
+    (void)w; /* each GPU's object carries its own root warning */
+    cJSON *copy = cJSON_Duplicate(list, 1);
+    if (copy == NULL || !cJSON_AddItemToObject(o, "gpus", copy)) {
+        cJSON_Delete(copy);
+        return 0;
+    }
+    return 1;
+}
+
+/* "gpus[0], gpus[2]" into the warning of a verdict whose GPUs chain to custom roots. */
+static void set_gpus_root(confai_evidence_verdict *out, const size_t *custom, size_t count)
+{
+    char which[VERDICT_WARNING_SIZE / 2] = "";
+    size_t used = 0;
+    if (count == 0)
+        return;
+    for (size_t i = 0; i < count && used < sizeof(which); i++) {
+        int n = snprintf(which + used, sizeof(which) - used, "%sgpus[%zu]", i > 0 ? ", " : "",
+                         custom[i]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    out->root_kind = CONFAI_ROOT_CUSTOM;
+    snprintf(out->root_warning, sizeof(out->root_warning),
+             "NOT an NVIDIA root: the evidence of %s chains to a custom root that the policy "
+             "added. Only a test or simulated GPU should be accepted this way.", which);
+}
+
+confai_status confai_evidence_verify_gpus(confai_evidence_verdict **verdict,
+                                          const confai_policy *policy,
+                                          const confai_gpu_evidence *gpus, size_t gpu_count,
+                                          int64_t verify_time, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    confai_evidence_verdict *out = NULL;
+    nvgpu_verified *v = NULL;
+    verdict_gpu *matched = NULL;
+    nvgpu_identity seen[BUNDLE_MAX_GPUS];
+    size_t custom[BUNDLE_MAX_GPUS], custom_count = 0;
+    cJSON *list = NULL;
+    char what[32];
+
+    confai_err_clear(err);
+    GUARD(verdict_start(&out, verdict, policy, "nvidia-gpu", verify_time, err));
+    ENSURE_ARG(gpus != NULL && gpu_count > 0, "gpus");
+    for (size_t i = 0; i < gpu_count; i++) {
+        snprintf(what, sizeof(what), "gpus[%zu]", i);
+        GUARD(attestation_prefixed(check_gpu_input(&gpus[i], err), err, what));
+    }
+    verdict_checks *checks = &out->checks;
+    const policy_gpus *g = &policy->gpus;
+    GUARD(check_gpu_count(policy, gpu_count, checks, err));
+    ENSURE(gpu_count <= BUNDLE_MAX_GPUS, CONFAI_E_POLICY_GPU_COUNT,
+           "policy: %zu GPU(s), at most %d are verified", gpu_count, BUNDLE_MAX_GPUS);
+    v = confai_zalloc(sizeof(*v));
+    matched = confai_zalloc(sizeof(*matched));
+    list = cJSON_CreateArray();
+    ENSURE(v != NULL && matched != NULL && list != NULL, CONFAI_E_NO_MEMORY,
+           "evidence: out of memory");
+    for (size_t i = 0; i < gpu_count; i++) {
+        snprintf(what, sizeof(what), "gpus[%zu]", i);
+        OPENSSL_cleanse(matched, sizeof(*matched));
+        GUARD(attestation_prefixed(verify_one_gpu(v, g, &gpus[i], out->verified_at, err), err,
+                                   what));
+        seen[i] = v->identity;
+        GUARD(attestation_gpu_check_distinct(seen, i, err));
+        GUARD(attestation_prefixed(attestation_gpu_policy_check(g, v, matched, err), err, what));
+        int is_custom = v->root_kind == NVGPU_ROOT_CUSTOM;
+        if (is_custom)
+            custom[custom_count++] = i;
+        cJSON *item = cJSON_CreateObject();
+        int ok = item != NULL && cJSON_AddItemToArray(list, item);
+        if (!ok)
+            cJSON_Delete(item);
+        ENSURE(ok && evidence_json_gpu(item, v, is_custom ? GPU_CUSTOM_ROOT_WARNING : NULL),
+               CONFAI_E_NO_MEMORY, "evidence: out of memory");
+    }
+    verdict_note(checks, CHECK_GPU_CERTIFICATE_CHAIN, 0);
+    verdict_note(checks, CHECK_GPU_SIGNATURE, 0);
+    verdict_note(checks, CHECK_GPU_BINDING, 0);
+    verdict_note(checks, CHECK_GPU_DISTINCT, 0);
+    note_gpu_policy(checks, g);
+    set_gpus_root(out, custom, custom_count);
+    GUARD(finish(out, describe_gpu_list, list, err));
+    *verdict = out;
+    out = NULL;
+out:
+    cJSON_Delete(list);
     confai_evidence_verdict_free(out);
     confai_free_secret(matched, matched != NULL ? sizeof(*matched) : 0);
     confai_free_secret(v, v != NULL ? sizeof(*v) : 0);

@@ -19,6 +19,7 @@
 #include "attest/binding.h"
 #include "attest/bundle.h"
 #include "attest/evidence.h"
+#include "attest/gpu/gpu_attestation.h"
 #include "attest/policy/policy.h"
 #include "core/error.h"
 #include "core/hex.h"
@@ -659,6 +660,8 @@ int evidence_json_gpu(cJSON *o, const nvgpu_verified *v, const char *warning)
     add_root(&b, o, v->root_kind == NVGPU_ROOT_CUSTOM, v->root_spki_sha256, warning);
     add_str(&b, o, "leaf", v->leaf_subject);
     add_str(&b, o, "root_subject", v->root_subject);
+    if (!b.failed && !gpu_json_add_identity(o, &v->identity))
+        b.failed = 1;
     attach(&b, o, "evidence", describe_spdm(&b, &v->evidence));
     return !b.failed;
 }

@@ -8,6 +8,7 @@
 #include "client/client_internal.h"
 #include "core/error.h"
 #include "core/memory.h"
+#include "server/http_get.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define DEFAULT_ATTEST_TIMEOUT_MS 30000
@@ -221,17 +222,13 @@ confai_status confai_client_new(confai_client **client, const char *base_url,
 {
     confai_status status = CONFAI_OK;
     confai_client *c = NULL;
-    int curl_ready = 0;
     confai_err_clear(err);
     ENSURE_ARG(client != NULL, "client");
     *client = NULL;
     ENSURE_ARG(base_url != NULL, "base_url");
     ENSURE_ARG(policy != NULL, "policy");
 
-    /* Reference counted by libcurl; thread-safe in the versions we require. */
-    ENSURE(curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK, CONFAI_E_INTERNAL,
-           "libcurl could not initialize");
-    curl_ready = 1;
+    GUARD(http_curl_init(err)); /* once per process, shared with the endorsement fetchers */
     c = confai_zalloc(sizeof(*c));
     ENSURE(c != NULL, CONFAI_E_NO_MEMORY, "client: out of memory");
     if (pthread_mutex_init(&c->lease_lock, NULL) != 0) {
@@ -239,7 +236,6 @@ confai_status confai_client_new(confai_client **client, const char *base_url,
         c = NULL;
         BAIL(CONFAI_E_INTERNAL, "client: cannot create a mutex");
     }
-    curl_ready = 0; /* confai_client_free releases libcurl from now on */
     c->policy = policy;
     GUARD(make_share(c, err));
     GUARD(take_options(c, options, err));
@@ -256,8 +252,6 @@ confai_status confai_client_new(confai_client **client, const char *base_url,
     *client = c;
     c = NULL;
 out:
-    if (curl_ready)
-        curl_global_cleanup();
     confai_client_free(c);
     return status;
 }
@@ -280,5 +274,4 @@ void confai_client_free(confai_client *client)
     OPENSSL_free(client->pinned_public_key);
     OPENSSL_free(client->user_agent);
     confai_free_secret(client, sizeof(*client));
-    curl_global_cleanup();
 }

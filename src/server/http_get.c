@@ -27,6 +27,16 @@ static void curl_init_once(void)
     curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+confai_status http_curl_init(confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    pthread_once(&curl_once, curl_init_once);
+    ENSURE(curl_init_result == CURLE_OK, CONFAI_E_INTERNAL, "libcurl could not initialize: %s",
+           curl_easy_strerror(curl_init_result));
+out:
+    return status;
+}
+
 /* --- collecting a response ------------------------------------------------------ */
 
 typedef struct sink {
@@ -253,9 +263,7 @@ confai_status http_get(http_response *out, const char *url, const http_get_optio
         o.max_body = HTTP_GET_DEFAULT_MAX_BODY;
     s.max = o.max_body;
 
-    pthread_once(&curl_once, curl_init_once);
-    ENSURE(curl_init_result == CURLE_OK, CONFAI_E_INTERNAL, "libcurl could not initialize: %s",
-           curl_easy_strerror(curl_init_result));
+    GUARD(http_curl_init(err));
 
     long wait = o.backoff_ms;
     for (unsigned i = 1;; i++) {

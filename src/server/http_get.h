@@ -27,6 +27,14 @@
 #define HTTP_GET_MAX_HEADERS (64 * 1024) /* response header bytes kept */
 #define HTTP_GET_MAX_ATTEMPTS 16u
 
+/*
+ * libcurl's global init, lazily and once per process for the whole library
+ * (http_get and the client layer alike); never cleaned up, as the library
+ * may live in a process that uses libcurl itself. Thread-safe.
+ * Errors: CONFAI_E_INTERNAL when libcurl does not initialize.
+ */
+confai_status http_curl_init(confai_error *err);
+
 /* Zero fields take the defaults above. */
 typedef struct http_get_options {
     long timeout_ms;        /* per attempt, connect included; also the stall limit */

@@ -20,7 +20,6 @@
 #include "core/memory.h"
 #include "server/disk_cache.h"
 
-#define KDS_URL_MAX 512
 #define KDS_MAX_CERT (16 * 1024)
 
 void kds_chain_clear(kds_chain *c)
@@ -128,9 +127,9 @@ out:
 /* --- the VCEK ---------------------------------------------------------------------------- */
 
 /* The fetched certificate is the VCEK of this chip at this TCB, or CONFAI_E_CERT_CHAIN. */
-static confai_status check_vcek(int64_t *not_after, const uint8_t *der, size_t der_len,
-                                const snp_report *r, snp_product product, const char *chip,
-                                confai_error *err)
+confai_status kds_check_vcek(int64_t *not_after, const uint8_t *der, size_t der_len,
+                             const snp_report *r, snp_product product, const char *chip,
+                             confai_error *err)
 {
     confai_status status = CONFAI_OK;
     X509 *cert = NULL;
@@ -194,7 +193,7 @@ static confai_status fetch_vcek(kds_chain *out, const snp_report *r, snp_product
     if (o->cache_dir != NULL) {
         GUARD(disk_cache_get(&cached, &cached_len, &expires, o->cache_dir, key, err));
         if (cached != NULL && expires > now &&
-            check_vcek(&not_after, cached, cached_len, r, product, chip_short, NULL) ==
+            kds_check_vcek(&not_after, cached, cached_len, r, product, chip_short, NULL) ==
                 CONFAI_OK) {
             out->vcek = cached;
             out->vcek_len = cached_len;
@@ -217,7 +216,7 @@ static confai_status fetch_vcek(kds_chain *out, const snp_report *r, snp_product
     ENSURE(resp.body_len <= KDS_MAX_CERT, CONFAI_E_CERT_CHAIN,
            "KDS's VCEK for chip %s is %zu bytes, not a certificate: check the base URL",
            chip_short, resp.body_len);
-    GUARD(check_vcek(&not_after, resp.body, resp.body_len, r, product, chip_short, err));
+    GUARD(kds_check_vcek(&not_after, resp.body, resp.body_len, r, product, chip_short, err));
     if (o->cache_dir != NULL)
         GUARD(disk_cache_put(o->cache_dir, key, resp.body, resp.body_len, not_after, err));
     out->vcek = resp.body;
@@ -252,8 +251,8 @@ static int cn_is(X509 *cert, const char *want)
 }
 
 /* PEM ASK then ARK, named as AMD names them, into out; *not_after the earlier one's. */
-static confai_status parse_chain(kds_chain *out, int64_t *not_after, const uint8_t *pem,
-                                 size_t pem_len, snp_product product, confai_error *err)
+confai_status kds_parse_chain(kds_chain *out, int64_t *not_after, const uint8_t *pem,
+                              size_t pem_len, snp_product product, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     X509 *certs[3] = { NULL, NULL, NULL };
@@ -306,7 +305,7 @@ static confai_status fetch_chain(kds_chain *out, snp_product product, const kds_
     if (o->cache_dir != NULL) {
         GUARD(disk_cache_get(&cached, &cached_len, &expires, o->cache_dir, key, err));
         if (cached != NULL && expires > now &&
-            parse_chain(out, &not_after, cached, cached_len, product, NULL) == CONFAI_OK)
+            kds_parse_chain(out, &not_after, cached, cached_len, product, NULL) == CONFAI_OK)
             goto out;
         OPENSSL_free(out->ask);
         OPENSSL_free(out->ark);
@@ -319,7 +318,7 @@ static confai_status fetch_chain(kds_chain *out, snp_product product, const kds_
     ENSURE(resp.status != 404, CONFAI_E_ENDORSEMENT_NOT_FOUND,
            "KDS has no cert_chain for %s (404 from %s): check the base URL and the product", pname,
            b);
-    GUARD(parse_chain(out, &not_after, resp.body, resp.body_len, product, err));
+    GUARD(kds_parse_chain(out, &not_after, resp.body, resp.body_len, product, err));
     if (o->cache_dir != NULL)
         GUARD(disk_cache_put(o->cache_dir, key, resp.body, resp.body_len, not_after, err));
 out:

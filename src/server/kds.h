@@ -27,6 +27,7 @@
 #include "server/http_get.h"
 
 #define KDS_DEFAULT_BASE_URL "https://kdsintf.amd.com"
+#define KDS_URL_MAX 512 /* room for a URL kds_vcek_url builds */
 
 typedef struct kds_options {
     const char *base_url;  /* NULL: KDS_DEFAULT_BASE_URL; no trailing slash needed */
@@ -72,5 +73,28 @@ void kds_chain_clear(kds_chain *c);
 confai_status kds_vcek_url(char *url, size_t cap, const char *base, const uint8_t chip_id[64],
                            uint64_t reported_tcb, snp_product product,
                            confai_error *err);
+
+/*
+ * The parsers kds_fetch_vcek_chain runs on KDS's answers and cache entries,
+ * exposed for the unit and fuzz tests (tests/fuzz/fuzz_kds.c); no I/O.
+ */
+
+/*
+ * The ASK then the ARK as PEM, named as AMD names them for product
+ * ("SEV-Genoa", "ARK-Genoa"), into out's ask and ark (DER); *not_after the
+ * earlier notAfter of the two. Errors: CONFAI_E_CERT_CHAIN,
+ * CONFAI_E_NO_MEMORY.
+ */
+confai_status kds_parse_chain(kds_chain *out, int64_t *not_after, const uint8_t *pem,
+                              size_t pem_len, snp_product product, confai_error *err);
+
+/*
+ * der is one certificate, the VCEK of r's chip at r's REPORTED_TCB for
+ * product (its AMD extensions say so); *not_after its notAfter. chip names
+ * the chip in messages. Errors: CONFAI_E_CERT_CHAIN.
+ */
+confai_status kds_check_vcek(int64_t *not_after, const uint8_t *der, size_t der_len,
+                             const snp_report *r, snp_product product, const char *chip,
+                             confai_error *err);
 
 #endif /* CONFAI_SERVER_KDS_H */

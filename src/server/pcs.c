@@ -25,7 +25,6 @@
 #include "core/rfc3339.h"
 #include "server/disk_cache.h"
 
-#define PCS_URL_MAX 512
 #define PCS_MAX_CHAIN (32 * 1024)
 
 void pcs_collateral_clear(pcs_collateral *c)
@@ -39,25 +38,7 @@ void pcs_collateral_clear(pcs_collateral *c)
 
 /* --- one document ---------------------------------------------------------------------- */
 
-typedef enum doc_kind { DOC_TCB_INFO, DOC_QE_IDENTITY, DOC_PCK_CRL, DOC_ROOT_CRL } doc_kind;
-
-typedef struct doc_request {
-    doc_kind kind;
-    char what[64];              /* "TCB info for FMSPC 50806f000000", for messages */
-    char url[PCS_URL_MAX];
-    char key[96];               /* cache key */
-    const char *chain_header;   /* NULL: the document comes without one */
-    uint8_t fmspc[6];
-} doc_request;
-
-typedef struct doc {
-    uint8_t *body;              /* JSON as served, or a DER CRL */
-    size_t body_len;
-    uint8_t *chain;             /* PEM; NULL for the root CA CRL */
-    size_t chain_len;
-} doc;
-
-static void doc_clear(doc *d)
+void pcs_doc_clear(pcs_doc *d)
 {
     OPENSSL_free(d->body);
     OPENSSL_free(d->chain);
@@ -71,8 +52,8 @@ static void when(char out[RFC3339_LEN + 1], int64_t t)
 }
 
 /* A CRL as DER, from DER, one PEM block, or hex of DER (older PCCS). */
-static confai_status crl_to_der(uint8_t **der, size_t *der_len, const uint8_t *in, size_t len,
-                                const char *what, confai_error *err)
+confai_status pcs_crl_to_der(uint8_t **der, size_t *der_len, const uint8_t *in, size_t len,
+                             const char *what, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     static const char begin[] = "-----BEGIN X509 CRL-----";
@@ -129,9 +110,9 @@ out:
  * Checks a document as served or cached and gives its nextUpdate. A CRL is
  * also rewritten as DER (*norm, OPENSSL_free; NULL for JSON).
  */
-static confai_status check_doc(int64_t *next_update, uint8_t **norm, size_t *norm_len,
-                               const doc_request *req, const uint8_t *body, size_t len,
-                               confai_error *err)
+confai_status pcs_check_doc(int64_t *next_update, uint8_t **norm, size_t *norm_len,
+                            const pcs_doc_request *req, const uint8_t *body, size_t len,
+                            confai_error *err)
 {
     confai_status status = CONFAI_OK;
     tdx_tcb_info *tcb = NULL;
@@ -140,7 +121,7 @@ static confai_status check_doc(int64_t *next_update, uint8_t **norm, size_t *nor
     *norm = NULL;
     *norm_len = 0;
     switch (req->kind) {
-    case DOC_TCB_INFO: {
+    case PCS_DOC_TCB_INFO: {
         char want[13], got[13];
         GUARD(tdx_tcb_info_parse(&tcb, (const char *)body, len, err));
         hex_encode(want, req->fmspc, 6);
@@ -152,13 +133,13 @@ static confai_status check_doc(int64_t *next_update, uint8_t **norm, size_t *nor
         *next_update = tcb->next_update;
         break;
     }
-    case DOC_QE_IDENTITY:
+    case PCS_DOC_QE_IDENTITY:
         GUARD(tdx_qe_identity_parse(&qe, (const char *)body, len, err));
         *next_update = qe->next_update;
         break;
-    case DOC_PCK_CRL:
-    case DOC_ROOT_CRL: {
-        GUARD(crl_to_der(norm, norm_len, body, len, req->what, err));
+    case PCS_DOC_PCK_CRL:
+    case PCS_DOC_ROOT_CRL: {
+        GUARD(pcs_crl_to_der(norm, norm_len, body, len, req->what, err));
         const unsigned char *p = *norm;
         crl = d2i_X509_CRL(NULL, &p, (long)*norm_len);
         OSSL_ENSURE(crl != NULL, CONFAI_E_COLLATERAL, "PCS: CRL");
@@ -180,8 +161,8 @@ out:
 }
 
 /* %XX decoding of a header value (no '+' rule: base64 keeps its '+'). */
-static confai_status url_decode(uint8_t **out, size_t *out_len, const char *in, size_t len,
-                                const char *what, confai_error *err)
+confai_status pcs_url_decode(uint8_t **out, size_t *out_len, const char *in, size_t len,
+                             const char *what, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     uint8_t *buf = OPENSSL_malloc(len + 1);
@@ -210,7 +191,7 @@ out:
 }
 
 /* Cache entry framing. */
-static confai_status frame(uint8_t **out, size_t *out_len, const doc *d, confai_error *err)
+confai_status pcs_frame(uint8_t **out, size_t *out_len, const pcs_doc *d, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     size_t n = 8 + d->body_len + d->chain_len;
@@ -233,7 +214,7 @@ out:
 }
 
 /* 1 and d filled (copies) when the entry is well framed; 0 otherwise. */
-static int unframe(doc *d, const uint8_t *p, size_t n)
+int pcs_unframe(pcs_doc *d, const uint8_t *p, size_t n)
 {
     uint8_t *copies[2] = { NULL, NULL };
     size_t lens[2] = { 0, 0 };
@@ -268,7 +249,7 @@ bad:
 }
 
 /* The document from the cache while fresh, else from PCS (then cached). */
-static confai_status fetch_doc(doc *d, const doc_request *req, const pcs_options *o,
+static confai_status fetch_doc(pcs_doc *d, const pcs_doc_request *req, const pcs_options *o,
                                int64_t now, confai_error *err)
 {
     confai_status status = CONFAI_OK;
@@ -283,8 +264,8 @@ static confai_status fetch_doc(doc *d, const doc_request *req, const pcs_options
 
     if (o->cache_dir != NULL) {
         GUARD(disk_cache_get(&cached, &cached_len, &expires, o->cache_dir, req->key, err));
-        if (cached != NULL && unframe(d, cached, cached_len)) {
-            if (check_doc(&next_update, &norm, &norm_len, req, d->body, d->body_len, NULL) ==
+        if (cached != NULL && pcs_unframe(d, cached, cached_len)) {
+            if (pcs_check_doc(&next_update, &norm, &norm_len, req, d->body, d->body_len, NULL) ==
                 CONFAI_OK) {
                 OPENSSL_free(norm);
                 norm = NULL;
@@ -293,7 +274,7 @@ static confai_status fetch_doc(doc *d, const doc_request *req, const pcs_options
                 have_stale = 1;
                 stale_until = next_update;
             }
-            doc_clear(d);
+            pcs_doc_clear(d);
         }
     }
 
@@ -305,7 +286,7 @@ static confai_status fetch_doc(doc *d, const doc_request *req, const pcs_options
                                 "and the base URL a PCS v4 or PCCS?",
                                 req->what, req->url);
     if (status == CONFAI_OK)
-        status = check_doc(&next_update, &norm, &norm_len, req, resp.body, resp.body_len,
+        status = pcs_check_doc(&next_update, &norm, &norm_len, req, resp.body, resp.body_len,
                            &cause);
     if (status == CONFAI_OK && req->chain_header != NULL) {
         size_t hlen = 0;
@@ -316,7 +297,7 @@ static confai_status fetch_doc(doc *d, const doc_request *req, const pcs_options
                                     "URL (PCS v4 or PCCS)",
                                     req->what, req->chain_header);
         else
-            status = url_decode(&d->chain, &d->chain_len, h, hlen, req->what, &cause);
+            status = pcs_url_decode(&d->chain, &d->chain_len, h, hlen, req->what, &cause);
     }
     if (status != CONFAI_OK) {
         if (have_stale) {
@@ -346,12 +327,12 @@ static confai_status fetch_doc(doc *d, const doc_request *req, const pcs_options
         resp.body = NULL;
     }
     if (o->cache_dir != NULL) {
-        GUARD(frame(&framed, &framed_len, d, err));
+        GUARD(pcs_frame(&framed, &framed_len, d, err));
         GUARD(disk_cache_put(o->cache_dir, req->key, framed, framed_len, next_update, err));
     }
 out:
     if (status != CONFAI_OK)
-        doc_clear(d);
+        pcs_doc_clear(d);
     OPENSSL_free(cached);
     OPENSSL_free(norm);
     OPENSSL_free(framed);
@@ -413,8 +394,8 @@ confai_status pcs_fetch_collateral(pcs_collateral *out, const uint8_t *quote, si
 {
     confai_status status = CONFAI_OK;
     pcs_options defaults = { 0 };
-    doc_request req[4];
-    doc docs[4];
+    pcs_doc_request req[4];
+    pcs_doc docs[4];
     uint8_t fmspc[6];
     char fmspc_hex[13], b[PCS_URL_MAX];
     const char *ca = NULL;
@@ -432,7 +413,7 @@ confai_status pcs_fetch_collateral(pcs_collateral *out, const uint8_t *quote, si
     base_of(b, sizeof(b), o->base_url);
     memset(req, 0, sizeof(req));
 
-    req[0].kind = DOC_TCB_INFO;
+    req[0].kind = PCS_DOC_TCB_INFO;
     memcpy(req[0].fmspc, fmspc, 6);
     snprintf(req[0].what, sizeof(req[0].what), "TCB info for FMSPC %s", fmspc_hex);
     snprintf(req[0].url, sizeof(req[0].url), "%s/tdx/certification/v4/tcb?fmspc=%s", b,
@@ -440,20 +421,20 @@ confai_status pcs_fetch_collateral(pcs_collateral *out, const uint8_t *quote, si
     snprintf(req[0].key, sizeof(req[0].key), "pcs/v4/tdx/tcb/%s", fmspc_hex);
     req[0].chain_header = "TCB-Info-Issuer-Chain";
 
-    req[1].kind = DOC_QE_IDENTITY;
+    req[1].kind = PCS_DOC_QE_IDENTITY;
     snprintf(req[1].what, sizeof(req[1].what), "TDX QE identity");
     snprintf(req[1].url, sizeof(req[1].url), "%s/tdx/certification/v4/qe/identity", b);
     snprintf(req[1].key, sizeof(req[1].key), "pcs/v4/tdx/qe/identity");
     req[1].chain_header = "SGX-Enclave-Identity-Issuer-Chain";
 
-    req[2].kind = DOC_PCK_CRL;
+    req[2].kind = PCS_DOC_PCK_CRL;
     snprintf(req[2].what, sizeof(req[2].what), "PCK CRL of the %s CA", ca);
     snprintf(req[2].url, sizeof(req[2].url), "%s/sgx/certification/v4/pckcrl?ca=%s&encoding=der",
              b, ca);
     snprintf(req[2].key, sizeof(req[2].key), "pcs/v4/sgx/pckcrl/%s", ca);
     req[2].chain_header = "SGX-PCK-CRL-Issuer-Chain";
 
-    req[3].kind = DOC_ROOT_CRL;
+    req[3].kind = PCS_DOC_ROOT_CRL;
     snprintf(req[3].what, sizeof(req[3].what), "Intel SGX Root CA CRL");
     if (o->base_url == NULL)
         snprintf(req[3].url, sizeof(req[3].url), "%s", PCS_DEFAULT_ROOT_CRL_URL);
@@ -475,7 +456,7 @@ confai_status pcs_fetch_collateral(pcs_collateral *out, const uint8_t *quote, si
         { 2, BUNDLE_TDX_PCK_CRL, BUNDLE_TDX_PCK_CRL_ISSUER_CHAIN },
     };
     for (int i = 0; i < 3; i++) {
-        doc *d = &docs[map[i].doc];
+        pcs_doc *d = &docs[map[i].doc];
         out->item[map[i].body] = d->body;
         out->len[map[i].body] = d->body_len;
         out->item[map[i].chain] = d->chain;
@@ -487,7 +468,7 @@ confai_status pcs_fetch_collateral(pcs_collateral *out, const uint8_t *quote, si
     docs[3].body = NULL;
 out:
     for (int i = 0; i < 4; i++)
-        doc_clear(&docs[i]);
+        pcs_doc_clear(&docs[i]);
     if (status != CONFAI_OK && out != NULL)
         pcs_collateral_clear(out);
     return status;

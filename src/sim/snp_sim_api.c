@@ -391,7 +391,6 @@ static confai_status add_snp_section(cJSON *doc, const confai_sim_snp *sim, conf
     ok = ok && add_item(entry, "launch", tcb_object(r.launch_tcb_raw));
     ok = ok && cJSON_AddFalseToObject(snp, "allow_debug") != NULL;
     ok = ok && cJSON_AddFalseToObject(snp, "allow_migration_agent") != NULL;
-    ok = ok && cJSON_AddBoolToObject(snp, "allow_smt", (r.platform_info & 1) != 0) != NULL;
     if (ok) {
         cJSON *vmpls = cJSON_AddArrayToObject(snp, "vmpls");
         cJSON *vmpl = cJSON_CreateNumber(r.vmpl);

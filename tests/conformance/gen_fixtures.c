@@ -328,7 +328,6 @@ static cJSON *policy_doc(const evidence *e, const platform *p)
     cJSON_AddItemToObject(entry, "launch", tcb_json(&r->launch_tcb));
     cJSON_AddFalseToObject(snp, "allow_debug");
     cJSON_AddFalseToObject(snp, "allow_migration_agent");
-    cJSON_AddTrueToObject(snp, "allow_smt");
     cJSON *vmpls = cJSON_AddArrayToObject(snp, "vmpls");
     cJSON_AddItemToArray(vmpls, cJSON_CreateNumber(r->vmpl));
     cJSON_AddItemToObject(snp, "host_data", hex_list(r->host_data, 32));

@@ -79,7 +79,7 @@ static const char policy_json[] =
     "{\"version\":1,\"platforms\":[\"sev-snp\"],\"max_age\":600,"
     "\"manifest\":{\"sha256\":\"*\"},\"sev_snp\":{\"products\":\"*\",\"measurements\":\"*\","
     "\"min_tcb\":\"*\",\"allow_debug\":false,\"allow_migration_agent\":false,"
-    "\"allow_smt\":true,\"vmpls\":\"*\",\"host_data\":\"*\",\"min_guest_svn\":0,"
+    "\"vmpls\":\"*\",\"host_data\":\"*\",\"min_guest_svn\":0,"
     "\"id_key_digests\":\"*\",\"author_key_digests\":\"*\",\"chip_ids\":\"*\","
     "\"min_firmware\":\"*\",\"min_report_version\":2,\"guest_policy\":{\"smt\":\"*\","
     "\"single_socket\":\"*\",\"cxl_allow\":\"*\",\"mem_aes_256_xts\":\"*\",\"rapl_dis\":\"*\","

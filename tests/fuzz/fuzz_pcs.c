@@ -5,10 +5,8 @@
  * document checked as the fetcher checks it (TCB info for an FMSPC, QE
  * identity, PCK or root CA CRL).
  *
- * These functions are static in pcs.c, so the file is compiled into this
- * target (its external functions renamed, so they do not clash with the
- * copies in the library archive). The fetching code around them (http_get,
- * the disk cache) is never called.
+ * The parsers are the ones pcs.h exposes for tests; the fetching code
+ * around them (http_get, the disk cache) is never called.
  *
  * Input (missing bytes read as zero):
  *   u8   mode: bits 0-1 what to parse (0 a CRL, 1 an issuer chain header,
@@ -24,18 +22,22 @@
  * the input had none; an entry that unframes frames back to the same bytes;
  * an accepted TCB info is the one of the FMSPC asked for.
  */
-#define pcs_collateral_clear fuzz_pcs_collateral_clear
-#define pcs_fetch_collateral fuzz_pcs_fetch_collateral
-#include "../../src/server/pcs.c"
+#include <stdlib.h>
+#include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "attest/tdx/tdx.h"
 #include "fuzz.h"
+#include "server/pcs.h"
 
 static void fuzz_crl(const uint8_t *in, size_t len)
 {
     uint8_t *der = (uint8_t *)1;
     size_t der_len = 1;
     confai_error err = { 0 };
-    confai_status st = crl_to_der(&der, &der_len, in, len, "fuzz CRL", &err);
+    confai_status st = pcs_crl_to_der(&der, &der_len, in, len, "fuzz CRL", &err);
     FUZZ_CHECK(st == CONFAI_OK || st == CONFAI_E_COLLATERAL || st == CONFAI_E_NO_MEMORY);
     if (st != CONFAI_OK) {
         FUZZ_CHECK(der == NULL && der_len == 0 && err.message[0] != '\0');
@@ -57,7 +59,7 @@ static void fuzz_header(const uint8_t *in, size_t len)
     uint8_t *out = NULL;
     size_t out_len = 0;
     confai_error err = { 0 };
-    confai_status st = url_decode(&out, &out_len, (const char *)in, len, "fuzz", &err);
+    confai_status st = pcs_url_decode(&out, &out_len, (const char *)in, len, "fuzz", &err);
     FUZZ_CHECK(st == CONFAI_OK || st == CONFAI_E_COLLATERAL || st == CONFAI_E_NO_MEMORY);
     if (st == CONFAI_OK) {
         FUZZ_CHECK(out != NULL && out_len <= len && out[out_len] == '\0');
@@ -71,9 +73,9 @@ static void fuzz_header(const uint8_t *in, size_t len)
 
 static void fuzz_entry(const uint8_t *in, size_t len)
 {
-    doc d;
+    pcs_doc d;
     memset(&d, 0, sizeof(d));
-    if (!unframe(&d, in, len)) {
+    if (!pcs_unframe(&d, in, len)) {
         FUZZ_CHECK(d.body == NULL && d.chain == NULL);
         return;
     }
@@ -81,19 +83,19 @@ static void fuzz_entry(const uint8_t *in, size_t len)
     FUZZ_CHECK(d.body[d.body_len] == '\0' && d.chain[d.chain_len] == '\0');
     uint8_t *framed = NULL;
     size_t framed_len = 0;
-    FUZZ_CHECK(frame(&framed, &framed_len, &d, NULL) == CONFAI_OK);
+    FUZZ_CHECK(pcs_frame(&framed, &framed_len, &d, NULL) == CONFAI_OK);
     FUZZ_CHECK(framed_len == len && memcmp(framed, in, len) == 0);
     OPENSSL_free(framed);
-    doc_clear(&d);
+    pcs_doc_clear(&d);
 }
 
-static void fuzz_doc(fuzz_reader *r, doc_kind kind)
+static void fuzz_doc(fuzz_reader *r, pcs_doc_kind kind)
 {
-    doc_request req;
+    pcs_doc_request req;
     memset(&req, 0, sizeof(req));
     req.kind = kind;
     snprintf(req.what, sizeof(req.what), "fuzz document");
-    if (kind == DOC_TCB_INFO)
+    if (kind == PCS_DOC_TCB_INFO)
         for (int i = 0; i < 6; i++)
             req.fmspc[i] = fuzz_u8(r);
     size_t len = 0;
@@ -102,17 +104,17 @@ static void fuzz_doc(fuzz_reader *r, doc_kind kind)
     uint8_t *norm = (uint8_t *)1;
     size_t norm_len = 1;
     confai_error err = { 0 };
-    confai_status st = check_doc(&next_update, &norm, &norm_len, &req, body, len, &err);
+    confai_status st = pcs_check_doc(&next_update, &norm, &norm_len, &req, body, len, &err);
     FUZZ_CHECK(st == CONFAI_OK || st == CONFAI_E_COLLATERAL || st == CONFAI_E_LIMIT ||
                st == CONFAI_E_NO_MEMORY);
     if (st != CONFAI_OK) {
         FUZZ_CHECK(norm == NULL && norm_len == 0 && err.message[0] != '\0');
-    } else if (kind == DOC_TCB_INFO || kind == DOC_QE_IDENTITY) {
+    } else if (kind == PCS_DOC_TCB_INFO || kind == PCS_DOC_QE_IDENTITY) {
         FUZZ_CHECK(norm == NULL && norm_len == 0);
     } else {
         FUZZ_CHECK(norm != NULL && norm_len > 0);
     }
-    if (st == CONFAI_OK && kind == DOC_TCB_INFO) {
+    if (st == CONFAI_OK && kind == PCS_DOC_TCB_INFO) {
         tdx_tcb_info *tcb = NULL;
         FUZZ_CHECK(tdx_tcb_info_parse(&tcb, (const char *)body, len, NULL) == CONFAI_OK);
         FUZZ_CHECK(memcmp(tcb->fmspc, req.fmspc, 6) == 0 && tcb->next_update == next_update);
@@ -127,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_reader r = { data, size };
     uint8_t mode = fuzz_u8(&r);
     if ((mode & 3) == 3) {
-        fuzz_doc(&r, (doc_kind)((mode >> 2) & 3));
+        fuzz_doc(&r, (pcs_doc_kind)((mode >> 2) & 3));
         return 0;
     }
     size_t len = 0;

@@ -241,7 +241,6 @@ static inline cJSON *fx_policy_doc(const fx *f)
     cJSON_AddItemToObject(entry, "launch", fx_tcb(&r->launch_tcb, fmc));
     cJSON_AddFalseToObject(snp, "allow_debug");
     cJSON_AddFalseToObject(snp, "allow_migration_agent");
-    cJSON_AddTrueToObject(snp, "allow_smt");
     cJSON *vmpls = cJSON_AddArrayToObject(snp, "vmpls");
     cJSON_AddItemToArray(vmpls, cJSON_CreateNumber(r->vmpl));
     cJSON_AddItemToObject(snp, "host_data", fx_hex_list(r->host_data, 32));

@@ -224,6 +224,13 @@ static void accepts_simulated_gpus(void **state)
     cJSON *root = cJSON_GetObjectItem(g0, "root");
     assert_string_equal(cJSON_GetObjectItem(root, "kind")->valuestring, "custom");
     assert_non_null(strstr(cJSON_GetObjectItem(root, "warning")->valuestring, "NOT an NVIDIA root"));
+    /* each GPU's identity: two sims, two leaf keys, no device ID in a simulated leaf */
+    const cJSON *id0 = cJSON_GetObjectItem(g0, "identity");
+    const cJSON *id1 = cJSON_GetObjectItem(cJSON_GetArrayItem(gpus, 1), "identity");
+    const char *k0 = cJSON_GetStringValue(cJSON_GetObjectItem(id0, "leaf_spki_sha256"));
+    const char *k1 = cJSON_GetStringValue(cJSON_GetObjectItem(id1, "leaf_spki_sha256"));
+    assert_true(k0 != NULL && k1 != NULL && strlen(k0) == 64 && strcmp(k0, k1) != 0);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(id0, "device_id")));
     cJSON_Delete(doc);
     confai_free(json);
     confai_verdict_free(v);

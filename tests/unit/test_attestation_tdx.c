@@ -685,7 +685,6 @@ static void test_reject_platform(void **state)
         cJSON_AddStringToObject(snp, any[i], "*");
     cJSON_AddFalseToObject(snp, "allow_debug");
     cJSON_AddFalseToObject(snp, "allow_migration_agent");
-    cJSON_AddFalseToObject(snp, "allow_smt");
     cJSON_AddNumberToObject(snp, "min_guest_svn", 0);
     cJSON_AddStringToObject(snp, "min_current_tcb", "*");
     cJSON_AddNumberToObject(snp, "min_report_version", 2);

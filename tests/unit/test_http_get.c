@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "attest_fixture.h"
 #include "fake_kds_pcs.h"
 
 static char url[512];
@@ -229,6 +230,35 @@ static void test_header_lookup(void **state)
     assert_null(http_response_header(&r, "HTTP/1.1 200 OK", &n));
 }
 
+/*
+ * One libcurl global init for the whole library (http_curl_init): it
+ * answers OK however often it is called, and clients made and freed around
+ * it leave http_get working (a client no longer initializes or cleans up
+ * libcurl itself).
+ */
+static void test_curl_init_shared(void **state)
+{
+    (void)state;
+    fx f;
+    confai_policy *p = NULL;
+    confai_error err = { 0 };
+    fx_setup(&f, SNP_PRODUCT_GENOA);
+    FX_OK(fx_policy_new(fx_policy_doc(&f), &p, &err));
+    FX_OK(http_curl_init(&err));
+    FX_OK(http_curl_init(NULL));
+    for (int i = 0; i < 2; i++) {
+        confai_client *c = NULL;
+        FX_OK(confai_client_new(&c, "https://service.example", p, NULL, &err));
+        confai_client_free(c);
+        http_response r = { 0 };
+        FX_OK(http_get(&r, at("/health"), &fake_http, &err));
+        assert_int_equal(r.status, 200);
+        http_response_clear(&r);
+    }
+    confai_policy_free(p);
+    fx_teardown(&f);
+}
+
 int main(void)
 {
     if (fake_start() != 0)
@@ -249,6 +279,7 @@ int main(void)
         T(test_schemes),
         T(test_body_limit),
         T(test_header_lookup),
+        T(test_curl_init_shared),
     };
     return cmocka_run_group_tests_name("server_http_get", tests, NULL, NULL);
 }

@@ -61,6 +61,48 @@ static kds_options options(const char *cache_dir)
     return o;
 }
 
+/*
+ * What most cases start from: the vectors (the case is skipped without
+ * them), case 0's report (Milan), options on the fake with, when asked, a
+ * fresh cache folder, and room for the chain and the error.
+ */
+typedef struct kds_case {
+    const char *dir;
+    uint8_t *report;
+    size_t len;
+    char *cache; /* NULL: no cache */
+    kds_options o;
+    kds_chain c;
+    confai_error err;
+} kds_case;
+
+static void case_begin(kds_case *t, int with_cache)
+{
+    memset(t, 0, sizeof(*t));
+    t->dir = test_vectors_or_skip("KDS against the vectors");
+    if (t->dir == NULL)
+        skip();
+    t->cache = with_cache ? temp_dir() : NULL;
+    t->report = snp_read_report(t->dir, cases[0].report, &t->len);
+    t->o = options(t->cache);
+}
+
+/* Case 0's fetch, as Milan, into t->c and t->err. */
+static confai_status fetch(kds_case *t)
+{
+    return kds_fetch_vcek_chain(&t->c, t->report, t->len, "Milan", &t->o, &t->err);
+}
+
+static void case_end(kds_case *t)
+{
+    kds_chain_clear(&t->c);
+    free(t->report);
+    if (t->cache != NULL) {
+        remove_tree(t->cache);
+        free(t->cache);
+    }
+}
+
 /* The chain equals the vector files: VCEK (first certificate of its file), ASK, ARK. */
 static void expect_chain(const kds_chain *c, const char *dir, const vcase *vc)
 {
@@ -105,15 +147,9 @@ static void test_vectors(void **state)
 static void test_worked_example_verifies(void **state)
 {
     (void)state;
-    const char *dir = test_vectors_or_skip("KDS against the vectors");
-    if (dir == NULL)
-        skip();
-    size_t len = 0;
-    uint8_t *report = snp_read_report(dir, cases[0].report, &len);
-    kds_options o = options(NULL);
-    kds_chain c;
-    confai_error err = { 0 };
-    assert_int_equal(kds_fetch_vcek_chain(&c, report, len, "Milan", &o, &err), CONFAI_OK);
+    kds_case t;
+    case_begin(&t, 0);
+    assert_int_equal(fetch(&t), CONFAI_OK);
     char *log = fake_log();
     char want[512];
     snprintf(want, sizeof(want), "GET %s\nGET /vcek/v1/Milan/cert_chain\n", worked_example);
@@ -122,18 +158,17 @@ static void test_worked_example_verifies(void **state)
 
     /* what was fetched is what the verifier accepts */
     snp_trust *trust = NULL;
-    assert_int_equal(snp_trust_new(&trust, &err), CONFAI_OK);
-    const uint8_t *certs[3] = { c.vcek, c.ask, c.ark };
-    size_t lens[3] = { c.vcek_len, c.ask_len, c.ark_len };
+    assert_int_equal(snp_trust_new(&trust, &t.err), CONFAI_OK);
+    const uint8_t *certs[3] = { t.c.vcek, t.c.ask, t.c.ark };
+    size_t lens[3] = { t.c.vcek_len, t.c.ask_len, t.c.ark_len };
     snp_verified v;
-    confai_status st = snp_verify(&v, trust, NULL, report, len, certs, lens, 3, T_2024_01_01,
-                                  &err);
+    confai_status st = snp_verify(&v, trust, NULL, t.report, t.len, certs, lens, 3,
+                                  T_2024_01_01, &t.err);
     if (st != CONFAI_OK)
-        fail_msg("snp_verify: %s", err.message);
+        fail_msg("snp_verify: %s", t.err.message);
     assert_int_equal(v.root_kind, SNP_ROOT_VENDOR);
     snp_trust_free(trust);
-    kds_chain_clear(&c);
-    free(report);
+    case_end(&t);
 }
 
 static void test_url_format(void **state)
@@ -275,130 +310,95 @@ static void flip_last_byte(const char *dir)
 static void test_cache(void **state)
 {
     (void)state;
-    const char *dir = test_vectors_or_skip("KDS against the vectors");
-    if (dir == NULL)
-        skip();
-    char *cache = temp_dir();
-    size_t len = 0;
-    uint8_t *report = snp_read_report(dir, cases[0].report, &len);
-    kds_options o = options(cache);
-    kds_chain c;
-    confai_error err = { 0 };
+    kds_case t;
+    case_begin(&t, 1);
 
-    assert_int_equal(kds_fetch_vcek_chain(&c, report, len, "Milan", &o, &err), CONFAI_OK);
-    kds_chain_clear(&c);
+    assert_int_equal(fetch(&t), CONFAI_OK);
+    kds_chain_clear(&t.c);
     assert_int_equal(fake_count(), 2);
-    assert_int_equal(count_files(cache), 2);
+    assert_int_equal(count_files(t.cache), 2);
     /* again: from the cache, byte for byte the same */
-    assert_int_equal(kds_fetch_vcek_chain(&c, report, len, "Milan", &o, &err), CONFAI_OK);
-    expect_chain(&c, dir, &cases[0]);
-    kds_chain_clear(&c);
+    assert_int_equal(fetch(&t), CONFAI_OK);
+    expect_chain(&t.c, t.dir, &cases[0]);
+    kds_chain_clear(&t.c);
     assert_int_equal(fake_count(), 2);
     /* a restart: another process, the same directory */
-    assert_true(fetch_in_child(&o, report, len));
+    assert_true(fetch_in_child(&t.o, t.report, t.len));
     assert_int_equal(fake_count(), 2);
     /* damaged entries are misses: fetched again, and right */
-    flip_last_byte(cache);
-    assert_int_equal(kds_fetch_vcek_chain(&c, report, len, "Milan", &o, &err), CONFAI_OK);
-    expect_chain(&c, dir, &cases[0]);
-    kds_chain_clear(&c);
+    flip_last_byte(t.cache);
+    assert_int_equal(fetch(&t), CONFAI_OK);
+    expect_chain(&t.c, t.dir, &cases[0]);
+    kds_chain_clear(&t.c);
     assert_int_equal(fake_count(), 4);
     /* and cached again */
-    assert_true(fetch_in_child(&o, report, len));
+    assert_true(fetch_in_child(&t.o, t.report, t.len));
     assert_int_equal(fake_count(), 4);
     /* KDS down, the cache still answers */
     fake_fault("500", 0);
-    assert_int_equal(kds_fetch_vcek_chain(&c, report, len, "Milan", &o, &err), CONFAI_OK);
-    kds_chain_clear(&c);
+    assert_int_equal(fetch(&t), CONFAI_OK);
+    kds_chain_clear(&t.c);
     assert_int_equal(fake_count(), 4);
-    free(report);
-    remove_tree(cache);
-    free(cache);
+    case_end(&t);
 }
 
 static void test_not_found(void **state)
 {
     (void)state;
-    const char *dir = test_vectors_or_skip("KDS against the vectors");
-    if (dir == NULL)
-        skip();
-    size_t len = 0;
-    uint8_t *report = snp_read_report(dir, cases[0].report, &len);
-    kds_options o = options(NULL);
-    kds_chain c;
-    confai_error err = { 0 };
+    kds_case t;
+    case_begin(&t, 0);
     fake_fault("404", 0);
-    assert_int_equal(kds_fetch_vcek_chain(&c, report, len, "Milan", &o, &err),
-                     CONFAI_E_ENDORSEMENT_NOT_FOUND);
-    assert_null(c.vcek);
-    assert_non_null(strstr(err.message, "KDS has no VCEK for chip 3ac3fe21"));
-    assert_non_null(strstr(err.message, "at TCB bl=2 tee=0 snp=5 ucode=68 (404 from http"));
-    assert_non_null(strstr(err.message, "VLEK"));
+    assert_int_equal(fetch(&t), CONFAI_E_ENDORSEMENT_NOT_FOUND);
+    assert_null(t.c.vcek);
+    assert_non_null(strstr(t.err.message, "KDS has no VCEK for chip 3ac3fe21"));
+    assert_non_null(strstr(t.err.message, "at TCB bl=2 tee=0 snp=5 ucode=68 (404 from http"));
+    assert_non_null(strstr(t.err.message, "VLEK"));
     assert_int_equal(fake_count(), 1); /* a 404 is not retried */
 
     /* a TCB KDS does not know: the real 404 of the URL layout */
     fake_reset();
-    report[0x180 + 7] = 69; /* microcode SPL 68 -> 69 */
-    assert_int_equal(kds_fetch_vcek_chain(&c, report, len, "Milan", &o, &err),
-                     CONFAI_E_ENDORSEMENT_NOT_FOUND);
-    assert_non_null(strstr(err.message, "ucode=69"));
-    free(report);
+    t.report[0x180 + 7] = 69; /* microcode SPL 68 -> 69 */
+    assert_int_equal(fetch(&t), CONFAI_E_ENDORSEMENT_NOT_FOUND);
+    assert_non_null(strstr(t.err.message, "ucode=69"));
+    case_end(&t);
 }
 
 static void test_retries(void **state)
 {
     (void)state;
-    const char *dir = test_vectors_or_skip("KDS against the vectors");
-    if (dir == NULL)
-        skip();
-    size_t len = 0;
-    uint8_t *report = snp_read_report(dir, cases[0].report, &len);
-    kds_options o = options(NULL);
-    kds_chain c;
-    confai_error err = { 0 };
+    kds_case t;
+    case_begin(&t, 0);
 
     fake_fault("429", 2); /* Retry-After: 0 */
-    assert_int_equal(kds_fetch_vcek_chain(&c, report, len, "Milan", &o, &err), CONFAI_OK);
-    expect_chain(&c, dir, &cases[0]);
-    kds_chain_clear(&c);
+    assert_int_equal(fetch(&t), CONFAI_OK);
+    expect_chain(&t.c, t.dir, &cases[0]);
+    kds_chain_clear(&t.c);
     assert_int_equal(fake_count(), 4);
 
     fake_reset();
     fake_fault("500", 0);
-    assert_int_equal(kds_fetch_vcek_chain(&c, report, len, "Milan", &o, &err),
-                     CONFAI_E_ENDORSEMENT_UNAVAILABLE);
+    assert_int_equal(fetch(&t), CONFAI_E_ENDORSEMENT_UNAVAILABLE);
     assert_int_equal(fake_count(), 3);
 
     fake_reset();
     fake_fault("stall", 0);
-    o.http.max_attempts = 1;
+    t.o.http.max_attempts = 1;
     double t0 = now_s();
-    assert_int_equal(kds_fetch_vcek_chain(&c, report, len, "Milan", &o, &err),
-                     CONFAI_E_TIMEOUT);
+    assert_int_equal(fetch(&t), CONFAI_E_TIMEOUT);
     assert_true(now_s() - t0 < 5);
-    free(report);
+    case_end(&t);
 }
 
 static void test_wrong_vcek_refused(void **state)
 {
     (void)state;
-    const char *dir = test_vectors_or_skip("KDS against the vectors");
-    if (dir == NULL)
-        skip();
-    char *cache = temp_dir();
-    size_t len = 0;
-    uint8_t *report = snp_read_report(dir, cases[0].report, &len);
-    kds_options o = options(cache);
-    kds_chain c;
-    confai_error err = { 0 };
+    kds_case t;
+    case_begin(&t, 1);
     fake_fault("swap", 0);
-    assert_int_equal(kds_fetch_vcek_chain(&c, report, len, "Milan", &o, &err),
-                     CONFAI_E_CERT_CHAIN);
-    assert_non_null(strstr(err.message, "another chip"));
-    assert_int_equal(count_files(cache), 0); /* nothing cached */
-    free(report);
-    remove_tree(cache);
-    free(cache);
+    assert_int_equal(fetch(&t), CONFAI_E_CERT_CHAIN);
+    assert_non_null(strstr(t.err.message, "another chip"));
+    assert_int_equal(count_files(t.cache), 0); /* nothing cached */
+    case_end(&t);
 }
 
 static void test_product_and_key_rules(void **state)

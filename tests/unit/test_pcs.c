@@ -59,6 +59,48 @@ static uint8_t *load_quote(const char *dir)
     return q;
 }
 
+/*
+ * What most cases start from: the vectors (the case is skipped without
+ * them), the production quote, options on the fake at T_2023_06_20 with,
+ * when asked, a fresh cache folder, and room for the collateral and the
+ * error.
+ */
+typedef struct pcs_case {
+    const char *dir;
+    uint8_t *quote;
+    char *cache; /* NULL: no cache */
+    pcs_options o;
+    pcs_collateral c;
+    confai_error err;
+} pcs_case;
+
+static void case_begin(pcs_case *t, int with_cache)
+{
+    memset(t, 0, sizeof(*t));
+    t->dir = test_vectors_or_skip("PCS against the vectors");
+    if (t->dir == NULL)
+        skip();
+    t->cache = with_cache ? temp_dir() : NULL;
+    t->quote = load_quote(t->dir);
+    t->o = options(t->cache, T_2023_06_20);
+}
+
+/* The quote's collateral into t->c and t->err. */
+static confai_status fetch(pcs_case *t)
+{
+    return pcs_fetch_collateral(&t->c, t->quote, QUOTE_LEN, &t->o, &t->err);
+}
+
+static void case_end(pcs_case *t)
+{
+    pcs_collateral_clear(&t->c);
+    free(t->quote);
+    if (t->cache != NULL) {
+        remove_tree(t->cache);
+        free(t->cache);
+    }
+}
+
 static void expect_file(const pcs_collateral *c, bundle_tdx_collateral which, const char *dir,
                         const char *name)
 {
@@ -84,37 +126,32 @@ static void expect_vectors(const pcs_collateral *c, const char *dir)
 static void test_fetch_and_verify(void **state)
 {
     (void)state;
-    const char *dir = test_vectors_or_skip("PCS against the vectors");
-    if (dir == NULL)
-        skip();
-    uint8_t *quote = load_quote(dir);
-    pcs_options o = options(NULL, T_2023_06_20);
-    pcs_collateral c;
-    confai_error err = { 0 };
-    confai_status st = pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err);
+    pcs_case t;
+    case_begin(&t, 0);
+    confai_status st = fetch(&t);
     if (st != CONFAI_OK)
-        fail_msg("pcs_fetch_collateral: %s", err.message);
-    expect_vectors(&c, dir);
+        fail_msg("pcs_fetch_collateral: %s", t.err.message);
+    expect_vectors(&t.c, t.dir);
     char *log = fake_log();
     assert_string_equal(log, expected_log);
     free(log);
 
     /* the library's own verifier accepts it, CRLs included */
     tdx_trust *trust = NULL;
-    assert_int_equal(tdx_trust_new(&trust, &err), CONFAI_OK);
+    assert_int_equal(tdx_trust_new(&trust, &t.err), CONFAI_OK);
     tdx_collateral tc = {
-        (const char *)c.item[BUNDLE_TDX_TCB_INFO], c.len[BUNDLE_TDX_TCB_INFO],
-        (const char *)c.item[BUNDLE_TDX_QE_IDENTITY], c.len[BUNDLE_TDX_QE_IDENTITY],
-        (const char *)c.item[BUNDLE_TDX_TCB_INFO_ISSUER_CHAIN],
-        c.len[BUNDLE_TDX_TCB_INFO_ISSUER_CHAIN],
-        c.item[BUNDLE_TDX_PCK_CRL], c.len[BUNDLE_TDX_PCK_CRL],
-        c.item[BUNDLE_TDX_ROOT_CA_CRL], c.len[BUNDLE_TDX_ROOT_CA_CRL],
+        (const char *)t.c.item[BUNDLE_TDX_TCB_INFO], t.c.len[BUNDLE_TDX_TCB_INFO],
+        (const char *)t.c.item[BUNDLE_TDX_QE_IDENTITY], t.c.len[BUNDLE_TDX_QE_IDENTITY],
+        (const char *)t.c.item[BUNDLE_TDX_TCB_INFO_ISSUER_CHAIN],
+        t.c.len[BUNDLE_TDX_TCB_INFO_ISSUER_CHAIN],
+        t.c.item[BUNDLE_TDX_PCK_CRL], t.c.len[BUNDLE_TDX_PCK_CRL],
+        t.c.item[BUNDLE_TDX_ROOT_CA_CRL], t.c.len[BUNDLE_TDX_ROOT_CA_CRL],
         0, NULL, NULL, 0,
     };
     tdx_verified v;
-    st = tdx_verify(&v, trust, NULL, quote, QUOTE_LEN, 0, &tc, T_2023_06_20, &err);
+    st = tdx_verify(&v, trust, NULL, t.quote, QUOTE_LEN, 0, &tc, T_2023_06_20, &t.err);
     if (st != CONFAI_OK)
-        fail_msg("tdx_verify: %s", err.message);
+        fail_msg("tdx_verify: %s", t.err.message);
     assert_true(v.tcb_info_present);
     assert_true(v.qe_identity_present);
     assert_false(v.collateral_missing);
@@ -124,17 +161,18 @@ static void test_fetch_and_verify(void **state)
     assert_int_equal(v.qe_status, TDX_TCB_UP_TO_DATE);
     assert_int_equal(v.tcb_status, TDX_TCB_NOT_SUPPORTED); /* as test_tdx_verify.c */
     tdx_trust_free(trust);
-    pcs_collateral_clear(&c);
-    assert_null(c.item[0]);
+    pcs_collateral_clear(&t.c);
+    assert_null(t.c.item[0]);
     pcs_collateral_clear(NULL);
 
     /* zero padding after the quote is accepted, as configfs-tsm hands it out */
     uint8_t *padded = calloc(1, QUOTE_LEN + 100);
-    memcpy(padded, quote, QUOTE_LEN);
-    assert_int_equal(pcs_fetch_collateral(&c, padded, QUOTE_LEN + 100, &o, &err), CONFAI_OK);
-    pcs_collateral_clear(&c);
+    memcpy(padded, t.quote, QUOTE_LEN);
+    assert_int_equal(pcs_fetch_collateral(&t.c, padded, QUOTE_LEN + 100, &t.o, &t.err),
+                     CONFAI_OK);
+    pcs_collateral_clear(&t.c);
     free(padded);
-    free(quote);
+    case_end(&t);
 }
 
 static int fetch_in_child(const pcs_options *o, const uint8_t *quote)
@@ -170,120 +208,93 @@ static void damage_all(const char *dir)
 static void test_cache(void **state)
 {
     (void)state;
-    const char *dir = test_vectors_or_skip("PCS against the vectors");
-    if (dir == NULL)
-        skip();
-    char *cache = temp_dir();
-    uint8_t *quote = load_quote(dir);
-    pcs_options o = options(cache, T_2023_06_20);
-    pcs_collateral c;
-    confai_error err = { 0 };
+    pcs_case t;
+    case_begin(&t, 1);
 
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err), CONFAI_OK);
-    pcs_collateral_clear(&c);
+    assert_int_equal(fetch(&t), CONFAI_OK);
+    pcs_collateral_clear(&t.c);
     assert_int_equal(fake_count(), 4);
-    assert_int_equal(count_files(cache), 4);
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err), CONFAI_OK);
-    expect_vectors(&c, dir);
-    pcs_collateral_clear(&c);
+    assert_int_equal(count_files(t.cache), 4);
+    assert_int_equal(fetch(&t), CONFAI_OK);
+    expect_vectors(&t.c, t.dir);
+    pcs_collateral_clear(&t.c);
     assert_int_equal(fake_count(), 4);
     /* a restart */
-    assert_true(fetch_in_child(&o, quote));
+    assert_true(fetch_in_child(&t.o, t.quote));
     assert_int_equal(fake_count(), 4);
     /* torn entries are misses */
-    damage_all(cache);
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err), CONFAI_OK);
-    expect_vectors(&c, dir);
-    pcs_collateral_clear(&c);
+    damage_all(t.cache);
+    assert_int_equal(fetch(&t), CONFAI_OK);
+    expect_vectors(&t.c, t.dir);
+    pcs_collateral_clear(&t.c);
     assert_int_equal(fake_count(), 8);
     /* PCS down while everything is fresh: no request, no failure */
     fake_fault("500", 0);
-    assert_true(fetch_in_child(&o, quote));
+    assert_true(fetch_in_child(&t.o, t.quote));
     assert_int_equal(fake_count(), 8);
-    free(quote);
-    remove_tree(cache);
-    free(cache);
+    case_end(&t);
 }
 
 static void test_expired(void **state)
 {
     (void)state;
-    const char *dir = test_vectors_or_skip("PCS against the vectors");
-    if (dir == NULL)
-        skip();
-    char *cache = temp_dir();
-    uint8_t *quote = load_quote(dir);
-    pcs_options o = options(cache, T_2023_06_20);
-    pcs_collateral c;
-    confai_error err = { 0 };
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err), CONFAI_OK);
-    pcs_collateral_clear(&c);
+    pcs_case t;
+    case_begin(&t, 1);
+    assert_int_equal(fetch(&t), CONFAI_OK);
+    pcs_collateral_clear(&t.c);
     fake_reset();
 
     /* past the QE identity's nextUpdate only: the TCB info still comes from the cache */
-    o.now = T_2023_07_10;
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err),
-                     CONFAI_E_COLLATERAL_EXPIRED);
-    assert_null(c.item[0]);
-    assert_non_null(strstr(err.message, "TDX QE identity whose nextUpdate 2023-07-08"));
+    t.o.now = T_2023_07_10;
+    assert_int_equal(fetch(&t), CONFAI_E_COLLATERAL_EXPIRED);
+    assert_null(t.c.item[0]);
+    assert_non_null(strstr(t.err.message, "TDX QE identity whose nextUpdate 2023-07-08"));
     char *log = fake_log();
     assert_string_equal(log, "GET /tdx/certification/v4/qe/identity\n");
     free(log);
 
     /* past everything, PCS failing: the expired copy is all there is */
     fake_reset();
-    o.now = T_2023_08_01;
+    t.o.now = T_2023_08_01;
     fake_fault("500", 0);
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err),
-                     CONFAI_E_COLLATERAL_EXPIRED);
-    assert_non_null(strstr(err.message, "cached TCB info for FMSPC 50806f000000 expired "
+    assert_int_equal(fetch(&t), CONFAI_E_COLLATERAL_EXPIRED);
+    assert_non_null(strstr(t.err.message, "cached TCB info for FMSPC 50806f000000 expired "
                                         "2023-07-18"));
-    assert_non_null(strstr(err.message, "HTTP 500"));
+    assert_non_null(strstr(t.err.message, "HTTP 500"));
     fake_fault("404", 0);
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err),
-                     CONFAI_E_COLLATERAL_EXPIRED);
-    assert_non_null(strstr(err.message, "404"));
+    assert_int_equal(fetch(&t), CONFAI_E_COLLATERAL_EXPIRED);
+    assert_non_null(strstr(t.err.message, "404"));
 
     /* PCS up but serving the same old documents, with or without a cache */
     fake_reset();
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err),
-                     CONFAI_E_COLLATERAL_EXPIRED);
-    assert_non_null(strstr(err.message, "is past"));
-    o.cache_dir = NULL;
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err),
-                     CONFAI_E_COLLATERAL_EXPIRED);
-    assert_non_null(strstr(err.message, "clock"));
-    free(quote);
-    remove_tree(cache);
-    free(cache);
+    assert_int_equal(fetch(&t), CONFAI_E_COLLATERAL_EXPIRED);
+    assert_non_null(strstr(t.err.message, "is past"));
+    t.o.cache_dir = NULL;
+    assert_int_equal(fetch(&t), CONFAI_E_COLLATERAL_EXPIRED);
+    assert_non_null(strstr(t.err.message, "clock"));
+    case_end(&t);
 }
 
 static void test_not_found(void **state)
 {
     (void)state;
-    const char *dir = test_vectors_or_skip("PCS against the vectors");
-    if (dir == NULL)
-        skip();
-    uint8_t *quote = load_quote(dir);
-    pcs_options o = options(NULL, T_2023_06_20);
-    pcs_collateral c;
-    confai_error err = { 0 };
+    pcs_case t;
+    case_begin(&t, 0);
     fake_fault("404", 0);
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err),
-                     CONFAI_E_ENDORSEMENT_NOT_FOUND);
-    assert_non_null(strstr(err.message, "PCS has no TCB info for FMSPC 50806f000000"));
+    assert_int_equal(fetch(&t), CONFAI_E_ENDORSEMENT_NOT_FOUND);
+    assert_non_null(strstr(t.err.message, "PCS has no TCB info for FMSPC 50806f000000"));
     assert_int_equal(fake_count(), 1);
-    free(quote);
 
     /* an FMSPC the fake (like PCS for an unknown platform) has nothing for */
     fake_reset();
     size_t len = 0;
-    uint8_t *cos = test_read_file(dir, TDX "cos-113-tdx-quote.dat", &len);
+    uint8_t *cos = test_read_file(t.dir, TDX "cos-113-tdx-quote.dat", &len);
     assert_non_null(cos);
-    assert_int_equal(pcs_fetch_collateral(&c, cos, len, &o, &err),
+    assert_int_equal(pcs_fetch_collateral(&t.c, cos, len, &t.o, &t.err),
                      CONFAI_E_ENDORSEMENT_NOT_FOUND);
-    assert_non_null(strstr(err.message, "FMSPC 00806f050000"));
+    assert_non_null(strstr(t.err.message, "FMSPC 00806f050000"));
     free(cos);
+    case_end(&t);
 }
 
 /* A quote of a simulated TD whose PCK CA has the name given. */
@@ -326,33 +337,27 @@ static void test_pck_ca_name(void **state)
 static void test_retries(void **state)
 {
     (void)state;
-    const char *dir = test_vectors_or_skip("PCS against the vectors");
-    if (dir == NULL)
-        skip();
-    uint8_t *quote = load_quote(dir);
-    pcs_options o = options(NULL, T_2023_06_20);
-    pcs_collateral c;
-    confai_error err = { 0 };
+    pcs_case t;
+    case_begin(&t, 0);
 
     fake_fault("429", 2);
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err), CONFAI_OK);
-    expect_vectors(&c, dir);
-    pcs_collateral_clear(&c);
+    assert_int_equal(fetch(&t), CONFAI_OK);
+    expect_vectors(&t.c, t.dir);
+    pcs_collateral_clear(&t.c);
     assert_int_equal(fake_count(), 6);
 
     fake_reset();
     fake_fault("502", 0);
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err),
-                     CONFAI_E_ENDORSEMENT_UNAVAILABLE);
+    assert_int_equal(fetch(&t), CONFAI_E_ENDORSEMENT_UNAVAILABLE);
     assert_int_equal(fake_count(), 3);
 
     fake_reset();
     fake_fault("stall", 0);
-    o.http.max_attempts = 1;
+    t.o.http.max_attempts = 1;
     double t0 = now_s();
-    assert_int_equal(pcs_fetch_collateral(&c, quote, QUOTE_LEN, &o, &err), CONFAI_E_TIMEOUT);
+    assert_int_equal(fetch(&t), CONFAI_E_TIMEOUT);
     assert_true(now_s() - t0 < 5);
-    free(quote);
+    case_end(&t);
 }
 
 static void test_bad_input(void **state)

@@ -119,7 +119,6 @@ static void test_pinned_policy(void **state)
                      F.fields.launch_tcb.microcode);
     assert_false(s->allow_debug);
     assert_false(s->allow_migration_agent);
-    assert_true(s->allow_smt);
     assert_int_equal(s->vmpls, 1u);
     assert_int_equal(s->min_guest_svn, 3);
     assert_int_equal(s->min_firmware_current.minor, 55);
@@ -190,7 +189,7 @@ static void test_missing_fields(void **state)
         rejects(doc, want);
     }
     const char *snp[] = { "products", "measurements", "min_tcb", "allow_debug",
-                          "allow_migration_agent", "allow_smt", "vmpls", "host_data",
+                          "allow_migration_agent", "vmpls", "host_data",
                           "min_guest_svn", "id_key_digests", "author_key_digests", "chip_ids",
                           "min_firmware", "min_report_version", "guest_policy",
                           "min_current_tcb" };
@@ -369,7 +368,7 @@ static void test_wrong_types(void **state)
     } cases[] = {
         { "products", cJSON_CreateTrue },        { "measurements", cJSON_CreateObject },
         { "min_tcb", cJSON_CreateArray },        { "allow_debug", cJSON_CreateNull },
-        { "allow_migration_agent", cJSON_CreateArray }, { "allow_smt", cJSON_CreateObject },
+        { "allow_migration_agent", cJSON_CreateArray },
         { "vmpls", cJSON_CreateObject },         { "host_data", cJSON_CreateTrue },
         { "min_guest_svn", cJSON_CreateArray },  { "id_key_digests", cJSON_CreateNull },
         { "author_key_digests", cJSON_CreateObject }, { "chip_ids", cJSON_CreateFalse },
@@ -954,9 +953,10 @@ static void test_checks_pass(void **state)
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!listed(c.passed, c.passed_count, names[i]))
             fail_msg("%s not passed", names[i]);
-    /* allow_smt is true in the fixture's policy: waived, not passed. */
-    assert_true(listed(c.waived, c.waived_count, "policy.smt"));
-    assert_int_equal(c.passed_count + c.waived_count, 26);
+    /* one SMT check, guest_policy.smt: the platform's SMT_EN has none of its own */
+    assert_false(listed(c.passed, c.passed_count, "policy.smt"));
+    assert_false(listed(c.waived, c.waived_count, "policy.smt"));
+    assert_int_equal(c.passed_count + c.waived_count, 25);
 }
 
 static void test_checks_waived(void **state)
@@ -1092,21 +1092,34 @@ static void test_check_rejections(void **state)
     }
 }
 
+/*
+ * SMT is one check, guest_policy.smt (GUEST_POLICY bit 16, which the
+ * firmware enforced at launch); the former allow_smt is refused by name.
+ */
 static void test_check_smt(void **state)
 {
     (void)state;
     verdict_checks c;
     cJSON *doc = doc_new();
-    set(fx_snp(doc), "allow_smt", cJSON_CreateFalse());
-    /* The fixture's platform runs SMT (PLATFORM_INFO bit 0). */
-    assert_int_equal(check(doc, &F.fields, &c), CONFAI_E_POLICY_GUEST);
-    assert_non_null(strstr(err.message, "SMT"));
-    snp_report r = F.fields;
-    r.platform_info = 0;
+    cJSON_AddFalseToObject(fx_snp(doc), "allow_smt");
+    rejects(doc, "sev_snp.allow_smt: no longer a member: guest_policy.smt");
     doc = doc_new();
-    set(fx_snp(doc), "allow_smt", cJSON_CreateFalse());
+    cJSON_AddTrueToObject(fx_snp(doc), "allow_smt");
+    rejects(doc, "guest_policy.smt");
+    /* The fixture's guest allows SMT (bit 16 set): "forbidden" refuses it. */
+    doc = doc_new();
+    set(cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "guest_policy"), "smt",
+        cJSON_CreateString("forbidden"));
+    assert_int_equal(check(doc, &F.fields, &c), CONFAI_E_POLICY_GUEST);
+    assert_non_null(strstr(err.message, "smt bit is set"));
+    snp_report r = F.fields;
+    r.policy &= ~POLICY_SNP_GUEST_SMT;
+    doc = doc_new();
+    set(cJSON_GetObjectItemCaseSensitive(fx_snp(doc), "guest_policy"), "smt",
+        cJSON_CreateString("forbidden"));
     FX_OK(check(doc, &r, &c));
-    assert_true(listed(c.passed, c.passed_count, "policy.smt"));
+    assert_true(listed(c.passed, c.passed_count, "policy.guest_policy.smt"));
+    assert_false(listed(c.passed, c.passed_count, "policy.smt"));
 }
 
 static void test_check_allowances(void **state)

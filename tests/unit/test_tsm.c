@@ -296,169 +296,162 @@ static void check_snp(const tsm_report *r, const tsm_request *req)
         fail_msg("snp_verify: %s", err.message);
 }
 
+/* One request to the fake in a fault mode, and what came of it. */
+typedef struct tsm_case {
+    tsm_request req;
+    tsm_report r;
+    confai_error err;
+} tsm_case;
+
+/* Sets the fake's faults (NULL: as they are) and makes a fresh request. */
+static void start(tsm_case *t, const char *fault_args, const char *provider, int privlevel,
+                  unsigned retries)
+{
+    memset(&t->err, 0, sizeof(t->err));
+    if (fault_args != NULL)
+        faults(fault_args);
+    request(&t->req, provider, privlevel, retries);
+}
+
+/* The request is answered by an SEV-SNP report that answers it and verifies; released. */
+static void expect_snp(tsm_case *t, const char *why)
+{
+    if (get(&t->r, &t->req, &t->err) != CONFAI_OK)
+        fail_msg("%s: %s", why, t->err.message);
+    check_snp(&t->r, &t->req);
+    tsm_report_clear(&t->r);
+}
+
+/* The request fails with want, and the message names each of words (NULL-ended). */
+static void expect_failure(tsm_case *t, confai_status want, const char *const *words)
+{
+    assert_int_equal(get(&t->r, &t->req, &t->err), want);
+    for (size_t i = 0; words != NULL && words[i] != NULL; i++)
+        if (strstr(t->err.message, words[i]) == NULL)
+            fail_msg("\"%s\" lacks \"%s\"", t->err.message, words[i]);
+}
+
 /* --- cases ------------------------------------------------------------------- */
 
 static void test_sev_guest(void **state)
 {
     (void)state;
     NEED_FAKE();
-    tsm_request req;
-    tsm_report r;
-    confai_error err = { 0 };
-    faults("--provider sev_guest");
-    request(&req, "sev_guest", 0, 0);
-    if (get(&r, &req, &err) != CONFAI_OK)
-        fail_msg("%s", err.message);
-    check_snp(&r, &req);
-    tsm_report_clear(&r);
+    tsm_case t;
+    start(&t, "--provider sev_guest", "sev_guest", 0, 0);
+    if (get(&t.r, &t.req, &t.err) != CONFAI_OK)
+        fail_msg("%s", t.err.message);
+    check_snp(&t.r, &t.req);
+    tsm_report_clear(&t.r);
     static const tsm_report zero;
-    assert_memory_equal(&r, &zero, sizeof(r));
+    assert_memory_equal(&t.r, &zero, sizeof(t.r));
 
     /* no privlevel written, any provider accepted */
-    request(&req, NULL, -1, 0);
-    assert_int_equal(get(&r, &req, &err), CONFAI_OK);
-    check_snp(&r, &req);
-    tsm_report_clear(&r);
+    start(&t, NULL, NULL, -1, 0);
+    expect_snp(&t, "no privlevel, any provider");
 }
 
 static void test_tdx_guest(void **state)
 {
     (void)state;
     NEED_FAKE();
-    tsm_request req;
-    tsm_report r;
-    confai_error err = { 0 };
-    faults("--provider tdx_guest");
-    request(&req, "tdx_guest", -1, 0);
-    if (get(&r, &req, &err) != CONFAI_OK)
-        fail_msg("%s", err.message);
-    assert_string_equal(r.provider, "tdx_guest");
+    tsm_case t;
+    start(&t, "--provider tdx_guest", "tdx_guest", -1, 0);
+    if (get(&t.r, &t.req, &t.err) != CONFAI_OK)
+        fail_msg("%s", t.err.message);
+    assert_string_equal(t.r.provider, "tdx_guest");
     tdx_quote q;
-    assert_int_equal(tdx_quote_parse(&q, r.outblob, r.outblob_len, 0, &err), CONFAI_OK);
-    assert_memory_equal(q.report_data, req.inblob, TSM_INBLOB_SIZE);
-    assert_null(r.auxblob);
-    assert_int_equal(r.auxblob_len, 0);
-    tsm_report_clear(&r);
+    assert_int_equal(tdx_quote_parse(&q, t.r.outblob, t.r.outblob_len, 0, &t.err), CONFAI_OK);
+    assert_memory_equal(q.report_data, t.req.inblob, TSM_INBLOB_SIZE);
+    assert_null(t.r.auxblob);
+    assert_int_equal(t.r.auxblob_len, 0);
+    tsm_report_clear(&t.r);
 
     /* TDX has no privlevel attribute */
-    request(&req, "tdx_guest", 0, 0);
-    expect_status(CONFAI_E_TSM_REFUSED, &req, "privlevel on TDX");
+    start(&t, NULL, "tdx_guest", 0, 0);
+    expect_status(CONFAI_E_TSM_REFUSED, &t.req, "privlevel on TDX");
 }
 
 static void test_provider_mismatch(void **state)
 {
     (void)state;
     NEED_FAKE();
-    tsm_request req;
-    tsm_report r;
-    confai_error err = { 0 };
-    faults("--provider tdx_guest");
-    request(&req, "sev_guest", 0, 0);
-    assert_int_equal(get(&r, &req, &err), CONFAI_E_TSM_PROVIDER);
-    assert_non_null(strstr(err.message, "tdx_guest"));
-    assert_non_null(strstr(err.message, "sev_guest"));
+    tsm_case t;
+    start(&t, "--provider tdx_guest", "sev_guest", 0, 0);
+    expect_failure(&t, CONFAI_E_TSM_PROVIDER,
+                   (const char *const[]){ "tdx_guest", "sev_guest", NULL });
 
-    faults("--provider sev_guest");
-    request(&req, "tdx_guest", -1, 0);
-    expect_status(CONFAI_E_TSM_PROVIDER, &req, "SEV-SNP asked for TDX");
+    start(&t, "--provider sev_guest", "tdx_guest", -1, 0);
+    expect_status(CONFAI_E_TSM_PROVIDER, &t.req, "SEV-SNP asked for TDX");
 }
 
 static void test_races(void **state)
 {
     (void)state;
     NEED_FAKE();
-    tsm_request req;
-    tsm_report r;
-    confai_error err = { 0 };
+    tsm_case t;
 
     /* three concurrent writes, three retries: the report answers our inblob */
-    faults("--race 3");
-    request(&req, "sev_guest", 0, 3);
-    if (get(&r, &req, &err) != CONFAI_OK)
-        fail_msg("%s", err.message);
-    check_snp(&r, &req);
-    tsm_report_clear(&r);
+    start(&t, "--race 3", "sev_guest", 0, 3);
+    expect_snp(&t, "3 races, 3 retries");
 
-    faults("--race 4");
-    request(&req, "sev_guest", 0, 3);
-    assert_int_equal(get(&r, &req, &err), CONFAI_E_TSM_RACE);
-    assert_non_null(strstr(err.message, "4 tries"));
+    start(&t, "--race 4", "sev_guest", 0, 3);
+    expect_failure(&t, CONFAI_E_TSM_RACE, (const char *const[]){ "4 tries", NULL });
 
     /* the default: 8 retries */
-    faults("--race 8");
-    request(&req, "sev_guest", -1, 0);
-    assert_int_equal(get(&r, &req, &err), CONFAI_OK);
-    check_snp(&r, &req);
-    tsm_report_clear(&r);
+    start(&t, "--race 8", "sev_guest", -1, 0);
+    expect_snp(&t, "8 races, the default retries");
     faults("--race 9");
-    expect_status(CONFAI_E_TSM_RACE, &req, "9 races, 8 retries");
+    expect_status(CONFAI_E_TSM_RACE, &t.req, "9 races, 8 retries");
 }
 
 static void test_busy(void **state)
 {
     (void)state;
     NEED_FAKE();
-    tsm_request req;
-    tsm_report r;
-    confai_error err = { 0 };
-    faults("--busy 2");
-    request(&req, "sev_guest", 0, 0);
-    if (get(&r, &req, &err) != CONFAI_OK)
-        fail_msg("%s", err.message);
-    check_snp(&r, &req);
-    tsm_report_clear(&r);
+    tsm_case t;
+    start(&t, "--busy 2", "sev_guest", 0, 0);
+    expect_snp(&t, "busy twice");
 
-    faults("--busy-read 2");
-    request(&req, "sev_guest", 0, 0);
-    assert_int_equal(get(&r, &req, &err), CONFAI_OK);
-    check_snp(&r, &req);
-    tsm_report_clear(&r);
+    start(&t, "--busy-read 2", "sev_guest", 0, 0);
+    expect_snp(&t, "busy reading twice");
 
-    faults("--busy 5");
-    request(&req, "sev_guest", 0, 2);
-    expect_status(CONFAI_E_TSM_RACE, &req, "busy longer than the retries");
+    start(&t, "--busy 5", "sev_guest", 0, 2);
+    expect_status(CONFAI_E_TSM_RACE, &t.req, "busy longer than the retries");
 }
 
 static void test_refused(void **state)
 {
     (void)state;
     NEED_FAKE();
-    tsm_request req;
-    tsm_report r;
-    confai_error err = { 0 };
-    faults("--inblob-einval");
-    request(&req, "sev_guest", 0, 0);
-    assert_int_equal(get(&r, &req, &err), CONFAI_E_TSM_REFUSED);
-    assert_non_null(strstr(err.message, "inblob"));
+    tsm_case t;
+    start(&t, "--inblob-einval", "sev_guest", 0, 0);
+    expect_failure(&t, CONFAI_E_TSM_REFUSED, (const char *const[]){ "inblob", NULL });
 
-    faults("--privlevel-floor 2");
-    request(&req, "sev_guest", 1, 0);
-    assert_int_equal(get(&r, &req, &err), CONFAI_E_TSM_REFUSED);
-    assert_non_null(strstr(err.message, "privlevel 1"));
-    request(&req, "sev_guest", 2, 0);
-    assert_int_equal(get(&r, &req, &err), CONFAI_OK);
-    tsm_report_clear(&r);
+    start(&t, "--privlevel-floor 2", "sev_guest", 1, 0);
+    expect_failure(&t, CONFAI_E_TSM_REFUSED, (const char *const[]){ "privlevel 1", NULL });
+    start(&t, NULL, "sev_guest", 2, 0);
+    assert_int_equal(get(&t.r, &t.req, &t.err), CONFAI_OK);
+    tsm_report_clear(&t.r);
 }
 
 static void test_auxblob(void **state)
 {
     (void)state;
     NEED_FAKE();
-    tsm_request req;
-    tsm_report r;
-    confai_error err = { 0 };
+    tsm_case t;
     const char *modes[] = { "--empty-auxblob", "--no-auxblob" };
     for (size_t i = 0; i < 2; i++) {
-        faults(modes[i]);
-        request(&req, "sev_guest", 0, 0);
-        if (get(&r, &req, &err) != CONFAI_OK)
-            fail_msg("%s: %s", modes[i], err.message);
-        assert_null(r.auxblob);
-        assert_int_equal(r.auxblob_len, 0);
+        start(&t, modes[i], "sev_guest", 0, 0);
+        if (get(&t.r, &t.req, &t.err) != CONFAI_OK)
+            fail_msg("%s: %s", modes[i], t.err.message);
+        assert_null(t.r.auxblob);
+        assert_int_equal(t.r.auxblob_len, 0);
         snp_report parsed;
-        assert_int_equal(snp_report_parse(&parsed, r.outblob, r.outblob_len, NULL), CONFAI_OK);
-        assert_memory_equal(parsed.report_data, req.inblob, 64);
-        tsm_report_clear(&r);
+        assert_int_equal(snp_report_parse(&parsed, t.r.outblob, t.r.outblob_len, NULL),
+                         CONFAI_OK);
+        assert_memory_equal(parsed.report_data, t.req.inblob, 64);
+        tsm_report_clear(&t.r);
     }
 }
 
@@ -466,10 +459,9 @@ static void test_oversize(void **state)
 {
     (void)state;
     NEED_FAKE();
-    tsm_request req;
-    faults("--oversize");
-    request(&req, "sev_guest", 0, 0);
-    expect_status(CONFAI_E_LIMIT, &req, "outblob over 64 KiB");
+    tsm_case t;
+    start(&t, "--oversize", "sev_guest", 0, 0);
+    expect_status(CONFAI_E_LIMIT, &t.req, "outblob over 64 KiB");
 }
 
 static void test_provider_probe(void **state)

@@ -80,6 +80,7 @@ static void describe_gpu(verdict_gpu *out, const nvgpu_verified *v)
     memcpy(out->root_spki_sha256, v->root_spki_sha256, 32);
     memcpy(out->root_subject, v->root_subject, sizeof(out->root_subject));
     memcpy(out->leaf_subject, v->leaf_subject, sizeof(out->leaf_subject));
+    out->identity = v->identity;
 }
 
 /*
@@ -87,7 +88,7 @@ static void describe_gpu(verdict_gpu *out, const nvgpu_verified *v)
  * verified leaf key or device ID (nvgpu_identity), or two copies of one
  * GPU's evidence would meet a min_count of 2.
  */
-static confai_status check_distinct(const nvgpu_identity *seen, size_t i, confai_error *err)
+confai_status attestation_gpu_check_distinct(const nvgpu_identity *seen, size_t i, confai_error *err)
 {
     confai_status status = CONFAI_OK;
     for (size_t j = 0; j < i; j++) {
@@ -129,7 +130,7 @@ static confai_status verify_gpus(verdict_gpus *out, const confai_policy *policy,
                                                        opt->verify_time, err),
                                    err, what));
         seen[i] = v->identity;
-        GUARD(check_distinct(seen, i, err));
+        GUARD(attestation_gpu_check_distinct(seen, i, err));
         describe_gpu(&out->gpus[i], v);
         out->gpu_count = i + 1;
         GUARD(attestation_prefixed(attestation_gpu_policy_check(g, v, &out->gpus[i], err), err,

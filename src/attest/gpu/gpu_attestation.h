@@ -35,6 +35,7 @@ typedef struct verdict_gpu {
     uint8_t root_spki_sha256[32];
     char root_subject[96];
     char leaf_subject[160];
+    nvgpu_identity identity;                 /* the device leaf's key digest and device ID */
 } verdict_gpu;
 
 typedef struct verdict_gpus {
@@ -69,6 +70,18 @@ confai_status attestation_verify_gpus(verdict_gpus **out, const confai_policy *p
 struct policy_gpus;
 confai_status attestation_gpu_policy_check(const struct policy_gpus *g, const nvgpu_verified *v,
                                            verdict_gpu *out, confai_error *err);
+
+/*
+ * One GPU counts once: CONFAI_E_GPU_DUPLICATE when seen[i] is the same GPU
+ * as one of seen[0..i-1] (nvgpu_identity_same), naming both ("gpus[1]: the
+ * same GPU as gpus[0] ..."). The bundle path and confai_evidence_verify_gpus
+ * share it, so both count GPUs alike.
+ */
+confai_status attestation_gpu_check_distinct(const nvgpu_identity *seen, size_t i,
+                                             confai_error *err);
+
+/* Adds "identity" (leaf_spki_sha256, device_id or null) to a GPU's JSON object; 0 when out of memory. */
+int gpu_json_add_identity(cJSON *gpu, const nvgpu_identity *id);
 
 void verdict_gpus_free(verdict_gpus *g);
 

@@ -62,6 +62,16 @@ static int add_root(cJSON *gpu, const verdict_gpu *v)
     return ok;
 }
 
+int gpu_json_add_identity(cJSON *gpu, const nvgpu_identity *id)
+{
+    cJSON *o = cJSON_AddObjectToObject(gpu, "identity");
+    if (o == NULL || !add_hex(o, "leaf_spki_sha256", id->leaf_spki_sha256, 32))
+        return 0;
+    if (id->device_id[0] == '\0')
+        return cJSON_AddNullToObject(o, "device_id") != NULL;
+    return add_string(o, "device_id", id->device_id);
+}
+
 static int add_gpu(cJSON *arr, const verdict_gpu *v)
 {
     cJSON *gpu = cJSON_CreateObject();
@@ -74,7 +84,8 @@ static int add_gpu(cJSON *arr, const verdict_gpu *v)
              && add_string(gpu, "chip_sku", v->chip_sku) && add_string(gpu, "project", v->project)
              && add_string(gpu, "project_sku", v->project_sku)
              && cJSON_AddNumberToObject(gpu, "measurement_blocks", (double)v->block_count) != NULL
-             && add_string(gpu, "device", v->leaf_subject) && add_root(gpu, v);
+             && add_string(gpu, "device", v->leaf_subject)
+             && gpu_json_add_identity(gpu, &v->identity) && add_root(gpu, v);
     cJSON *matched = ok ? cJSON_AddArrayToObject(gpu, "measurements_matched") : NULL;
     for (size_t i = 0; matched != NULL && i < v->matched_count; i++) {
         cJSON *n = cJSON_CreateNumber(v->matched[i]);

@@ -45,6 +45,13 @@
 #define POLICY_SNP_GUEST_ABI_MINOR(p) ((unsigned)((p) & 0xff))       /* bits 0-7 */
 #define POLICY_SNP_GUEST_ABI_MAJOR(p) ((unsigned)(((p) >> 8) & 0xff)) /* bits 8-15 */
 #define POLICY_SNP_PLATFORM_SMT_EN (UINT64_C(1) << 0)   /* PLATFORM_INFO: SMT on */
+/*
+ * The GUEST_POLICY bits the ABI specification defines (0-25, up to
+ * PAGE_SWAP_DISABLE of ABI 1.58); 26-63 are reserved, must be zero, and a
+ * report that sets one is refused: a bit this library does not know may
+ * change what the guest allows.
+ */
+#define POLICY_SNP_GUEST_KNOWN ((UINT64_C(1) << 26) - 1)
 
 /* The lowest report version the parser accepts: min_report_version's range. */
 #define POLICY_SNP_REPORT_VERSION_MIN 2
@@ -119,7 +126,6 @@ typedef struct policy_snp {
     policy_snp_tcbs min_tcb[4];     /* by snp_product */
     int allow_debug;
     int allow_migration_agent;
-    int allow_smt;
     int vmpls_any;
     unsigned vmpls;                 /* bit (1 << vmpl) */
     policy_set host_data;           /* 32 bytes */

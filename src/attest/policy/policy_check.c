@@ -102,11 +102,27 @@ out:
 
 /* --- guest settings -------------------------------------------------------- */
 
+/* The number of the lowest bit set in v (v != 0). */
+static int lowest_bit(uint64_t v)
+{
+    int n = 0;
+    while (v != 0 && (v & 1) == 0) {
+        v >>= 1;
+        n++;
+    }
+    return n;
+}
+
 static confai_status check_guest(const policy_snp *snp, const snp_report *r,
                                  verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
+    uint64_t unknown = r->policy & ~POLICY_SNP_GUEST_KNOWN;
 
+    ENSURE(unknown == 0, CONFAI_E_POLICY_GUEST,
+           "policy: the guest policy 0x%016llx sets bit %d, which the SEV-SNP ABI reserves and "
+           "this library does not know, so what the guest allows is unknown",
+           (unsigned long long)r->policy, lowest_bit(unknown));
     ENSURE(snp->allow_debug || (r->policy & POLICY_SNP_GUEST_DEBUG) == 0, CONFAI_E_POLICY_DEBUG,
            "policy: the guest policy allows debugging (allow_debug is false)");
     verdict_note(checks, CHECK_POLICY_DEBUG, snp->allow_debug);
@@ -114,10 +130,6 @@ static confai_status check_guest(const policy_snp *snp, const snp_report *r,
            CONFAI_E_POLICY_GUEST,
            "policy: the guest may be bound to a migration agent (allow_migration_agent is false)");
     verdict_note(checks, CHECK_POLICY_MIGRATION_AGENT, snp->allow_migration_agent);
-    /* What matters is whether the host runs SMT, not whether the guest would allow it. */
-    ENSURE(snp->allow_smt || (r->platform_info & POLICY_SNP_PLATFORM_SMT_EN) == 0,
-           CONFAI_E_POLICY_GUEST, "policy: the platform has SMT enabled (allow_smt is false)");
-    verdict_note(checks, CHECK_POLICY_SMT, snp->allow_smt);
     for (size_t i = 0; i < POLICY_SNP_GUEST_BITS; i++) {
         const policy_snp_guest_bit *bit = &policy_snp_guest_bits[i];
         policy_bit_rule rule = snp->guest_bits[i];

@@ -100,21 +100,27 @@ out:
     return status;
 }
 
+/* Reads the entry of one accepted product at path into snp. */
+typedef confai_status (*product_entry_reader)(const json_ctx *ctx, const char *path,
+                                              const cJSON *item, snp_product product,
+                                              policy_snp *snp);
+
 /*
- * "*" or an object with one entry per accepted product and none for the
- * others: TCB numbering differs per product, so a single minimum for all
- * would be meaningless, and an entry nobody can reach is a mistake.
+ * "*" (*any set) or an object with one entry per accepted product and none
+ * for the others: TCB numbering differs per product, so a single minimum
+ * for all would be meaningless, and an entry nobody can reach is a mistake.
+ * min_tcb and min_current_tcb both have this shape.
  */
-static confai_status read_min_tcb(const json_ctx *ctx, const cJSON *item, policy_snp *snp)
+static confai_status read_per_product(const json_ctx *ctx, const char *path, const cJSON *item,
+                                      policy_snp *snp, int *any, product_entry_reader read_entry)
 {
     confai_status status = CONFAI_OK;
     char p[JSON_PATH_MAX];
-    const char *path = "sev_snp.min_tcb";
 
     if (cJSON_IsString(item)) {
         if (strcmp(item->valuestring, "*") != 0)
             return json_fail(ctx, path, "expected \"*\" or an object");
-        snp->min_tcb_any = 1;
+        *any = 1;
         return CONFAI_OK;
     }
     json_field f[] = {
@@ -133,50 +139,28 @@ static confai_status read_min_tcb(const json_ctx *ctx, const cJSON *item, policy
         }
         if (!accepts_product(snp, product))
             return json_fail(ctx, p, "given for a product that sev_snp.products does not accept");
-        GUARD(read_product_tcbs(ctx, p, f[i].value, product, &snp->min_tcb[product]));
+        GUARD(read_entry(ctx, p, f[i].value, product, snp));
     }
 out:
     return status;
 }
 
-/*
- * "*" or {"milan": tcb, ...}: the minimum CURRENT_TCB, one entry per
- * accepted product and none for the others, as for min_tcb.
- */
-static confai_status read_min_current_tcb(const json_ctx *ctx, const cJSON *item,
-                                          policy_snp *snp)
+/* min_tcb's entry: {"reported": tcb, "committed": tcb, "launch": tcb}. */
+static confai_status read_min_tcb_entry(const json_ctx *ctx, const char *path,
+                                        const cJSON *item, snp_product product, policy_snp *snp)
 {
-    confai_status status = CONFAI_OK;
-    char p[JSON_PATH_MAX];
-    const char *path = "sev_snp.min_current_tcb";
+    return read_product_tcbs(ctx, path, item, product, &snp->min_tcb[product]);
+}
 
-    if (cJSON_IsString(item)) {
-        if (strcmp(item->valuestring, "*") != 0)
-            return json_fail(ctx, path, "expected \"*\" or an object");
-        snp->min_current_tcb_any = 1;
-        return CONFAI_OK;
-    }
-    json_field f[] = {
-        { "milan", JSON_OBJECT, 0, NULL },
-        { "genoa", JSON_OBJECT, 0, NULL },
-        { "turin", JSON_OBJECT, 0, NULL },
-    };
-    GUARD(json_read_object(ctx, path, item, f, COUNT(f)));
-    for (size_t i = 0; i < COUNT(f); i++) {
-        snp_product product = (snp_product)(FIRST_PRODUCT + i);
-        json_path_member(p, path, f[i].name);
-        if (f[i].value == NULL) {
-            if (accepts_product(snp, product))
-                return json_fail(ctx, p, "missing (every accepted product needs its minimum)");
-            continue;
-        }
-        if (!accepts_product(snp, product))
-            return json_fail(ctx, p, "given for a product that sev_snp.products does not accept");
-        GUARD(policy_read_tcb(ctx, p, f[i].value, product == SNP_PRODUCT_TURIN,
-                              &snp->min_current_tcb[product]));
+/* min_current_tcb's entry: one TCB, the minimum CURRENT_TCB. */
+static confai_status read_min_current_tcb_entry(const json_ctx *ctx, const char *path,
+                                                const cJSON *item, snp_product product,
+                                                policy_snp *snp)
+{
+    confai_status status = policy_read_tcb(ctx, path, item, product == SNP_PRODUCT_TURIN,
+                                           &snp->min_current_tcb[product]);
+    if (status == CONFAI_OK)
         snp->min_current_tcb_products |= 1u << product;
-    }
-out:
     return status;
 }
 
@@ -318,7 +302,7 @@ out:
 }
 
 enum {
-    F_PRODUCTS, F_MEASUREMENTS, F_MIN_TCB, F_ALLOW_DEBUG, F_ALLOW_MA, F_ALLOW_SMT, F_VMPLS,
+    F_PRODUCTS, F_MEASUREMENTS, F_MIN_TCB, F_ALLOW_DEBUG, F_ALLOW_MA, F_VMPLS,
     F_HOST_DATA, F_MIN_GUEST_SVN, F_ID_KEYS, F_AUTHOR_KEYS, F_CHIP_IDS, F_MIN_FIRMWARE,
     F_MIN_REPORT_VERSION, F_GUEST_POLICY, F_MIN_CURRENT_TCB, F_CUSTOM_ROOTS, F_CRLS, F_COUNT
 };
@@ -334,7 +318,6 @@ confai_status policy_read_snp(const json_ctx *ctx, const cJSON *item, policy_snp
         [F_MIN_TCB] = { "min_tcb", JSON_STRING | JSON_OBJECT, 1, NULL },
         [F_ALLOW_DEBUG] = { "allow_debug", JSON_BOOL, 1, NULL },
         [F_ALLOW_MA] = { "allow_migration_agent", JSON_BOOL, 1, NULL },
-        [F_ALLOW_SMT] = { "allow_smt", JSON_BOOL, 1, NULL },
         [F_VMPLS] = { "vmpls", list, 1, NULL },
         [F_HOST_DATA] = { "host_data", list, 1, NULL },
         [F_MIN_GUEST_SVN] = { "min_guest_svn", JSON_NUMBER, 1, NULL },
@@ -349,15 +332,20 @@ confai_status policy_read_snp(const json_ctx *ctx, const cJSON *item, policy_snp
         [F_CRLS] = { "crls", JSON_ARRAY, 0, NULL },
     };
 
+    /* Removed in favour of guest_policy.smt: say so rather than "unknown member". */
+    if (cJSON_IsObject(item) && cJSON_GetObjectItemCaseSensitive(item, "allow_smt") != NULL)
+        return json_fail(ctx, "sev_snp.allow_smt",
+                         "no longer a member: guest_policy.smt says whether SMT is accepted "
+                         "(\"forbidden\" for no SMT; doc/policy.md)");
     GUARD(json_read_object(ctx, "sev_snp", item, f, F_COUNT));
     GUARD(read_products(ctx, f[F_PRODUCTS].value, snp));
     GUARD(policy_read_set(ctx, "sev_snp.measurements", f[F_MEASUREMENTS].value, 48,
                           &snp->measurements));
-    GUARD(read_min_tcb(ctx, f[F_MIN_TCB].value, snp));
+    GUARD(read_per_product(ctx, "sev_snp.min_tcb", f[F_MIN_TCB].value, snp, &snp->min_tcb_any,
+                           read_min_tcb_entry));
     GUARD(json_read_bool(ctx, "sev_snp.allow_debug", f[F_ALLOW_DEBUG].value, &snp->allow_debug));
     GUARD(json_read_bool(ctx, "sev_snp.allow_migration_agent", f[F_ALLOW_MA].value,
                          &snp->allow_migration_agent));
-    GUARD(json_read_bool(ctx, "sev_snp.allow_smt", f[F_ALLOW_SMT].value, &snp->allow_smt));
     GUARD(read_vmpls(ctx, f[F_VMPLS].value, snp));
     GUARD(policy_read_set(ctx, "sev_snp.host_data", f[F_HOST_DATA].value, 32, &snp->host_data));
     GUARD(json_read_uint(ctx, "sev_snp.min_guest_svn", f[F_MIN_GUEST_SVN].value, 0, UINT32_MAX,
@@ -374,7 +362,8 @@ confai_status policy_read_snp(const json_ctx *ctx, const cJSON *item, policy_snp
                          &report_version));
     snp->min_report_version = (uint32_t)report_version;
     GUARD(read_guest_policy(ctx, f[F_GUEST_POLICY].value, snp));
-    GUARD(read_min_current_tcb(ctx, f[F_MIN_CURRENT_TCB].value, snp));
+    GUARD(read_per_product(ctx, "sev_snp.min_current_tcb", f[F_MIN_CURRENT_TCB].value, snp,
+                           &snp->min_current_tcb_any, read_min_current_tcb_entry));
     if (f[F_CUSTOM_ROOTS].value != NULL)
         GUARD(policy_read_pems(ctx, "sev_snp.custom_roots", f[F_CUSTOM_ROOTS].value, 1,
                                &snp->custom_roots));

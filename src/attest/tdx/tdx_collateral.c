@@ -400,29 +400,48 @@ static int string_is(const cJSON *item, const char *want)
     return cJSON_IsString(item) && strcmp(item->valuestring, want) == 0;
 }
 
+/*
+ * What both signed documents start with, {"<body>": {...}, "signature":
+ * hex}: the text parsed (*root, the caller frees it), the signature read,
+ * and the exact bytes of the body's value found once, which is what the
+ * signature covers. *body is the body object inside *root.
+ */
+static confai_status read_signed_document(cJSON **root, const cJSON **body, const char **span,
+                                          size_t *span_len, uint8_t signature[64],
+                                          const json_ctx *ctx, const char *json,
+                                          size_t json_len, const char *body_name)
+{
+    confai_status status = CONFAI_OK;
+    confai_error *err = ctx->err;
+    json_field top[] = {
+        { body_name, JSON_OBJECT, 1, NULL },
+        { "signature", JSON_STRING, 1, NULL },
+    };
+    GUARD(json_parse(root, ctx, json, json_len, COLLATERAL_MAX_SIZE));
+    GUARD(json_read_object(ctx, "", *root, top, 2));
+    GUARD(read_signature(ctx, top[1].value, signature));
+    ENSURE(find_member_span(json, json_len, body_name, span, span_len), CONFAI_E_COLLATERAL,
+           "%s: the signed \"%s\" value not found exactly once", ctx->doc, body_name);
+    *body = top[0].value;
+out:
+    return status;
+}
+
 confai_status tdx_tcb_info_parse(tdx_tcb_info **out, const char *json, size_t json_len,
                                  confai_error *err)
 {
     confai_status status = CONFAI_OK;
     cJSON *root = NULL;
+    const cJSON *body = NULL;
     tdx_tcb_info *info = NULL;
     json_ctx ctx = { "TCB info", CONFAI_E_COLLATERAL, CONFAI_E_COLLATERAL, 1, err };
     ENSURE_ARG(out != NULL, "out");
     *out = NULL;
     ENSURE_ARG(json != NULL || json_len == 0, "json");
-    GUARD(json_parse(&root, &ctx, json, json_len, COLLATERAL_MAX_SIZE));
     info = confai_zalloc(sizeof(*info));
     ENSURE(info != NULL, CONFAI_E_NO_MEMORY, "TCB info: out of memory");
-
-    json_field top[] = {
-        { "tcbInfo", JSON_OBJECT, 1, NULL },
-        { "signature", JSON_STRING, 1, NULL },
-    };
-    GUARD(json_read_object(&ctx, "", root, top, 2));
-    GUARD(read_signature(&ctx, top[1].value, info->signature));
-    ENSURE(find_member_span(json, json_len, "tcbInfo", &info->signed_span,
-                            &info->signed_span_len),
-           CONFAI_E_COLLATERAL, "TCB info: the signed \"tcbInfo\" value not found exactly once");
+    GUARD(read_signed_document(&root, &body, &info->signed_span, &info->signed_span_len,
+                               info->signature, &ctx, json, json_len, "tcbInfo"));
 
     json_field f[] = {
         { "id", JSON_STRING, 1, NULL },
@@ -437,7 +456,7 @@ confai_status tdx_tcb_info_parse(tdx_tcb_info **out, const char *json, size_t js
         { "tdxModuleIdentities", JSON_ARRAY, 0, NULL },
         { "tcbLevels", JSON_ARRAY, 1, NULL },
     };
-    GUARD(json_read_object(&ctx, "tcbInfo", top[0].value, f, 11));
+    GUARD(json_read_object(&ctx, "tcbInfo", body, f, 11));
     ENSURE(string_is(f[0].value, "TDX"), CONFAI_E_COLLATERAL,
            "TCB info: tcbInfo.id: not \"TDX\"");
     uint64_t v;
@@ -490,25 +509,16 @@ confai_status tdx_qe_identity_parse(tdx_qe_identity **out, const char *json, siz
 {
     confai_status status = CONFAI_OK;
     cJSON *root = NULL;
+    const cJSON *body = NULL;
     tdx_qe_identity *id = NULL;
     json_ctx ctx = { "QE identity", CONFAI_E_COLLATERAL, CONFAI_E_COLLATERAL, 1, err };
     ENSURE_ARG(out != NULL, "out");
     *out = NULL;
     ENSURE_ARG(json != NULL || json_len == 0, "json");
-    GUARD(json_parse(&root, &ctx, json, json_len, COLLATERAL_MAX_SIZE));
     id = confai_zalloc(sizeof(*id));
     ENSURE(id != NULL, CONFAI_E_NO_MEMORY, "QE identity: out of memory");
-
-    json_field top[] = {
-        { "enclaveIdentity", JSON_OBJECT, 1, NULL },
-        { "signature", JSON_STRING, 1, NULL },
-    };
-    GUARD(json_read_object(&ctx, "", root, top, 2));
-    GUARD(read_signature(&ctx, top[1].value, id->signature));
-    ENSURE(find_member_span(json, json_len, "enclaveIdentity", &id->signed_span,
-                            &id->signed_span_len),
-           CONFAI_E_COLLATERAL,
-           "QE identity: the signed \"enclaveIdentity\" value not found exactly once");
+    GUARD(read_signed_document(&root, &body, &id->signed_span, &id->signed_span_len,
+                               id->signature, &ctx, json, json_len, "enclaveIdentity"));
 
     json_field f[] = {
         { "id", JSON_STRING, 1, NULL },
@@ -525,7 +535,7 @@ confai_status tdx_qe_identity_parse(tdx_qe_identity **out, const char *json, siz
         { "tcbLevels", JSON_ARRAY, 1, NULL },
     };
     const char *p = "enclaveIdentity";
-    GUARD(json_read_object(&ctx, p, top[0].value, f, 12));
+    GUARD(json_read_object(&ctx, p, body, f, 12));
     ENSURE(string_is(f[0].value, "TD_QE"), CONFAI_E_COLLATERAL,
            "QE identity: enclaveIdentity.id: not \"TD_QE\"");
     uint64_t v;
