@@ -17,12 +17,19 @@
 # other seed source, so without it every operation that needs randomness
 # fails. Time: WASI clock_time_get, served from Date.now().
 #
-# Usage: tests/build-wasm.sh [CACHE]   (default build/cache/wasm)
+# Usage: tests/build-wasm.sh [--bench] [CACHE]   (default build/cache/wasm)
+#   --bench also links CACHE/bench.wasm: the same module with the benchmark
+#   tests/bench/bench_web.c (bindings/web/bench/run.mjs runs it).
 # Re-runs are instant: stamp files record finished steps; the library step
 # runs again only when a source file is newer than the .wasm.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH=0
+if [ "${1:-}" = "--bench" ]; then
+    BENCH=1
+    shift
+fi
 CACHE=${1:-$ROOT/build/cache/wasm}
 mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd)
@@ -182,6 +189,15 @@ emcc -Os "${objects[@]}" "$OSSL_SRC/libcrypto.a" -o "$OUT/confai.tmp.wasm" \
     -sFILESYSTEM=0 -sEXPORTED_FUNCTIONS="_malloc,_free,$exports" 2>&1 | grep -v '^$' || true
 [ -f "$OUT/confai.tmp.wasm" ] || { echo "build-wasm.sh: link failed" >&2; exit 1; }
 mv "$OUT/confai.tmp.wasm" "$WASM"
+fi
+
+if [ "$BENCH" = 1 ]; then
+    compile "$ROOT/tests/bench/bench_web.c" "$CACHE/obj/bench_web.o"
+    emcc -Os "${objects[@]}" "$CACHE/obj/bench_web.o" "$OSSL_SRC/libcrypto.a" -o "$CACHE/bench.wasm" \
+        -sSTANDALONE_WASM=1 --no-entry -sWASM_BIGINT=1 \
+        -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=4194304 -sTOTAL_STACK=262144 \
+        -sFILESYSTEM=0 -sEXPORTED_FUNCTIONS="_malloc,_free,$exports,_bench_web_setup,_bench_web_run"
+    echo "wasm: $CACHE/bench.wasm (benchmark build)"
 fi
 
 # The digest a page pins (Subresource Integrity: sha256-<base64>).

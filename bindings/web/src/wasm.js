@@ -126,9 +126,11 @@ export class Wasm {
       },
       wasi_snapshot_preview1: {
         clock_time_get: (clockId, precision, ptr) => {
-          // Realtime and monotonic alike from Date.now(): libconfai reads the
-          // wall clock only (time()), for certificate validity and expiry.
-          dv().setBigUint64(ptr, BigInt(Date.now()) * 1000000n, true);
+          // The wall clock (time(): certificate validity, expiry) from
+          // Date.now(); a monotonic clock from performance.now().
+          const ns = clockId === 1 ? BigInt(Math.round(performance.now() * 1e6))
+            : BigInt(Date.now()) * 1000000n;
+          dv().setBigUint64(ptr, ns, true);
           return 0;
         },
         // No environment: an empty list.
