@@ -151,6 +151,35 @@ test('Client.request streams the opened content as an async iterator', { skip: S
   assert.match(text, /data: \[DONE\]/);
 });
 
+test('a rotated key costs one new attestation, for whole and streamed requests', { skip: SKIP }, async (t) => {
+  const g = await startGateway(t, '--allow-rotate');
+  let attestations = 0;
+  const counting = (url, init) => {
+    if (String(url).endsWith('/v1/attestation')) attestations++;
+    return fetch(url, init);
+  };
+  const c = await client(t, g, { fetch: counting });
+  const sdk = openai(g, c);
+  const rotate = async () => {
+    const r = await fetch(`${g.base}/v1/admin/rotate`, { method: 'POST' });
+    assert.equal(r.status, 200);
+  };
+  await sdk.models.list();
+  assert.equal(attestations, 1);
+  await rotate();
+  assert.match((await sdk.chat.completions.create(PARAMS)).choices[0].message.content, /attestation/);
+  assert.equal(attestations, 2);
+  await rotate();
+  let text = '';
+  for await (const chunk of await sdk.chat.completions.create({ ...PARAMS, stream: true })) {
+    text += chunk.choices[0]?.delta?.content ?? '';
+  }
+  assert.match(text, /attestation/);
+  assert.equal(attestations, 3);
+  await sdk.models.list();
+  assert.equal(attestations, 3, 'the renewed lease serves the next request');
+});
+
 const TAMPER = {
   'flip-byte': 'CONFAI_E_DECRYPT',
   truncate: 'CONFAI_E_STREAM_TRUNCATED',
