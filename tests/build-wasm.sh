@@ -10,18 +10,20 @@
 #     tests/build-openssl.sh (tests/fetch-crate.sh), configured for a plain
 #     32-bit target: no assembly, no threads, no shared library, no DSO, no
 #     engines, and without the algorithms libconfai never calls.
-#   - cJSON, from the npm package that ships its two source files (see
-#     CJSON_PACKAGE below).
+#   - cJSON, from the source distribution of the PyPI package awscrt, which
+#     ships its two files (step 2 says why).
 # Randomness: OpenSSL seeds only from getentropy(), which the JS loader
 # (bindings/web/src/wasm.js) serves from crypto.getRandomValues; there is no
 # other seed source, so without it every operation that needs randomness
-# fails. Time: WASI clock_time_get, served from Date.now().
+# fails. Time: WASI clock_time_get, served from Date.now() (wall clock) and
+# performance.now() (monotonic).
 #
 # Usage: tests/build-wasm.sh [--bench] [CACHE]   (default build/cache/wasm)
 #   --bench also links CACHE/bench.wasm: the same module with the benchmark
 #   tests/bench/bench_web.c (bindings/web/bench/run.mjs runs it).
-# Re-runs are instant: stamp files record finished steps; the library step
-# runs again only when a source file is newer than the .wasm.
+# Re-runs take seconds: a stamp records the finished OpenSSL build; a library
+# file is compiled again only when it or a header is newer than its object,
+# and the module is linked again only when an input is newer than it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
