@@ -140,6 +140,21 @@ else
     log "no Node >= 20.17 with npm: the Node binding's tests will skip"
 fi
 
+# --- pip packages of bindings/python ------------------------------------------
+# The Python binding's tests and its install test install offline from a
+# wheelhouse of the versions pinned in bindings/python/tests/requirements.txt,
+# downloaded from PyPI for this python3 (the one meson finds) only when that
+# file changed.
+py_dir="$bindings_root/bindings/python"
+req_sum=$(sha256sum "$py_dir/tests/requirements.txt" | cut -d' ' -f1)
+if [ "$(cat "$py_dir/.wheelhouse/.confai-requirements-sha256" 2>/dev/null || true)" != "$req_sum" ]; then
+    log "pip download into bindings/python/.wheelhouse"
+    python3 -m pip download --quiet --disable-pip-version-check \
+        -r "$py_dir/tests/requirements.txt" -d "$py_dir/.wheelhouse"
+    echo "$req_sum" >"$py_dir/.wheelhouse/.confai-requirements-sha256"
+fi
+log "pip packages of bindings/python: present"
+
 # --- WebAssembly build (tests/build-wasm.sh) and bindings/web -----------------
 # cJSON's source for the WebAssembly build comes inside the PyPI package
 # awscrt's source distribution (tests/build-wasm.sh says why); pip downloads

@@ -11,7 +11,8 @@ confai-proxy in front of it, and checks what a caller of the proxy sees:
   models answer as OpenAI's API does;
 * the official `openai` Python package, with base_url set to the proxy, gets
   streamed and non-streamed answers (it runs in a virtualenv under the build
-  folder, made once with pip from PyPI);
+  folder, made once with pip, offline, from the wheelhouse that
+  tests/install-deps.sh downloads for the Python binding's tests);
 * a gateway that tampers with every sealed response (flip-byte, truncate,
   drop-chunk, duplicate-chunk) turns into an error for the caller: streamed
   answers break off without "data: [DONE]" and carry only text the service
@@ -33,7 +34,19 @@ import urllib.error
 import urllib.request
 
 PROMPT = "Say something about confidential computing."
-OPENAI_REQUIREMENT = "openai"
+# The version the Python binding's tests pin, from their wheelhouse.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WHEELHOUSE = os.environ.get("CONFAI_WHEELHOUSE",
+                            os.path.join(ROOT, "bindings", "python", ".wheelhouse"))
+
+
+def pinned_openai():
+    path = os.path.join(ROOT, "bindings", "python", "tests", "requirements.txt")
+    with open(path) as f:
+        for line in f:
+            if line.strip().startswith("openai=="):
+                return line.strip()
+    raise Failure("no openai== line in %s" % path)
 
 
 class Failure(Exception):
@@ -155,22 +168,26 @@ def openai_python(build):
     stamp = os.path.join(venv, ".confai-requirements")
     with open(os.path.join(build, ".e2e-proxy-venv.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        requirement = pinned_openai()
+        if not os.path.isdir(WHEELHOUSE):
+            raise Failure("no wheelhouse at %s: run tests/install-deps.sh" % WHEELHOUSE)
         try:
             with open(stamp) as f:
-                ready = f.read() == OPENAI_REQUIREMENT
+                ready = f.read() == requirement
         except OSError:
             ready = False
         if not ready or not os.access(py, os.X_OK):
             shutil.rmtree(venv, ignore_errors=True)
-            print("# making %s (%s from PyPI)" % (venv, OPENAI_REQUIREMENT))
+            print("# making %s (%s from %s)" % (venv, requirement, WHEELHOUSE))
             subprocess.run([sys.executable, "-m", "venv", venv], check=True)
             p = subprocess.run([py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                                OPENAI_REQUIREMENT], capture_output=True, timeout=600)
+                                "--no-index", "--find-links", WHEELHOUSE, requirement],
+                               capture_output=True, timeout=600)
             if p.returncode != 0:
-                raise Failure("pip install %s failed: %s" % (OPENAI_REQUIREMENT,
+                raise Failure("pip install %s failed: %s" % (requirement,
                                                             p.stderr.decode()[-2000:]))
             with open(stamp, "w") as f:
-                f.write(OPENAI_REQUIREMENT)
+                f.write(requirement)
     return py
 
 

@@ -1,8 +1,8 @@
 """Loading libconfai.so.0 and declaring the C functions the package calls.
 
-The library is found through, in order: the CONFAI_LIBRARY environment
-variable (a path), the build tree of the repository this file lives in
-(build/system/src/libconfai.so.0), and ctypes.util.find_library("confai").
+The library is the one the wheel carries beside this file
+(confai/libconfai.so.0, built from the same tree), unless the CONFAI_LIBRARY
+environment variable names another one, which is then the only one tried.
 Every function used is declared with its argument and result types, so a
 wrong call fails in ctypes instead of in C.
 """
@@ -10,7 +10,6 @@ wrong call fails in ctypes instead of in C.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 from ctypes import (
     CFUNCTYPE,
@@ -37,6 +36,7 @@ VERIFY_LENIENT_BUNDLE = 0x1
 HTTP_ANY = 0
 HTTP_REQUEST = 1
 HTTP_RESPONSE = 2
+HTTP_KNOWN_LENGTH = 0
 HTTP_HEADERS = 0
 HTTP_TRAILERS = 1
 
@@ -136,6 +136,12 @@ _FUNCTIONS = {
         [_H, POINTER(c_char_p), POINTER(c_char_p), c_int, c_size_t, _ERR],
     ),
     "confai_http_message_body": (c_void_p, [_H, POINTER(c_size_t)]),
+    "confai_http_message_encode": (c_int, [_H, POINTER(c_void_p), POINTER(c_size_t), c_int, c_size_t, _ERR]),
+    "confai_http_request_shape": (
+        c_int,
+        [_PH, POINTER(c_int), c_char_p, c_char_p, POINTER(c_char_p), POINTER(c_char_p), c_size_t, _U8P,
+         c_size_t, _ERR],
+    ),
     # policy and verification
     "confai_policy_new": (c_int, [_PH, c_char_p, c_size_t, _ERR]),
     "confai_policy_free": (None, [_H]),
@@ -189,17 +195,14 @@ def _candidates():
         # An explicit choice is the only one: never fall back behind it.
         yield env
         return
-    repo = Path(__file__).resolve().parents[4]
-    yield str(repo / "build" / "system" / "src" / "libconfai.so.0")
-    found = ctypes.util.find_library("confai")
-    if found:
-        yield found
+    # the library the wheel was built with, beside this file
+    yield str(Path(__file__).resolve().parent / "libconfai.so.0")
 
 
 def _load():
     tried = []
     for path in _candidates():
-        if os.sep in path and not os.path.exists(path):
+        if not os.path.exists(path):
             tried.append(f"{path} (missing)")
             continue
         try:
@@ -209,8 +212,8 @@ def _load():
             continue
         return path, lib
     raise ImportError(
-        "libconfai.so.0 not found; set CONFAI_LIBRARY to its path. Tried: "
-        + ("; ".join(tried) if tried else "nothing (no build tree, find_library found none)")
+        "libconfai.so.0 not found: install the package with pip (the wheel carries the "
+        "library) or set CONFAI_LIBRARY to its path. Tried: " + "; ".join(tried)
     )
 
 

@@ -179,26 +179,34 @@ class Client(Owned):
     def fetch(self, method: str, path: str, *, headers=(), body: bytes = b"") -> Response:
         """Sends one sealed request and returns the opened whole response."""
         with Request(method, path, headers, body) as req:
-            err = Error()
-            out = c_void_p()
-            errors.check(lib.confai_client_fetch(self.handle, byref(out), req.handle, byref(err)), err)
-            if not out:
-                raise errors.internal("confai_client_fetch")
-            try:
-                status, hdrs = read_head(out)
-                return Response(status, hdrs, read_body(out))
-            finally:
-                lib.confai_http_message_free(out)
+            return self.fetch_message(req)
+
+    def fetch_message(self, req: Request) -> Response:
+        """fetch() of an inner request built already (confai.Request)."""
+        err = Error()
+        out = c_void_p()
+        errors.check(lib.confai_client_fetch(self.handle, byref(out), req.handle, byref(err)), err)
+        if not out:
+            raise errors.internal("confai_client_fetch")
+        try:
+            status, hdrs = read_head(out)
+            return Response(status, hdrs, read_body(out))
+        finally:
+            lib.confai_http_message_free(out)
 
     def stream(self, method: str, path: str, *, headers=(), body: bytes = b"") -> Stream:
         """Sends a streamed (chunked) sealed request; returns once the head is open."""
         with Request(method, path, headers, body) as req:
-            err = Error()
-            out = c_void_p()
-            errors.check(lib.confai_client_stream_open(self.handle, byref(out), req.handle, byref(err)), err)
-            if not out:
-                raise errors.internal("confai_client_stream_open")
-            return Stream(self, out)
+            return self.stream_message(req)
+
+    def stream_message(self, req: Request) -> Stream:
+        """stream() of an inner request built already (confai.Request)."""
+        err = Error()
+        out = c_void_p()
+        errors.check(lib.confai_client_stream_open(self.handle, byref(out), req.handle, byref(err)), err)
+        if not out:
+            raise errors.internal("confai_client_stream_open")
+        return Stream(self, out)
 
     def chat(self, request):
         """A streamed chat completion; yields the assistant's text deltas (str).
