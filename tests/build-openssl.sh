@@ -5,8 +5,9 @@
 # Why this way: Debian 12 ships OpenSSL 3.0, which has no OSSL_HPKE; libconfai
 # is also built and tested against 3.5. The only place this machine (and CI)
 # may download from are package registries, and crates.io happens to carry
-# the full OpenSSL source tree inside the openssl-src crate. cargo fetches it;
-# nothing is compiled with cargo, OpenSSL's own Configure/make build it.
+# the full OpenSSL source tree inside the openssl-src crate. cargo fetches it
+# (tests/fetch-crate.sh, shared with tests/build-wasm.sh); nothing is
+# compiled with cargo, OpenSSL's own Configure/make build it.
 #
 # Usage: tests/build-openssl.sh DEST
 # Result: DEST/install/{include,lib} with lib/pkgconfig/libcrypto.pc.
@@ -31,50 +32,12 @@ if [ -f "$STAMP" ] && [ -f "$PREFIX/lib/pkgconfig/libcrypto.pc" ]; then
     exit 0
 fi
 
-# rustup installs cargo under ~/.cargo/bin, which a non-login shell may miss.
-if [ -d "$HOME/.cargo/bin" ]; then
-    PATH="$HOME/.cargo/bin:$PATH"
-fi
-command -v cargo >/dev/null || { echo "build-openssl.sh: cargo not found (run tests/install-deps.sh)" >&2; exit 1; }
-
-# 1. A throwaway Cargo project whose only purpose is to make cargo download
-#    the crate. CARGO_HOME inside DEST keeps the user's cargo cache untouched.
-FETCH="$DEST/fetch"
-export CARGO_HOME="$DEST/cargo-home"
-mkdir -p "$FETCH/src"
-cat >"$FETCH/Cargo.toml" <<TOML
-[package]
-name = "confai-openssl-fetch"
-version = "0.0.0"
-edition = "2018"
-publish = false
-
-[dependencies]
-openssl-src = "=$CRATE_VERSION"
-TOML
-: >"$FETCH/src/lib.rs"
-# crates.io is reached through its sparse index (the git index lives on a
-# host this machine cannot reach). That is the default from cargo 1.68 on;
-# Debian 12's cargo (1.65) has it as an unstable flag, which RUSTC_BOOTSTRAP
-# unlocks.
-cargo_minor=$(cargo --version | sed -E 's/^cargo 1\.([0-9]+).*/\1/')
-fetch=(cargo fetch --quiet)
-if [ "$cargo_minor" -lt 68 ]; then
-    fetch=(env RUSTC_BOOTSTRAP=1 cargo -Z sparse-registry fetch --quiet)
-fi
-echo "==> cargo fetch openssl-src =$CRATE_VERSION"
-(cd "$FETCH" && "${fetch[@]}")
-
-# 2. Unpack the downloaded .crate (a gzipped tar) ourselves rather than
-#    relying on where cargo extracts registry sources.
-crate=$(find "$CARGO_HOME/registry/cache" -name "openssl-src-$CRATE_VERSION*.crate" | head -n 1)
-[ -n "$crate" ] || { echo "build-openssl.sh: openssl-src-$CRATE_VERSION.crate not found after cargo fetch" >&2; exit 1; }
+# 1. and 2. Download the crate with cargo and unpack it into DEST/src
+#    (tests/fetch-crate.sh; its cargo cache stays in DEST).
 SRC="$DEST/src"
-rm -rf "$SRC"
-mkdir -p "$SRC"
-tar -xzf "$crate" -C "$SRC" --strip-components=1
+bash "$(dirname "$0")/fetch-crate.sh" openssl-src "$CRATE_VERSION" "$DEST" "$SRC"
 OSSL_SRC="$SRC/openssl"
-[ -x "$OSSL_SRC/Configure" ] || [ -f "$OSSL_SRC/Configure" ] || { echo "build-openssl.sh: no openssl/Configure in $crate" >&2; exit 1; }
+[ -f "$OSSL_SRC/Configure" ] || { echo "build-openssl.sh: no openssl/Configure in openssl-src $CRATE_VERSION" >&2; exit 1; }
 
 # 3. The crate leaves out util/mkdef.pl (openssl-src itself only builds static
 #    libraries), but a shared build needs it to write the linker version

@@ -29,6 +29,8 @@ packages=(
                                             # package in a build-folder virtualenv)
     fuse3 python3-fusepy                    # tests/fakes/configfs_tsm.py: the fake
                                             # configfs-tsm (FUSE, Debian's /usr/bin/python3)
+    emscripten python3-pip chromium         # tests/build-wasm.sh (emcc; pip downloads the
+                                            # cJSON source) and the browser tests of bindings/web
 )
 # cargo only fetches the OpenSSL source (build-openssl.sh); rustup's is fine.
 if ! command -v cargo >/dev/null; then
@@ -152,3 +154,29 @@ if [ "$(cat "$py_dir/.wheelhouse/.confai-requirements-sha256" 2>/dev/null || tru
     echo "$req_sum" >"$py_dir/.wheelhouse/.confai-requirements-sha256"
 fi
 log "pip packages of bindings/python: present"
+
+# --- WebAssembly build (tests/build-wasm.sh) and bindings/web -----------------
+# cJSON's source for the WebAssembly build comes inside the PyPI package
+# awscrt's source distribution (tests/build-wasm.sh says why); pip downloads
+# it once into build/cache/downloads. bindings/web's npm packages (acorn for
+# emcc's optimizer, openai, puppeteer-core to drive Debian's chromium,
+# typescript) come with `npm ci`, pinned by its package-lock.json.
+AWSCRT_VERSION=0.38.1
+downloads="$bindings_root/build/cache/downloads"
+if [ ! -f "$downloads/awscrt-$AWSCRT_VERSION.tar.gz" ]; then
+    log "pip download awscrt==$AWSCRT_VERSION (source distribution: cJSON for tests/build-wasm.sh)"
+    mkdir -p "$downloads"
+    python3 -m pip download --quiet --no-deps --no-binary :all: --dest "$downloads" \
+        "awscrt==$AWSCRT_VERSION"
+fi
+log "awscrt $AWSCRT_VERSION source distribution: present"
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    web_dir="$bindings_root/bindings/web"
+    lock_sum=$(sha256sum "$web_dir/package-lock.json" | cut -d' ' -f1)
+    if [ "$(cat "$web_dir/node_modules/.confai-lock-sha256" 2>/dev/null || true)" != "$lock_sum" ]; then
+        log "npm ci in bindings/web"
+        (cd "$web_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+        echo "$lock_sum" >"$web_dir/node_modules/.confai-lock-sha256"
+    fi
+    log "npm packages of bindings/web: present"
+fi

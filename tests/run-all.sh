@@ -4,6 +4,8 @@
 #
 # Steps (each its own build folder under build/, reused between runs):
 #   1. build/system          gcc, Debian's OpenSSL 3.0 (own RFC 9180 HPKE)
+#      bindings/web          tests/build-wasm.sh (cached), then the suite 'web'
+#                            of build/system: Node and headless Chromium
 #      build/noclient        the same without the client layer (-Dclient=disabled):
 #                            the verify, seal and open layers' tests without libcurl
 #   2. build/openssl35       OpenSSL 3.5 built from the openssl-src crate (OSSL_HPKE)
@@ -143,7 +145,11 @@ count() { # LABEL LOG
 section "1/5 build/system: gcc, system OpenSSL (HPKE backend: own)"
 CC=gcc CXX=g++ setup build/system
 compile build/system
-run_tests system -C build/system
+run_tests system -C build/system --no-suite web
+
+section "1/5 bindings/web: the WebAssembly build, then Node and headless Chromium"
+bash tests/build-wasm.sh
+CONFAI_LOGS="$LOGS" run_tests web -C build/system --suite web
 
 section "1/5 build/noclient: gcc, system OpenSSL, -Dclient=disabled"
 CC=gcc CXX=g++ setup build/noclient -Dclient=disabled
@@ -176,13 +182,13 @@ uses_openssl35() { # DIR
 CC=gcc CXX=g++ setup build/openssl35 -Dhpke=openssl "${ossl_opts[@]}"
 compile build/openssl35
 uses_openssl35 build/openssl35
-run_tests openssl35 -C build/openssl35 --no-suite bindings
+run_tests openssl35 -C build/openssl35 --no-suite bindings --no-suite web
 
 section "3/5 build/openssl35-own: OpenSSL 3.5, HPKE backend forced to own"
 CC=gcc CXX=g++ setup build/openssl35-own -Dhpke=own "${ossl_opts[@]}"
 compile build/openssl35-own
 uses_openssl35 build/openssl35-own
-run_tests openssl35-own -C build/openssl35-own --no-suite bindings
+run_tests openssl35-own -C build/openssl35-own --no-suite bindings --no-suite web
 
 # --- 4. Sanitizers and fuzzing ----------------------------------------------
 section "4/5 build/asan: clang, ASan + UBSan, libFuzzer targets"
@@ -193,7 +199,7 @@ CC=clang CXX=clang++ setup build/asan \
 compile build/asan
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-run_tests asan -C build/asan --no-suite bindings
+run_tests asan -C build/asan --no-suite bindings --no-suite web
 if [ -f tests/fuzz/run-libfuzzer.sh ]; then
     section "4/5 libFuzzer: 20 s per target (build/asan)"
     bash tests/fuzz/run-libfuzzer.sh build/asan 20

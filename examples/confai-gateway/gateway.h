@@ -170,6 +170,8 @@ typedef struct gw_request {
     const char *note; /* a short reason for the log line, static */
     uint64_t started_us;
     void *sealed; /* sealed.c's state */
+    int cors;     /* --cors is on and the route allows cross-origin calls */
+    const char *cors_origin; /* the allowed origin when the request came from it */
 } gw_request;
 
 /* The listening server: libmicrohttpd behind the gateway's own admission. */
@@ -182,6 +184,19 @@ void gw_http_stop(gw_server *server);
 /* A JSON or text answer with a status; 0 on success. */
 int gw_http_reply(struct MHD_Connection *conn, gw_request *req, unsigned status,
                   const char *media_type, const void *body, size_t len);
+
+/* --- cors.c ------------------------------------------------------------------ */
+
+struct MHD_Response;
+
+/* cfg->cors_origin when the request's Origin is exactly it, else NULL. */
+const char *gw_cors_origin_for(const gw_config *cfg, struct MHD_Connection *conn);
+/* Vary: Origin, and Access-Control-Allow-Origin when origin is not NULL. */
+void gw_cors_headers(struct MHD_Response *response, const char *origin);
+/* 1 when text is an origin as browsers send it (http(s)://host[:port]). */
+int gw_cors_valid_origin(const char *text);
+/* Answers an OPTIONS preflight: 204 for the allowed origin and POST, else 403. */
+int gw_cors_preflight(struct MHD_Connection *conn, gw_request *req, const char *origin);
 
 /* --- main.c: the configuration ----------------------------------------------- */
 
@@ -201,6 +216,7 @@ struct gw_config {
     unsigned read_timeout;    /* --read-timeout: seconds to deliver a whole request */
     gw_server *server;
     gw_tamper tamper;
+    const char *cors_origin;  /* --cors: the one origin allowed, or NULL */
     gw_platform platform;
     gw_keys keys;
     atomic_int stopping; /* set on SIGINT/SIGTERM: streams end */

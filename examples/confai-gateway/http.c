@@ -47,7 +47,9 @@ int gw_http_reply(struct MHD_Connection *conn, gw_request *req, unsigned status,
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, media_type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (status == 405)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, req->cors ? "POST, OPTIONS" : "POST");
+    if (req->cors)
+        gw_cors_headers(r, req->cors_origin);
     req->status = status;
     int rc = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
@@ -184,6 +186,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             req->route = ROUTE_ROTATE;
         else if (strncmp(url, "/plain/", 7) == 0 && cfg->plaintext_bench)
             req->route = ROUTE_PLAIN;
+        req->cors = cfg->cors_origin != NULL &&
+                    (req->route == ROUTE_ATTEST || req->route == ROUTE_SEALED);
+        req->cors_origin = req->cors ? gw_cors_origin_for(cfg, conn) : NULL;
         *con_cls = req;
         return MHD_YES;
     }
@@ -199,6 +204,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     conn_phase(cfg->server, conn, 0); /* the request is in: no read deadline while it is answered */
     if (req->route == ROUTE_NONE)
         return reply_text(conn, req, 404, "not found\n");
+    if (req->cors && strcmp(method, "OPTIONS") == 0)
+        return gw_cors_preflight(conn, req, req->cors_origin);
     if (strcmp(method, "POST") != 0)
         return reply_text(conn, req, 405, "use POST\n");
     switch (req->route) {

@@ -76,6 +76,8 @@ static void usage(FILE *f)
           "  --help, --version\n"
           "\n"
           "TEST-ONLY switch, never for a real deployment:\n"
+          "  --cors ORIGIN        let pages from ORIGIN (http(s)://host[:port]) call\n"
+          "                       /v1/attestation and /v1/sealed from a browser (CORS)\n"
           "  --tamper MODE        corrupt every sealed response on purpose, to test that\n"
           "                       clients refuse it: flip-byte, truncate, drop-chunk,\n"
           "                       duplicate-chunk\n"
@@ -219,6 +221,7 @@ int main(int argc, char **argv)
         { "max-connections", required_argument, NULL, 'M' },
         { "read-timeout", required_argument, NULL, 'O' },
         { "tamper", required_argument, NULL, 'T' },
+        { "cors", required_argument, NULL, 'Q' },
         { "plaintext-for-benchmarks", no_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -324,6 +327,11 @@ int main(int argc, char **argv)
         case 'T':
             if (parse_tamper(optarg, &cfg.tamper) != 0)
                 return fail("--tamper takes flip-byte, truncate, drop-chunk or duplicate-chunk");
+            break;
+        case 'Q':
+            if (!gw_cors_valid_origin(optarg))
+                return fail("--cors takes one origin as browsers send it: http(s)://host[:port], lowercase, no path");
+            cfg.cors_origin = optarg;
             break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("confai-gateway %s\n", confai_version()); return 0;

@@ -704,6 +704,8 @@ static int respond_chunked(const gw_config *cfg, struct MHD_Connection *conn, gw
     }
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, MEDIA_CHUNKED_RES);
     MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (req->cors)
+        gw_cors_headers(response, req->cors_origin);
     req->status = 200;
     int rc = MHD_queue_response(conn, 200, response);
     MHD_destroy_response(response);
