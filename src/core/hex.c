@@ -31,3 +31,11 @@ void hex_encode(char *out, const uint8_t *in, size_t len)
     for (size_t i = 0; i < 2 * len; i++)
         out[i] = (char)tolower((unsigned char)out[i]);
 }
+
+const char *hex_show(hex_shown *shown, const uint8_t *in, size_t len)
+{
+    if (len > 64)
+        len = 64; /* callers pass fixed report fields; never more than a chip id */
+    hex_encode(shown->text, in, len);
+    return shown->text;
+}

@@ -20,6 +20,8 @@
 
 #include <confai/confai.h>
 
+#include "core/hex.h"
+
 #include "attest/policy/policy.h"
 
 #include "attest_fixture.h"
@@ -587,6 +589,10 @@ static void test_policy_measurement(void **state)
     cJSON *doc = fx_policy_doc(&F);
     F.fields.measurement[0] ^= 0xFF;
     expect(doc, CONFAI_E_POLICY_MEASUREMENT, "measurement");
+    /* the message shows what the service reported, ready to be pinned */
+    char reported[2 * 48 + 1];
+    hex_encode(reported, F.fields.measurement, 48);
+    assert_non_null(strstr(err.message, reported));
 }
 
 static void test_policy_tcb(void **state)

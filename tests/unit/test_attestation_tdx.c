@@ -778,6 +778,10 @@ static void test_reject_measurements(void **state)
     doc = policy_doc();
     T.body.rtmr[2][0] ^= 1;
     expect(doc, CONFAI_E_POLICY_MEASUREMENT, "RTMR2");
+    /* the message shows what the service reported, ready to be pinned */
+    char reported[2 * 48 + 1];
+    hex_encode(reported, T.body.rtmr[2], 48);
+    assert_non_null(strstr(err.message, reported));
     tfx_reset();
     doc = policy_doc();
     T.body.mrseam[5] ^= 1;

@@ -12,6 +12,7 @@
 #include "attest/policy/policy.h"
 #include "attest/verdict.h"
 #include "core/error.h"
+#include "core/hex.h"
 
 confai_status policy_check_platform(const confai_policy *policy, unsigned platform,
                                     verdict_checks *checks, confai_error *err)
@@ -163,24 +164,32 @@ static confai_status check_identity(const policy_snp *snp, const snp_report *r,
                                     verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
+    hex_shown shown;
 
     ENSURE(policy_set_contains(&snp->host_data, r->host_data), CONFAI_E_POLICY_IDENTITY,
-           "policy: host data not accepted");
+           "policy: host data not accepted (the service reported %s)",
+           hex_show(&shown, r->host_data, sizeof(r->host_data)));
     verdict_note(checks, CHECK_POLICY_HOST_DATA, snp->host_data.any);
     ENSURE(r->guest_svn >= snp->min_guest_svn, CONFAI_E_POLICY_IDENTITY,
            "policy: guest SVN %u is below the minimum %u", r->guest_svn, snp->min_guest_svn);
     verdict_note(checks, CHECK_POLICY_GUEST_SVN, 0);
     ENSURE(policy_set_contains(&snp->id_key_digests, r->id_key_digest), CONFAI_E_POLICY_IDENTITY,
-           "policy: ID key digest not accepted");
+           "policy: ID key digest not accepted (the service reported %s)",
+           hex_show(&shown, r->id_key_digest, sizeof(r->id_key_digest)));
     verdict_note(checks, CHECK_POLICY_ID_KEY, snp->id_key_digests.any);
     /* A pinned author key must actually have signed the ID block. */
     ENSURE(snp->author_key_digests.any
                || ((r->flags & SNP_FLAG_AUTHOR_KEY_EN) != 0
                    && policy_set_contains(&snp->author_key_digests, r->author_key_digest)),
-           CONFAI_E_POLICY_IDENTITY, "policy: author key digest not accepted");
+           CONFAI_E_POLICY_IDENTITY,
+           "policy: author key digest not accepted (the service reported %s)",
+           (r->flags & SNP_FLAG_AUTHOR_KEY_EN) != 0
+               ? hex_show(&shown, r->author_key_digest, sizeof(r->author_key_digest))
+               : "none: no author key signed the ID block");
     verdict_note(checks, CHECK_POLICY_AUTHOR_KEY, snp->author_key_digests.any);
     ENSURE(policy_set_contains(&snp->chip_ids, r->chip_id), CONFAI_E_POLICY_CHIP,
-           "policy: chip id not in chip_ids");
+           "policy: chip id not in chip_ids (the service reported %s)",
+           hex_show(&shown, r->chip_id, sizeof(r->chip_id)));
     verdict_note(checks, CHECK_POLICY_CHIP_ID, snp->chip_ids.any);
 out:
     return status;
@@ -228,6 +237,7 @@ confai_status policy_check_snp(const confai_policy *policy, const snp_verified *
                                verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
+    hex_shown shown;
     const policy_snp *snp = &policy->snp;
     const snp_report *r = &verified->report;
     const char *product = policy_snp_product_name(r->product);
@@ -239,7 +249,8 @@ confai_status policy_check_snp(const confai_policy *policy, const snp_verified *
            CONFAI_E_POLICY_PLATFORM, "policy: product %s is not in sev_snp.products", product);
     verdict_note(checks, CHECK_POLICY_PRODUCT, snp->products_any);
     ENSURE(policy_set_contains(&snp->measurements, r->measurement), CONFAI_E_POLICY_MEASUREMENT,
-           "policy: measurement not in sev_snp.measurements");
+           "policy: measurement not in sev_snp.measurements (the service reported %s)",
+           hex_show(&shown, r->measurement, sizeof(r->measurement)));
     verdict_note(checks, CHECK_POLICY_MEASUREMENT, snp->measurements.any);
     GUARD(check_tcbs(snp, r, checks, err));
     GUARD(check_current_tcb(snp, r, checks, err));
@@ -254,8 +265,10 @@ confai_status policy_check_manifest(const confai_policy *policy, const uint8_t d
                                     verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
+    hex_shown shown;
     ENSURE(policy_set_contains(&policy->manifest, digest), CONFAI_E_POLICY_MANIFEST,
-           "policy: manifest digest not in manifest.sha256");
+           "policy: manifest digest not in manifest.sha256 (the service reported %s)",
+           hex_show(&shown, digest, 32));
     verdict_note(checks, CHECK_POLICY_MANIFEST, policy->manifest.any);
 out:
     return status;

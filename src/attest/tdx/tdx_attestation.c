@@ -25,6 +25,7 @@
 #include "attest/policy/policy.h"
 #include "attest/tdx/tdx_verdict.h"
 #include "core/error.h"
+#include "core/hex.h"
 #include "core/memory.h"
 
 #define TDX_ATTRIBUTE_DEBUG UINT64_C(1) /* TDATTRIBUTES bit 0 */
@@ -113,19 +114,24 @@ static confai_status check_measurements(const policy_tdx *p, const tdx_quote *q,
                                         verdict_checks *checks, confai_error *err)
 {
     confai_status status = CONFAI_OK;
+    hex_shown shown;
     static const attest_check rtmr_checks[4] = { CHECK_POLICY_RTMR0, CHECK_POLICY_RTMR1,
                                                  CHECK_POLICY_RTMR2, CHECK_POLICY_RTMR3 };
 
     ENSURE(policy_set_contains(&p->mrtd, q->mrtd), CONFAI_E_POLICY_MEASUREMENT,
-           "policy: MRTD not in tdx.mrtd");
+           "policy: MRTD not in tdx.mrtd (the service reported %s)",
+           hex_show(&shown, q->mrtd, sizeof(q->mrtd)));
     verdict_note(checks, CHECK_POLICY_MEASUREMENT, p->mrtd.any);
     for (int i = 0; i < 4; i++) {
         ENSURE(p->rtmrs_any || policy_set_contains(&p->rtmrs[i], q->rtmr[i]),
-               CONFAI_E_POLICY_MEASUREMENT, "policy: RTMR%d not in tdx.rtmrs[%d]", i, i);
+               CONFAI_E_POLICY_MEASUREMENT,
+               "policy: RTMR%d not in tdx.rtmrs[%d] (the service reported %s)", i, i,
+               hex_show(&shown, q->rtmr[i], sizeof(q->rtmr[i])));
         verdict_note(checks, rtmr_checks[i], p->rtmrs_any || p->rtmrs[i].any);
     }
     ENSURE(policy_set_contains(&p->mrseam, q->mrseam), CONFAI_E_POLICY_MEASUREMENT,
-           "policy: MRSEAM (the TDX module) not in tdx.mrseam");
+           "policy: MRSEAM (the TDX module) not in tdx.mrseam (the service reported %s)",
+           hex_show(&shown, q->mrseam, sizeof(q->mrseam)));
     verdict_note(checks, CHECK_POLICY_MRSEAM, p->mrseam.any);
 out:
     return status;
@@ -172,6 +178,7 @@ static confai_status check_td(const policy_tdx *p, const tdx_quote *q, verdict_c
                               confai_error *err)
 {
     confai_status status = CONFAI_OK;
+    hex_shown shown;
     uint8_t attributes[8], xfam[8];
     le64(attributes, q->td_attributes);
     le64(xfam, q->xfam);
@@ -189,13 +196,16 @@ static confai_status check_td(const policy_tdx *p, const tdx_quote *q, verdict_c
            xfam[2], xfam[3], xfam[4], xfam[5], xfam[6], xfam[7]);
     verdict_note(checks, CHECK_POLICY_XFAM, p->xfam.any);
     ENSURE(policy_set_contains(&p->mr_config_id, q->mrconfigid), CONFAI_E_POLICY_IDENTITY,
-           "policy: MRCONFIGID not in tdx.mr_config_id");
+           "policy: MRCONFIGID not in tdx.mr_config_id (the service reported %s)",
+           hex_show(&shown, q->mrconfigid, sizeof(q->mrconfigid)));
     verdict_note(checks, CHECK_POLICY_MR_CONFIG_ID, p->mr_config_id.any);
     ENSURE(policy_set_contains(&p->mr_owner, q->mrowner), CONFAI_E_POLICY_IDENTITY,
-           "policy: MROWNER not in tdx.mr_owner");
+           "policy: MROWNER not in tdx.mr_owner (the service reported %s)",
+           hex_show(&shown, q->mrowner, sizeof(q->mrowner)));
     verdict_note(checks, CHECK_POLICY_MR_OWNER, p->mr_owner.any);
     ENSURE(policy_set_contains(&p->mr_owner_config, q->mrownerconfig), CONFAI_E_POLICY_IDENTITY,
-           "policy: MROWNERCONFIG not in tdx.mr_owner_config");
+           "policy: MROWNERCONFIG not in tdx.mr_owner_config (the service reported %s)",
+           hex_show(&shown, q->mrownerconfig, sizeof(q->mrownerconfig)));
     verdict_note(checks, CHECK_POLICY_MR_OWNER_CONFIG, p->mr_owner_config.any);
 out:
     return status;
