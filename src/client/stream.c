@@ -16,6 +16,7 @@
 #include "client/client_internal.h"
 #include "core/error.h"
 #include "core/memory.h"
+#include "seal/done_hold.h"
 
 #define POLL_INTERVAL_MS 250
 #define ERROR_BODY_MAX 4096 /* what is kept of an answer that is not sealed */
@@ -138,31 +139,13 @@ static void check_answer(confai_stream *s)
     s->answer_sealed = s->http_status == 200 && strcmp(s->media_type, MEDIA_CHUNKED_RES) == 0;
 }
 
-/*
- * How many queued bytes may be handed out now. In a server-sent-events
- * answer the terminating "data: [DONE]" line waits for the authenticated end
- * of the stream: OpenAI-style clients stop reading at [DONE], and would
- * never see a stream cut off after it. Everything else goes out at once.
- */
+/* How many queued bytes may be handed out now (seal/done_hold.h). */
 static size_t releasable(const confai_stream *s)
 {
-    static const char *const markers[] = {"data: [DONE]", "data:[DONE]"};
     size_t avail = s->queue_len - s->queue_pos;
     if (avail == 0 || !s->event_stream || s->transfer_done)
         return avail;
-    const uint8_t *q = s->queue + s->queue_pos;
-    for (size_t i = 0; i < avail; i++) {
-        int line_start = i == 0 ? s->at_line_start : (q[i - 1] == '\n' || q[i - 1] == '\r');
-        if (!line_start)
-            continue;
-        for (size_t m = 0; m < 2; m++) {
-            size_t len = strlen(markers[m]), rest = avail - i;
-            /* The marker, or what may become it once more bytes arrive. */
-            if (memcmp(q + i, markers[m], rest < len ? rest : len) == 0)
-                return i;
-        }
-    }
-    return avail;
+    return done_hold_releasable(s->queue + s->queue_pos, avail, s->at_line_start);
 }
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)

@@ -27,6 +27,8 @@
 
 #include <confai/confai.h>
 
+#include "seal/done_hold.h"
+
 #define WEB_API __attribute__((used, visibility("default")))
 
 /* 0 when the host serves randomness and OpenSSL's generator is seeded. */
@@ -238,31 +240,15 @@ WEB_API int confai_web_exchange_ended(const confai_web_exchange *ex)
 }
 
 /*
- * How much of the decoded content may be handed out now. In an event stream
- * the terminating "data: [DONE]" line waits for the authenticated end of the
- * answer, as in the native client (src/client/stream.c): OpenAI-style
- * clients stop reading at [DONE] and would never see a stream cut off after
- * it. Everything else goes out at once.
+ * How much of the decoded content may be handed out now: the native client's
+ * rule (seal/done_hold.h), so "data: [DONE]" waits for the authenticated end.
  */
 static size_t releasable(const confai_web_exchange *ex)
 {
-    static const char *const markers[] = {"data: [DONE]", "data:[DONE]"};
     size_t avail = ex->content_len;
     if (avail == 0 || !ex->event_stream || ex->finished)
         return avail;
-    const uint8_t *q = ex->content;
-    for (size_t i = 0; i < avail; i++) {
-        int line_start = i == 0 ? ex->at_line_start : (q[i - 1] == '\n' || q[i - 1] == '\r');
-        if (!line_start)
-            continue;
-        for (size_t m = 0; m < 2; m++) {
-            size_t len = strlen(markers[m]), rest = avail - i;
-            /* The marker, or what may become it once more bytes arrive. */
-            if (memcmp(q + i, markers[m], rest < len ? rest : len) == 0)
-                return i;
-        }
-    }
-    return avail;
+    return done_hold_releasable(ex->content, avail, ex->at_line_start);
 }
 
 /*
