@@ -14,7 +14,11 @@ const native = require(process.env.CONFAI_NODE_ADDON ||
 
 const GROUPS = ['ok', 'argument', 'resource', 'parse', 'crypto', 'attestation', 'policy', 'transport', 'platform'];
 
-/** A failure the C library reported: status, code (its name) and group. */
+/**
+ * A failure the C library reported: status, code (its name) and group. The
+ * message is "<code>: <reason>" ("CONFAI_E_DECRYPT: ..."), so that the
+ * status shows wherever only the message is.
+ */
 class ConfaiError extends Error {
   constructor(message, { status, code, group }) {
     super(message);
@@ -52,7 +56,7 @@ function convert(e) {
   }
   const group = GROUPS[e.group] || 'resource';
   const Cls = GROUP_CLASSES[group] || ConfaiError;
-  return new Cls(e.message, { status: e.status, code: e.code, group });
+  return new Cls(`${e.code}: ${e.message}`, { status: e.status, code: e.code, group });
 }
 
 function call(fn) {
@@ -295,6 +299,8 @@ class Client {
     if (!(policy instanceof Policy)) {
       throw new TypeError('policy must be a Policy');
     }
+    /** The attested service's URL, as given. */
+    this.baseUrl = String(baseUrl);
     let opts = options;
     if (options && options.verify && options.verify.time instanceof Date) {
       opts = { ...options, verify: { ...options.verify, time: Math.floor(options.verify.time.getTime() / 1000) } };
@@ -483,16 +489,53 @@ function streamResponse(stream, signal) {
 }
 
 /**
+ * The base URL to give an OpenAI client whose fetch is createFetch(client):
+ * a host on the reserved ".invalid" domain (RFC 6761), which no resolver
+ * answers. The confai fetch sends its requests to the attested service; a
+ * client that was built without it fails to resolve the host instead of
+ * sending the prompt in the clear to wherever the name might lead.
+ */
+const OPENAI_BASE_URL = 'http://confai.invalid/v1';
+const SENTINEL_ORIGIN = new URL(OPENAI_BASE_URL).origin;
+const STATUS_ARGUMENT = 100; // CONFAI_E_ARGUMENT (include/confai/common.h)
+
+// A library failure before a response was opened, as the response an HTTP
+// client library reports with its message: status 502, generated here and
+// marked so (header confai-error: the status name), never retried
+// (x-should-retry: false, honoured by the official openai package), and an
+// OpenAI-style error body whose message is "<STATUS_NAME>: <reason>". No
+// byte of it came from the network.
+function errorResponse(e) {
+  const code = e.code || 'CONFAI_E_INTERNAL';
+  const body = JSON.stringify({
+    error: { message: e.message, type: 'confai_error', code, param: null },
+  });
+  return new Response(body, {
+    status: 502,
+    statusText: code,
+    headers: { 'content-type': 'application/json', 'confai-error': code, 'x-should-retry': 'false' },
+  });
+}
+
+/**
  * A fetch-compatible function (input, init) => Promise<Response> that sends
  * every request sealed to client's attested service:
  *
- *   const openai = new OpenAI({ baseURL: base + '/v1', apiKey: 'unused',
+ *   const openai = new OpenAI({ baseURL: confai.OPENAI_BASE_URL, apiKey: 'unused',
  *                               fetch: confai.createFetch(client) });
+ *
+ * It takes requests for OPENAI_BASE_URL's origin (http://confai.invalid)
+ * and for the origin of the client's own base URL; a request for any other
+ * origin was meant for another service and is refused (CONFAI_E_ARGUMENT).
  *
  * A request whose JSON body has "stream": true is a streamed exchange and
  * the Response body is a ReadableStream of the opened content as it
- * arrives; any other request is sealed and opened as a whole. Every failure
- * of the library rejects the Promise or errors the body stream: no
+ * arrives; any other request is sealed and opened as a whole. A failure of
+ * the library before the response was opened (attestation, policy,
+ * transport, a response that does not authenticate) resolves to a 502
+ * Response generated here (errorResponse above), so that an HTTP client
+ * library reports "<STATUS_NAME>: <reason>" in its error message; a failure
+ * while the body streams errors the body stream with the ConfaiError. No
  * unauthenticated byte reaches the caller, and an event stream's
  * terminating "data: [DONE]" only once the stream ended authenticated.
  */
@@ -500,20 +543,34 @@ function createFetch(client) {
   if (!(client instanceof Client)) {
     throw new TypeError('client must be a Client');
   }
+  const serviceOrigin = new URL(client.baseUrl).origin;
   return async function confaiFetch(input, init) {
     const request = new Request(input, init);
     const signal = request.signal;
     if (signal.aborted) {
       throw signal.reason;
     }
-    const inner = await innerRequest(request);
-    if (wantsStream(inner.body)) {
-      const stream = await abortable(client.stream(inner), signal, (s) => s.close());
-      return streamResponse(stream, signal);
+    try {
+      const origin = new URL(request.url).origin;
+      if (origin !== SENTINEL_ORIGIN && origin !== serviceOrigin) {
+        throw new ArgumentError(`CONFAI_E_ARGUMENT: a request for ${origin} is not for the attested service ` +
+          `(use the base URL ${OPENAI_BASE_URL} or ${serviceOrigin})`,
+        { status: STATUS_ARGUMENT, code: 'CONFAI_E_ARGUMENT', group: 'argument' });
+      }
+      const inner = await innerRequest(request);
+      if (wantsStream(inner.body)) {
+        const stream = await abortable(client.stream(inner), signal, (s) => s.close());
+        return streamResponse(stream, signal);
+      }
+      const r = await abortable(client.fetch(inner), signal, () => {});
+      return new Response(NULL_BODY_STATUS.has(r.status) ? null : r.body,
+        { status: r.status, headers: r.headers });
+    } catch (e) {
+      if (signal.aborted || !(e instanceof ConfaiError)) {
+        throw e;
+      }
+      return errorResponse(e);
     }
-    const r = await abortable(client.fetch(inner), signal, () => {});
-    return new Response(NULL_BODY_STATUS.has(r.status) ? null : r.body,
-      { status: r.status, headers: r.headers });
   };
 }
 
@@ -539,4 +596,5 @@ module.exports = {
   Client,
   ConfaiStream,
   createFetch,
+  OPENAI_BASE_URL,
 };
