@@ -206,6 +206,35 @@ confai_http_message_informational_count(const confai_http_message *msg);
 CONFAI_API const confai_http_message *
 confai_http_message_informational(const confai_http_message *msg, size_t index);
 
+/* --- The inner request of an application's call -------------------------- */
+
+/*
+ * The one rule for what an application's outer HTTP request becomes when it
+ * is sealed; every binding and confai-proxy use it, so one OpenAI call seals
+ * the same bytes from every language. The inner request (*msg, release with
+ * confai_http_message_free) has scheme "https", an empty authority (the
+ * service's own server is addressed by path), method and path (with query)
+ * as given and the body as given. Of the header fields (field_names[i],
+ * field_values[i], i < field_count), only these go in, names lowercased and
+ * in this order: accept, authorization, content-type, openai-beta,
+ * openai-organization, openai-project; repeats of one name keep their input
+ * order. Every other field (user-agent, x-stainless-*, connection and
+ * transfer fields, ...) stays outside. *streamed is 1 when the method is POST
+ * and the body is a JSON object with one member "stream" that is true: send
+ * it with confai_client_stream_open; otherwise 0 (confai_client_fetch).
+ * On failure *msg is NULL and *streamed 0. Errors: CONFAI_E_ARGUMENT (NULL
+ * argument, method not a token, path not starting with '/' or not visible
+ * ASCII, an allowlisted field's value with CR, LF, NUL or surrounding
+ * whitespace), CONFAI_E_NO_MEMORY.
+ */
+CONFAI_WARN_UNUSED_RESULT CONFAI_API confai_status
+confai_http_request_shape(confai_http_message **msg, int *streamed,
+                          const char *method, const char *path,
+                          const char *const *field_names,
+                          const char *const *field_values, size_t field_count,
+                          const uint8_t *body, size_t body_len,
+                          confai_error *err);
+
 /* --- Encoding ------------------------------------------------------------ */
 
 /*

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -251,10 +253,108 @@ confai_status disk_cache_put(const char *dir, const char *key, const uint8_t *da
         BAIL(CONFAI_E_INTERNAL, "cache: cannot write %s (%s): is the disk full?", path,
              strerror(saved));
     }
+    GUARD(disk_cache_prune(dir, DISK_CACHE_MAX_ENTRIES, DISK_CACHE_MAX_BYTES, key, err));
 out:
     if (fd >= 0) {
         close(fd);
         unlink(tmp);
     }
+    return status;
+}
+
+/* --- Bounds ----------------------------------------------------------------- */
+
+typedef struct cache_file {
+    char name[65];
+    time_t mtime;
+    uint64_t size;
+} cache_file;
+
+static int is_entry_name(const char *name)
+{
+    size_t i = 0;
+    for (; name[i] != '\0'; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+            return 0;
+    return i == 64;
+}
+
+/* Oldest first; names break ties so the order is the same on every run. */
+static int older_first(const void *a, const void *b)
+{
+    const cache_file *x = a, *y = b;
+    if (x->mtime != y->mtime)
+        return x->mtime < y->mtime ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+confai_status disk_cache_prune(const char *dir, size_t max_entries, uint64_t max_bytes,
+                               const char *keep_key, confai_error *err)
+{
+    confai_status status = CONFAI_OK;
+    char keep[PATH_MAX_LEN], path[PATH_MAX_LEN];
+    uint8_t key_hash[32];
+    const char *keep_name = NULL;
+    cache_file *files = NULL;
+    size_t count = 0, cap = 0;
+    uint64_t total = 0;
+    int exists = 0;
+    DIR *d = NULL;
+    struct dirent *de;
+    time_t now = time(NULL);
+
+    ENSURE_ARG(dir != NULL && dir[0] != '\0', "dir");
+    GUARD(check_dir(&exists, dir, err));
+    if (!exists)
+        goto out;
+    if (keep_key != NULL) {
+        GUARD(entry_path(keep, key_hash, dir, keep_key, err));
+        keep_name = keep + strlen(dir) + 1;
+    }
+    d = opendir(dir);
+    ENSURE(d != NULL, CONFAI_E_INTERNAL, "cache: cannot list %s (%s)", dir, strerror(errno));
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+        int n = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        if (n <= 0 || n >= (int)sizeof(path) || lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (strstr(de->d_name, ".tmp.") != NULL) {
+            /* a writer that died between mkstemp and rename */
+            if (st.st_mtime < now - 3600)
+                unlink(path);
+            continue;
+        }
+        if (!is_entry_name(de->d_name))
+            continue; /* not ours: never touched */
+        total += (uint64_t)st.st_size;
+        if (keep_name != NULL && strcmp(de->d_name, keep_name) == 0)
+            continue;
+        if (count == cap) {
+            size_t new_cap = cap ? cap * 2 : 64;
+            cache_file *grown = realloc(files, new_cap * sizeof(*files));
+            ENSURE(grown != NULL, CONFAI_E_NO_MEMORY, "cache: out of memory");
+            files = grown;
+            cap = new_cap;
+        }
+        memcpy(files[count].name, de->d_name, 65);
+        files[count].mtime = st.st_mtime;
+        files[count].size = (uint64_t)st.st_size;
+        count++;
+    }
+    if (files != NULL)
+        qsort(files, count, sizeof(*files), older_first);
+    size_t entries = count + (keep_name != NULL ? 1 : 0), next = 0;
+    while (next < count && (entries > max_entries || total > max_bytes)) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[next].name);
+        if (unlink(path) == 0 || errno == ENOENT) {
+            entries--;
+            total -= files[next].size;
+        }
+        next++;
+    }
+out:
+    if (d != NULL)
+        closedir(d);
+    free(files);
     return status;
 }

@@ -24,6 +24,15 @@
 #define DISK_CACHE_MAX_ENTRY ((size_t)16 << 20) /* 16 MiB per entry */
 
 /*
+ * The whole cache's bounds. A host needs a handful of entries (its chips'
+ * VCEKs at their TCBs, one set of TDX collateral); the bounds only stop a
+ * cache that lives for years of TCB updates, or a confused caller, from
+ * filling the disk. Every entry can be fetched again, so eviction is safe.
+ */
+#define DISK_CACHE_MAX_ENTRIES 1024
+#define DISK_CACHE_MAX_BYTES ((uint64_t)64 << 20) /* 64 MiB of files */
+
+/*
  * Reads the entry for key from dir. A hit: CONFAI_OK, *data (OPENSSL_free),
  * *len and *expires (seconds since the epoch, as stored; whether that is
  * past is the caller's decision). A miss (no file, or a file that does not
@@ -43,5 +52,17 @@ confai_status disk_cache_get(uint8_t **data, size_t *len, int64_t *expires, cons
  */
 confai_status disk_cache_put(const char *dir, const char *key, const uint8_t *data, size_t len,
                              int64_t expires, confai_error *err);
+
+/*
+ * Removes the least recently written entries of dir (files named as entries
+ * are: 64 hex digits) until at most max_entries remain and their files take
+ * at most max_bytes, never removing the entry of keep_key (NULL: none), and
+ * removes temporary files that writers left behind more than an hour ago.
+ * disk_cache_put calls it with the bounds above after each write; exposed
+ * for tests. Errors: CONFAI_E_ARGUMENT (as for get), CONFAI_E_INTERNAL (the
+ * directory cannot be listed), CONFAI_E_NO_MEMORY.
+ */
+confai_status disk_cache_prune(const char *dir, size_t max_entries, uint64_t max_bytes,
+                               const char *keep_key, confai_error *err);
 
 #endif /* CONFAI_SERVER_DISK_CACHE_H */

@@ -12,6 +12,9 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
@@ -220,6 +223,84 @@ static void test_link_is_a_miss(void **state)
     expect_miss(dir, "key-c");
 }
 
+/* Backdates a file's modification time by age seconds. */
+static void backdate(const char *path, time_t age)
+{
+    struct timespec times[2];
+    times[0].tv_sec = times[1].tv_sec = time(NULL) - age;
+    times[0].tv_nsec = times[1].tv_nsec = 0;
+    assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+static void put_aged(const char *key, const char *data, time_t age)
+{
+    char path[700];
+    put(key, data, 1);
+    entry_path(path, sizeof(path), dir, key);
+    backdate(path, age);
+}
+
+static void write_file(const char *name, time_t age)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("x", f);
+    fclose(f);
+    backdate(path, age);
+}
+
+static void test_prune_oldest_first(void **state)
+{
+    (void)state;
+    confai_error err = { 0 };
+    put_aged("a", "aaaa", 500);
+    put_aged("b", "bbbb", 400);
+    put_aged("c", "cccc", 300);
+    put_aged("d", "dddd", 200);
+    write_file("README", 1000);                  /* not an entry: left alone */
+    write_file("0123.tmp.abcdef", 7200);         /* a dead writer's file: removed */
+    write_file("4567.tmp.abcdef", 10);           /* a writer at work: left */
+    assert_int_equal(disk_cache_prune(dir, 2, UINT64_MAX, "a", &err), CONFAI_OK);
+    expect_hit(dir, "a", "aaaa", 1); /* the oldest, but kept */
+    expect_miss(dir, "b");
+    expect_miss(dir, "c");
+    expect_hit(dir, "d", "dddd", 1);
+    assert_int_equal(count_files(dir), 4); /* a, d, README, the fresh temporary file */
+
+    /* the byte bound: every entry file is HEADER_LEN + 4 bytes */
+    put_aged("e", "eeee", 100);
+    assert_int_equal(disk_cache_prune(dir, 100, 2 * (HEADER_LEN + 4), NULL, &err), CONFAI_OK);
+    expect_miss(dir, "a");
+    expect_hit(dir, "d", "dddd", 1);
+    expect_hit(dir, "e", "eeee", 1);
+
+    /* a directory that does not exist has nothing to prune */
+    char sub[600];
+    snprintf(sub, sizeof(sub), "%s/missing", dir);
+    assert_int_equal(disk_cache_prune(sub, 1, 1, NULL, &err), CONFAI_OK);
+    assert_int_equal(disk_cache_prune(NULL, 1, 1, NULL, &err), CONFAI_E_ARGUMENT);
+}
+
+/* disk_cache_put keeps the cache within DISK_CACHE_MAX_ENTRIES by itself. */
+static void test_put_bounds_the_cache(void **state)
+{
+    (void)state;
+    char key[32], path[700];
+    put_aged("oldest", "x", 2000);
+    /* the rest of a full cache: files named as entries are, written directly */
+    for (int i = 1; i < DISK_CACHE_MAX_ENTRIES; i++) {
+        snprintf(key, sizeof(key), "old-%d", i);
+        entry_path(path, sizeof(path), dir, key);
+        write_file(path + strlen(dir) + 1, 1000);
+    }
+    put("new", "y", 1);
+    assert_int_equal(count_files(dir), DISK_CACHE_MAX_ENTRIES);
+    expect_hit(dir, "new", "y", 1);
+    expect_miss(dir, "oldest");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -230,6 +311,8 @@ int main(void)
         T(test_damaged_is_a_miss),
         T(test_renamed_is_a_miss),
         T(test_link_is_a_miss),
+        T(test_prune_oldest_first),
+        T(test_put_bounds_the_cache),
     };
     return cmocka_run_group_tests_name("server_disk_cache", tests, NULL, NULL);
 }
