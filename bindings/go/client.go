@@ -239,14 +239,15 @@ func (c *Client) Fetch(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.fetch(req, body)
-}
-
-func (c *Client) fetch(req *http.Request, body []byte) (*http.Response, error) {
 	msg, err := newRequestMessage(req, body)
 	if err != nil {
 		return nil, err
 	}
+	return c.fetch(req, msg)
+}
+
+// fetch sends msg, the inner request of req, and frees it.
+func (c *Client) fetch(req *http.Request, msg *httpMessage) (*http.Response, error) {
 	// The C call frees the message once it has started; when it never
 	// starts (ctx ended first), this function does.
 	var owner atomic.Int32
@@ -262,7 +263,7 @@ func (c *Client) fetch(req *http.Request, body []byte) (*http.Response, error) {
 		body    []byte
 	}
 	var res result
-	err = c.blocking(req.Context(), func(p *C.confai_client) error {
+	err := c.blocking(req.Context(), func(p *C.confai_client) error {
 		if !owner.CompareAndSwap(0, 1) {
 			return context.Canceled
 		}

@@ -1,8 +1,6 @@
 package confai
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -31,10 +29,11 @@ const sentinelHost = "confai.invalid"
 // was meant for another service and is refused with CONFAI_E_ARGUMENT
 // before anything is sent.
 //
-// A request whose JSON body has "stream": true goes out as a streamed
-// exchange and its response Body reads the opened content as it arrives
-// (Client.Stream); any other request is sealed and opened as a whole
-// (Client.Fetch). Every failure of the library, including a stream that
+// The library shapes each request (confai_http_request_shape, the one rule
+// of every binding and the proxy): only the allowlisted header fields go
+// into the sealed request, and a POST whose JSON object body has "stream":
+// true goes out as a streamed exchange whose response Body reads the opened
+// content as it arrives; any other request is sealed and opened as a whole. Every failure of the library, including a stream that
 // does not authenticate, is an error of RoundTrip or of Body.Read; no
 // unauthenticated byte reaches the caller. In a server-sent-events answer
 // the library hands on the terminating "data: [DONE]" event only once the
@@ -56,10 +55,14 @@ func (rt *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !wantsStream(body) {
-		return rt.Client.fetch(req, body)
+	msg, streamed, err := newShapedMessage(req, body)
+	if err != nil {
+		return nil, err
 	}
-	st, err := rt.Client.stream(req, body)
+	if !streamed {
+		return rt.Client.fetch(req, msg)
+	}
+	st, err := rt.Client.stream(req, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -87,22 +90,6 @@ func (c *Client) checkDestination(req *http.Request) error {
 	}
 	return usageError(fmt.Sprintf("a request for %s://%s is not for the attested service (use the base URL %s or %s://%s)",
 		req.URL.Scheme, req.URL.Host, OpenAIBaseURL, c.service.Scheme, c.service.Host))
-}
-
-// wantsStream tells whether a request body is a JSON object whose member
-// "stream" is true (an OpenAI-compatible streamed call).
-func wantsStream(body []byte) bool {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return false
-	}
-	var probe struct {
-		Stream json.RawMessage `json:"stream"`
-	}
-	if json.Unmarshal(body, &probe) != nil {
-		return false
-	}
-	return bytes.Equal(bytes.TrimSpace(probe.Stream), []byte("true"))
 }
 
 var _ http.RoundTripper = (*RoundTripper)(nil)
