@@ -5,10 +5,8 @@
 // (the official openai package among them). Every verdict and every byte of
 // crypto comes from the C library.
 
-const path = require('node:path');
-
-const native = require(process.env.CONFAI_NODE_ADDON ||
-  path.join(__dirname, 'build', 'Release', 'confai.node'));
+const native = require('./native');
+const { shapeRequest } = require('./shape');
 
 // --- Errors -------------------------------------------------------------------
 
@@ -411,43 +409,6 @@ class Client {
 // Statuses whose Response must not have a body (Fetch standard).
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
-// A JSON object whose member "stream" is true: an OpenAI-compatible
-// streamed call.
-function wantsStream(body) {
-  if (body.length === 0) {
-    return false;
-  }
-  try {
-    const value = JSON.parse(Buffer.from(body).toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) && value.stream === true;
-  } catch {
-    return false;
-  }
-}
-
-async function innerRequest(request) {
-  const url = new URL(request.url);
-  const body = request.body === null ? Buffer.alloc(0) : Buffer.from(await request.arrayBuffer());
-  const headers = [];
-  for (const [name, value] of request.headers) {
-    if (name !== 'content-length' && name !== 'host' && name !== 'connection' &&
-        name !== 'keep-alive' && name !== 'transfer-encoding') {
-      headers.push([name, value]);
-    }
-  }
-  if (body.length > 0 || (request.method !== 'GET' && request.method !== 'HEAD')) {
-    headers.push(['content-length', String(body.length)]);
-  }
-  return {
-    method: request.method,
-    scheme: url.protocol.replace(/:$/, ''),
-    authority: url.host,
-    path: url.pathname + url.search,
-    headers,
-    body,
-  };
-}
-
 // The body of a streamed response: the opened bytes as they arrive. (In a
 // server-sent-events answer the library itself holds back "data: [DONE]"
 // until the stream has ended authenticated, so a reader that stops at
@@ -528,9 +489,10 @@ function errorResponse(e) {
  * and for the origin of the client's own base URL; a request for any other
  * origin was meant for another service and is refused (CONFAI_E_ARGUMENT).
  *
- * A request whose JSON body has "stream": true is a streamed exchange and
- * the Response body is a ReadableStream of the opened content as it
- * arrives; any other request is sealed and opened as a whole. A failure of
+ * The library shapes each request (shape.js): only the allowlisted header
+ * fields go in, and a POST whose JSON body has "stream": true is a streamed
+ * exchange whose Response body is a ReadableStream of the opened content as
+ * it arrives; any other request is sealed and opened as a whole. A failure of
  * the library before the response was opened (attestation, policy,
  * transport, a response that does not authenticate) resolves to a 502
  * Response generated here (errorResponse above), so that an HTTP client
@@ -557,8 +519,8 @@ function createFetch(client) {
           `(use the base URL ${OPENAI_BASE_URL} or ${serviceOrigin})`,
         { status: STATUS_ARGUMENT, code: 'CONFAI_E_ARGUMENT', group: 'argument' });
       }
-      const inner = await innerRequest(request);
-      if (wantsStream(inner.body)) {
+      const inner = await shapeRequest(request);
+      if (inner.streamed) {
         const stream = await abortable(client.stream(inner), signal, (s) => s.close());
         return streamResponse(stream, signal);
       }
@@ -566,10 +528,11 @@ function createFetch(client) {
       return new Response(NULL_BODY_STATUS.has(r.status) ? null : r.body,
         { status: r.status, headers: r.headers });
     } catch (e) {
-      if (signal.aborted || !(e instanceof ConfaiError)) {
-        throw e;
+      const failure = convert(e);
+      if (signal.aborted || !(failure instanceof ConfaiError)) {
+        throw failure;
       }
-      return errorResponse(e);
+      return errorResponse(failure);
     }
   };
 }

@@ -36,7 +36,7 @@ trap cleanup EXIT
 
 # Pack a copy of the package, so the source folder is left as it is.
 mkdir -p "$tmp/pkg" "$tmp/packed"
-(cd "$here" && cp -r package.json index.js index.mjs index.d.ts binding.gyp src scripts "$tmp/pkg/")
+(cd "$here" && cp -r package.json index.js index.mjs native.js shape.js index.d.ts binding.gyp src scripts "$tmp/pkg/")
 (cd "$tmp/pkg" && CONFAI_SOURCE_DIR="$root" npm pack --pack-destination "$tmp/packed" --loglevel=error >/dev/null)
 tarball=$(ls "$tmp/packed"/confai-*.tgz)
 tar tzf "$tarball" | grep -qx 'package/libconfai/include/confai/confai.h'
