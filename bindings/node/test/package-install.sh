@@ -39,9 +39,15 @@ mkdir -p "$tmp/pkg" "$tmp/packed"
 (cd "$here" && cp -r package.json index.js index.mjs native.js shape.js index.d.ts binding.gyp src scripts "$tmp/pkg/")
 (cd "$tmp/pkg" && CONFAI_SOURCE_DIR="$root" npm pack --pack-destination "$tmp/packed" --loglevel=error >/dev/null)
 tarball=$(ls "$tmp/packed"/confai-*.tgz)
-tar tzf "$tarball" | grep -qx 'package/libconfai/include/confai/confai.h'
-tar tzf "$tarball" | grep -qx 'package/libconfai/src/seal/ohttp.c'
-if tar tzf "$tarball" | grep -q '^package/build/'; then
+listing=$(tar tzf "$tarball")
+for f in package/libconfai/include/confai/confai.h package/libconfai/src/seal/request_shape.c \
+    package/index.mjs package/shape.js package/native.js; do
+    if ! grep -qx "$f" <<<"$listing"; then
+        echo "package-install.sh: the tarball lacks $f" >&2
+        exit 1
+    fi
+done
+if grep -q '^package/build/' <<<"$listing"; then
     echo "package-install.sh: the tarball carries a build folder" >&2
     exit 1
 fi
