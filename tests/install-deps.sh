@@ -136,6 +136,13 @@ if command -v node >/dev/null && command -v npm >/dev/null &&
         echo "$lock_sum" >"$node_dir/node_modules/.confai-lock-sha256"
     fi
     log "npm packages of bindings/node: present"
+    # The packed package's install test (bindings/node/test/package-install.sh)
+    # installs its tarball and openai with npm --offline: npm's cache needs
+    # their registry documents, which `npm ci` does not keep.
+    (cd "$node_dir" && npm cache add --loglevel=error \
+        "node-addon-api@$(node -p "require('./package-lock.json').packages['node_modules/node-addon-api'].version")" \
+        "openai@$(node -p "require('./package-lock.json').packages['node_modules/openai'].version")")
+    log "npm cache: node-addon-api and openai for the packed package's install"
 else
     log "no Node >= 20.17 with npm: the Node binding's tests will skip"
 fi

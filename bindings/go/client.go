@@ -12,6 +12,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -43,6 +44,7 @@ type ClientOptions struct {
 type Client struct {
 	h       *handle
 	cleanup runtime.Cleanup
+	service *url.URL // the base URL as given, for RoundTripper's destination check
 }
 
 // clientState is what the C client needs to stay alive: its policy.
@@ -60,6 +62,10 @@ func millis(d time.Duration) C.int64_t { return C.int64_t(d / time.Millisecond) 
 // Nothing is sent before the first call that needs the service. The client
 // keeps its own reference to policy. opts may be nil.
 func NewClient(baseURL string, policy *Policy, opts *ClientOptions) (*Client, error) {
+	service, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, usageError("base URL: " + err.Error())
+	}
 	var cerr C.confai_error
 	copts := (*C.confai_client_options)(C.calloc(1, C.sizeof_confai_client_options))
 	defer C.free(unsafe.Pointer(copts))
@@ -115,7 +121,7 @@ func NewClient(baseURL string, policy *Policy, opts *ClientOptions) (*Client, er
 		policy.h.release()
 		return nil, err
 	}
-	client := &Client{h: newHandle(unsafe.Pointer(c), freeClientWith(policy))}
+	client := &Client{h: newHandle(unsafe.Pointer(c), freeClientWith(policy)), service: service}
 	client.cleanup = runtime.AddCleanup(client, (*handle).close, client.h)
 	return client, nil
 }
@@ -233,14 +239,15 @@ func (c *Client) Fetch(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.fetch(req, body)
-}
-
-func (c *Client) fetch(req *http.Request, body []byte) (*http.Response, error) {
 	msg, err := newRequestMessage(req, body)
 	if err != nil {
 		return nil, err
 	}
+	return c.fetch(req, msg)
+}
+
+// fetch sends msg, the inner request of req, and frees it.
+func (c *Client) fetch(req *http.Request, msg *httpMessage) (*http.Response, error) {
 	// The C call frees the message once it has started; when it never
 	// starts (ctx ended first), this function does.
 	var owner atomic.Int32
@@ -256,7 +263,7 @@ func (c *Client) fetch(req *http.Request, body []byte) (*http.Response, error) {
 		body    []byte
 	}
 	var res result
-	err = c.blocking(req.Context(), func(p *C.confai_client) error {
+	err := c.blocking(req.Context(), func(p *C.confai_client) error {
 		if !owner.CompareAndSwap(0, 1) {
 			return context.Canceled
 		}

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	confai "github.com/libconfai/confai-go"
+	confai "libconfai.invalid/confai"
 )
 
 const chatBody = `{"model":"confai-demo","messages":[{"role":"user","content":"Say something about attestation."}]}`

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	confai "github.com/libconfai/confai-go"
-	"github.com/libconfai/confai-go/internal/gatewaytest"
+	confai "libconfai.invalid/confai"
+	"libconfai.invalid/confai/internal/gatewaytest"
 )
 
 // The Go runner of the conformance fixtures (tests/conformance/README.md):

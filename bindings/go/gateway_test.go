@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	confai "github.com/libconfai/confai-go"
+	confai "libconfai.invalid/confai"
 )
 
 // The gateway tests run confai-gateway (examples/confai-gateway) on

@@ -1,4 +1,4 @@
-module github.com/libconfai/confai-go
+module libconfai.invalid/confai
 
 go 1.26.0
 

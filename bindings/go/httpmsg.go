@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -100,6 +101,75 @@ func newRequestMessage(req *http.Request, body []byte) (*httpMessage, error) {
 		}
 	}
 	return msg, nil
+}
+
+// newShapedMessage builds the inner request of req as the library's one
+// rule shapes it (confai_http_request_shape): method and path with query as
+// given, only the allowlisted header fields, the body; and whether it is
+// sent as a streamed exchange.
+func newShapedMessage(req *http.Request, body []byte) (*httpMessage, bool, error) {
+	if req.URL == nil {
+		return nil, false, usageError("request has no URL")
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	cMethod := C.CString(method)
+	defer C.free(unsafe.Pointer(cMethod))
+	cPath := C.CString(req.URL.RequestURI())
+	defer C.free(unsafe.Pointer(cPath))
+	var names, values []*C.char
+	defer func() {
+		for i := range names {
+			C.free(unsafe.Pointer(names[i]))
+			C.free(unsafe.Pointer(values[i]))
+		}
+	}()
+	// Sorted names: the rule orders the fields it keeps, and a name that
+	// appears under two spellings keeps one order from call to call.
+	keys := make([]string, 0, len(req.Header))
+	for name := range req.Header {
+		keys = append(keys, name)
+	}
+	sort.Strings(keys)
+	for _, name := range keys {
+		for _, v := range req.Header[name] {
+			names = append(names, C.CString(name))
+			values = append(values, C.CString(v))
+		}
+	}
+	// C arrays of the pointers: cgo does not let C keep Go memory that
+	// holds pointers to C memory, so the arrays live in C memory too.
+	n := len(names)
+	cNames := (**C.char)(C.calloc(C.size_t(n+1), C.size_t(unsafe.Sizeof(uintptr(0)))))
+	defer C.free(unsafe.Pointer(cNames))
+	cValues := (**C.char)(C.calloc(C.size_t(n+1), C.size_t(unsafe.Sizeof(uintptr(0)))))
+	defer C.free(unsafe.Pointer(cValues))
+	copy(unsafe.Slice(cNames, n+1), names)
+	copy(unsafe.Slice(cValues, n+1), values)
+
+	var cerr C.confai_error
+	var streamed C.int
+	msg := &httpMessage{}
+	st := C.confai_http_request_shape(&msg.m, &streamed, cMethod, cPath, cNames, cValues, C.size_t(n),
+		bytesPtr(body), C.size_t(len(body)), &cerr)
+	if err := check(st, &cerr); err != nil {
+		return nil, false, err
+	}
+	return msg, streamed != 0, nil
+}
+
+// encode is the message as Binary HTTP, known length, no padding (the form
+// of tests/conformance/request-shape.json).
+func (h *httpMessage) encode() ([]byte, error) {
+	var cerr C.confai_error
+	var out *C.uint8_t
+	var n C.size_t
+	if err := check(C.confai_http_message_encode(h.m, &out, &n, C.CONFAI_HTTP_KNOWN_LENGTH, 0, &cerr), &cerr); err != nil {
+		return nil, err
+	}
+	return takeBytes(unsafe.Pointer(out), n), nil
 }
 
 // fields reads a section of a message into an http.Header.

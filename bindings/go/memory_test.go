@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	confai "github.com/libconfai/confai-go"
+	confai "libconfai.invalid/confai"
 )
 
 // rssKiB is the resident set size of this process (VmRSS).

@@ -54,14 +54,16 @@ func (c *Client) Stream(req *http.Request) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.stream(req, body)
-}
-
-func (c *Client) stream(req *http.Request, body []byte) (*Stream, error) {
 	msg, err := newRequestMessage(req, body)
 	if err != nil {
 		return nil, err
 	}
+	return c.stream(req, msg)
+}
+
+// stream sends msg, the inner request of req, as a streamed exchange and
+// frees it.
+func (c *Client) stream(req *http.Request, msg *httpMessage) (*Stream, error) {
 	var owner atomic.Int32
 	defer func() {
 		if owner.CompareAndSwap(0, 2) {
@@ -70,7 +72,7 @@ func (c *Client) stream(req *http.Request, body []byte) (*Stream, error) {
 	}()
 	var s *C.confai_stream
 	ctx := req.Context()
-	err = c.blocking(ctx, func(p *C.confai_client) error {
+	err := c.blocking(ctx, func(p *C.confai_client) error {
 		if !owner.CompareAndSwap(0, 1) {
 			return context.Canceled
 		}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	confai "github.com/libconfai/confai-go"
+	confai "libconfai.invalid/confai"
 )
 
 // The KeyConfig of RFC 9458 appendix A.

@@ -17,7 +17,7 @@ export function statusString(status: number): string;
 /** The group of a status. */
 export function statusGroup(status: number): StatusGroup;
 
-/** A failure the C library reported. */
+/** A failure the C library reported; its message is "<code>: <reason>". */
 export class ConfaiError extends Error {
   /** The confai_status (e.g. 402). */
   readonly status: number;
@@ -147,6 +147,8 @@ export interface ClientOptions {
 
 /** A client of one confidential service; blocking work runs on the libuv thread pool. */
 export class Client {
+  /** The attested service's URL, as given. */
+  readonly baseUrl: string;
   constructor(baseUrl: string, policy: Policy, options?: ClientOptions);
   /** Attests now; the verdict becomes the lease. */
   attest(): Promise<Verdict>;
@@ -161,5 +163,18 @@ export class Client {
   [Symbol.dispose](): void;
 }
 
-/** A fetch-compatible function that seals every request to the client's attested service. */
+/**
+ * The base URL for an OpenAI client whose fetch is createFetch(client):
+ * "http://confai.invalid/v1", on the reserved .invalid domain (RFC 6761), so
+ * that a client built without the confai fetch fails to resolve it.
+ */
+export const OPENAI_BASE_URL: string;
+
+/**
+ * A fetch-compatible function that seals every request to the client's
+ * attested service. It takes requests for OPENAI_BASE_URL's origin and the
+ * client's own; a library failure before the response opened resolves to a
+ * 502 Response marked "confai-error: <STATUS_NAME>" whose OpenAI-style error
+ * message is "<STATUS_NAME>: <reason>".
+ */
 export function createFetch(client: Client): (input: string | URL | Request, init?: RequestInit) => Promise<Response>;

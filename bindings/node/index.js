@@ -5,16 +5,18 @@
 // (the official openai package among them). Every verdict and every byte of
 // crypto comes from the C library.
 
-const path = require('node:path');
-
-const native = require(process.env.CONFAI_NODE_ADDON ||
-  path.join(__dirname, 'build', 'Release', 'confai.node'));
+const native = require('./native');
+const { shapeRequest } = require('./shape');
 
 // --- Errors -------------------------------------------------------------------
 
 const GROUPS = ['ok', 'argument', 'resource', 'parse', 'crypto', 'attestation', 'policy', 'transport', 'platform'];
 
-/** A failure the C library reported: status, code (its name) and group. */
+/**
+ * A failure the C library reported: status, code (its name) and group. The
+ * message is "<code>: <reason>" ("CONFAI_E_DECRYPT: ..."), so that the
+ * status shows wherever only the message is.
+ */
 class ConfaiError extends Error {
   constructor(message, { status, code, group }) {
     super(message);
@@ -52,7 +54,7 @@ function convert(e) {
   }
   const group = GROUPS[e.group] || 'resource';
   const Cls = GROUP_CLASSES[group] || ConfaiError;
-  return new Cls(e.message, { status: e.status, code: e.code, group });
+  return new Cls(`${e.code}: ${e.message}`, { status: e.status, code: e.code, group });
 }
 
 function call(fn) {
@@ -295,6 +297,8 @@ class Client {
     if (!(policy instanceof Policy)) {
       throw new TypeError('policy must be a Policy');
     }
+    /** The attested service's URL, as given. */
+    this.baseUrl = String(baseUrl);
     let opts = options;
     if (options && options.verify && options.verify.time instanceof Date) {
       opts = { ...options, verify: { ...options.verify, time: Math.floor(options.verify.time.getTime() / 1000) } };
@@ -405,43 +409,6 @@ class Client {
 // Statuses whose Response must not have a body (Fetch standard).
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
-// A JSON object whose member "stream" is true: an OpenAI-compatible
-// streamed call.
-function wantsStream(body) {
-  if (body.length === 0) {
-    return false;
-  }
-  try {
-    const value = JSON.parse(Buffer.from(body).toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) && value.stream === true;
-  } catch {
-    return false;
-  }
-}
-
-async function innerRequest(request) {
-  const url = new URL(request.url);
-  const body = request.body === null ? Buffer.alloc(0) : Buffer.from(await request.arrayBuffer());
-  const headers = [];
-  for (const [name, value] of request.headers) {
-    if (name !== 'content-length' && name !== 'host' && name !== 'connection' &&
-        name !== 'keep-alive' && name !== 'transfer-encoding') {
-      headers.push([name, value]);
-    }
-  }
-  if (body.length > 0 || (request.method !== 'GET' && request.method !== 'HEAD')) {
-    headers.push(['content-length', String(body.length)]);
-  }
-  return {
-    method: request.method,
-    scheme: url.protocol.replace(/:$/, ''),
-    authority: url.host,
-    path: url.pathname + url.search,
-    headers,
-    body,
-  };
-}
-
 // The body of a streamed response: the opened bytes as they arrive. (In a
 // server-sent-events answer the library itself holds back "data: [DONE]"
 // until the stream has ended authenticated, so a reader that stops at
@@ -483,16 +450,54 @@ function streamResponse(stream, signal) {
 }
 
 /**
+ * The base URL to give an OpenAI client whose fetch is createFetch(client):
+ * a host on the reserved ".invalid" domain (RFC 6761), which no resolver
+ * answers. The confai fetch sends its requests to the attested service; a
+ * client that was built without it fails to resolve the host instead of
+ * sending the prompt in the clear to wherever the name might lead.
+ */
+const OPENAI_BASE_URL = 'http://confai.invalid/v1';
+const SENTINEL_ORIGIN = new URL(OPENAI_BASE_URL).origin;
+const STATUS_ARGUMENT = 100; // CONFAI_E_ARGUMENT (include/confai/common.h)
+
+// A library failure before a response was opened, as the response an HTTP
+// client library reports with its message: status 502, generated here and
+// marked so (header confai-error: the status name), never retried
+// (x-should-retry: false, honoured by the official openai package), and an
+// OpenAI-style error body whose message is "<STATUS_NAME>: <reason>". No
+// byte of it came from the network.
+function errorResponse(e) {
+  const code = e.code || 'CONFAI_E_INTERNAL';
+  const body = JSON.stringify({
+    error: { message: e.message, type: 'confai_error', code, param: null },
+  });
+  return new Response(body, {
+    status: 502,
+    statusText: code,
+    headers: { 'content-type': 'application/json', 'confai-error': code, 'x-should-retry': 'false' },
+  });
+}
+
+/**
  * A fetch-compatible function (input, init) => Promise<Response> that sends
  * every request sealed to client's attested service:
  *
- *   const openai = new OpenAI({ baseURL: base + '/v1', apiKey: 'unused',
+ *   const openai = new OpenAI({ baseURL: confai.OPENAI_BASE_URL, apiKey: 'unused',
  *                               fetch: confai.createFetch(client) });
  *
- * A request whose JSON body has "stream": true is a streamed exchange and
- * the Response body is a ReadableStream of the opened content as it
- * arrives; any other request is sealed and opened as a whole. Every failure
- * of the library rejects the Promise or errors the body stream: no
+ * It takes requests for OPENAI_BASE_URL's origin (http://confai.invalid)
+ * and for the origin of the client's own base URL; a request for any other
+ * origin was meant for another service and is refused (CONFAI_E_ARGUMENT).
+ *
+ * The library shapes each request (shape.js): only the allowlisted header
+ * fields go in, and a POST whose JSON body has "stream": true is a streamed
+ * exchange whose Response body is a ReadableStream of the opened content as
+ * it arrives; any other request is sealed and opened as a whole. A failure of
+ * the library before the response was opened (attestation, policy,
+ * transport, a response that does not authenticate) resolves to a 502
+ * Response generated here (errorResponse above), so that an HTTP client
+ * library reports "<STATUS_NAME>: <reason>" in its error message; a failure
+ * while the body streams errors the body stream with the ConfaiError. No
  * unauthenticated byte reaches the caller, and an event stream's
  * terminating "data: [DONE]" only once the stream ended authenticated.
  */
@@ -500,20 +505,35 @@ function createFetch(client) {
   if (!(client instanceof Client)) {
     throw new TypeError('client must be a Client');
   }
+  const serviceOrigin = new URL(client.baseUrl).origin;
   return async function confaiFetch(input, init) {
     const request = new Request(input, init);
     const signal = request.signal;
     if (signal.aborted) {
       throw signal.reason;
     }
-    const inner = await innerRequest(request);
-    if (wantsStream(inner.body)) {
-      const stream = await abortable(client.stream(inner), signal, (s) => s.close());
-      return streamResponse(stream, signal);
+    try {
+      const origin = new URL(request.url).origin;
+      if (origin !== SENTINEL_ORIGIN && origin !== serviceOrigin) {
+        throw new ArgumentError(`CONFAI_E_ARGUMENT: a request for ${origin} is not for the attested service ` +
+          `(use the base URL ${OPENAI_BASE_URL} or ${serviceOrigin})`,
+        { status: STATUS_ARGUMENT, code: 'CONFAI_E_ARGUMENT', group: 'argument' });
+      }
+      const inner = await shapeRequest(request);
+      if (inner.streamed) {
+        const stream = await abortable(client.stream(inner), signal, (s) => s.close());
+        return streamResponse(stream, signal);
+      }
+      const r = await abortable(client.fetch(inner), signal, () => {});
+      return new Response(NULL_BODY_STATUS.has(r.status) ? null : r.body,
+        { status: r.status, headers: r.headers });
+    } catch (e) {
+      const failure = convert(e);
+      if (signal.aborted || !(failure instanceof ConfaiError)) {
+        throw failure;
+      }
+      return errorResponse(failure);
     }
-    const r = await abortable(client.fetch(inner), signal, () => {});
-    return new Response(NULL_BODY_STATUS.has(r.status) ? null : r.body,
-      { status: r.status, headers: r.headers });
   };
 }
 
@@ -539,4 +559,5 @@ module.exports = {
   Client,
   ConfaiStream,
   createFetch,
+  OPENAI_BASE_URL,
 };

@@ -47,7 +47,7 @@ pkg="$build/bindings/node"
 mkdir -p "$pkg"
 rm -rf "$pkg/src" "$pkg/scripts" "$pkg/test"
 cp -r "$here/src" "$here/scripts" "$here/test" "$pkg/"
-cp "$here/index.js" "$here/index.d.ts" "$here/package.json" "$here/binding.gyp" "$pkg/"
+cp "$here/index.js" "$here/index.mjs" "$here/native.js" "$here/shape.js" "$here/index.d.ts" "$here/package.json" "$here/binding.gyp" "$pkg/"
 ln -sfn "$here/node_modules" "$pkg/node_modules"
 (cd "$pkg" && CONFAI_BUILD_DIR="$build" node scripts/build.js --tests)
 

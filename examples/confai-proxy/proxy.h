@@ -36,22 +36,24 @@ void proxy_log_verdict(const char *what, const confai_verdict *verdict);
 
 /* --- relay.c ------------------------------------------------------------------ */
 
-/* What the caller sent, as the proxy passes it on (sealed). */
+/* What the caller sent: method, path, every header field as received and
+ * the body. The library's request shaping keeps what goes into the sealed
+ * request. */
 typedef struct proxy_request {
     const char *method;
     const char *path;
-    const char *content_type;      /* may be NULL */
-    const char *authorization;     /* may be NULL: sealed with the request */
-    const char *accept;            /* may be NULL */
+    const char *const *field_names;  /* field_count of each */
+    const char *const *field_values;
+    size_t field_count;
     const uint8_t *body;
     size_t body_len;
 } proxy_request;
 
-/* Builds the inner Binary HTTP request. NULL on failure (err set). */
-confai_http_message *proxy_inner_request(const proxy_request *req, confai_error *err);
-
-/* 1 when the body is a JSON object with "stream": true. */
-int proxy_wants_stream(const uint8_t *body, size_t len);
+/* Builds the inner Binary HTTP request with confai_http_request_shape and
+ * sets *streamed (1: send as a streamed exchange). NULL on failure (err
+ * set). */
+confai_http_message *proxy_inner_request(const proxy_request *req, int *streamed,
+                                         confai_error *err);
 
 /* An OpenAI-style error body {"error": {...}} (malloc'd), or NULL. */
 char *proxy_error_json(const char *message, const char *type, const char *code);

@@ -1,6 +1,7 @@
 /*
  * One caller request through the client layer: the inner request the
- * service's own server sees (sealed with it: method, path, headers, body),
+ * service's own server sees (sealed with it: method, path, the allowlisted
+ * header fields, body; confai_http_request_shape decides which),
  * and a streamed answer handed on in whole server-sent events.
  */
 #include <stdio.h>
@@ -11,47 +12,17 @@
 
 #include "proxy.h"
 
-confai_http_message *proxy_inner_request(const proxy_request *req, confai_error *err)
+confai_http_message *proxy_inner_request(const proxy_request *req, int *streamed,
+                                         confai_error *err)
 {
+    /* The library's one rule for every binding and this proxy: the
+     * allowlisted header fields only, and whether the call is streamed. */
     confai_http_message *msg = NULL;
-    const struct {
-        const char *name;
-        const char *value;
-    } fields[] = {
-        { "content-type", req->content_type },
-        { "accept", req->accept },
-        { "authorization", req->authorization },
-    };
-
-    if (confai_http_message_new_request(&msg, req->method, "https", "localhost", req->path,
-                                        err) != CONFAI_OK)
+    if (confai_http_request_shape(&msg, streamed, req->method, req->path, req->field_names,
+                                  req->field_values, req->field_count, req->body, req->body_len,
+                                  err) != CONFAI_OK)
         return NULL;
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        if (fields[i].value == NULL || fields[i].value[0] == '\0')
-            continue;
-        if (confai_http_message_add_field(msg, CONFAI_HTTP_HEADERS, fields[i].name,
-                                          fields[i].value, err) != CONFAI_OK) {
-            confai_http_message_free(msg);
-            return NULL;
-        }
-    }
-    if (req->body_len > 0 &&
-        confai_http_message_set_body(msg, req->body, req->body_len, err) != CONFAI_OK) {
-        confai_http_message_free(msg);
-        return NULL;
-    }
     return msg;
-}
-
-int proxy_wants_stream(const uint8_t *body, size_t len)
-{
-    if (body == NULL || len == 0)
-        return 0;
-    cJSON *doc = cJSON_ParseWithLength((const char *)body, len);
-    const cJSON *stream = cJSON_GetObjectItemCaseSensitive(doc, "stream");
-    int yes = cJSON_IsObject(doc) && cJSON_IsTrue(stream);
-    cJSON_Delete(doc);
-    return yes;
 }
 
 char *proxy_error_json(const char *message, const char *type, const char *code)

@@ -195,6 +195,31 @@ static enum MHD_Result relay_stream(proxy_server *s, struct MHD_Connection *c,
     return ret;
 }
 
+/* The caller's header fields as libmicrohttpd holds them (valid while the
+ * request is), for the library's request shaping. */
+#define PROXY_MAX_FIELDS 128
+typedef struct header_list {
+    const char *names[PROXY_MAX_FIELDS];
+    const char *values[PROXY_MAX_FIELDS];
+    size_t count;
+    int too_many;
+} header_list;
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *name,
+                                     const char *value)
+{
+    (void)kind;
+    header_list *h = cls;
+    if (h->count == PROXY_MAX_FIELDS) {
+        h->too_many = 1;
+        return MHD_NO;
+    }
+    h->names[h->count] = name;
+    h->values[h->count] = value == NULL ? "" : value;
+    h->count++;
+    return MHD_YES;
+}
+
 static enum MHD_Result route(proxy_server *s, struct MHD_Connection *c, const char *url,
                              const char *method, const upload *up)
 {
@@ -216,23 +241,26 @@ static enum MHD_Result route(proxy_server *s, struct MHD_Connection *c, const ch
         return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large",
                           "invalid_request_error", NULL);
 
+    header_list headers = { 0 };
+    MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &headers);
+    if (headers.too_many)
+        return send_error(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "too many header fields",
+                          "invalid_request_error", NULL);
     proxy_request req = {
         .method = method,
         .path = url,
-        .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                    MHD_HTTP_HEADER_CONTENT_TYPE),
-        .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_AUTHORIZATION),
-        .accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
+        .field_names = headers.names,
+        .field_values = headers.values,
+        .field_count = headers.count,
         .body = up->data,
         .body_len = up->len,
     };
     confai_error err = { 0 };
-    confai_http_message *inner = proxy_inner_request(&req, &err);
+    int stream = 0;
+    confai_http_message *inner = proxy_inner_request(&req, &stream, &err);
     if (inner == NULL)
         return send_error(c, MHD_HTTP_BAD_REQUEST, err.message, "invalid_request_error",
                           confai_status_name(err.status));
-    int stream = strcmp(method, "POST") == 0 && proxy_wants_stream(up->data, up->len);
     enum MHD_Result ret = stream ? relay_stream(s, c, inner, url) : relay_whole(s, c, inner, url);
     confai_http_message_free(inner);
     return ret;

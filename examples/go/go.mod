@@ -1,7 +1,7 @@
-module github.com/libconfai/confai-go/examples/chat
+module libconfai.invalid/confai/examples/chat
 
 go 1.26.0
 
-require github.com/libconfai/confai-go v0.0.0
+require libconfai.invalid/confai v0.0.0
 
-replace github.com/libconfai/confai-go => ../../bindings/go
+replace libconfai.invalid/confai => ../../bindings/go

@@ -4,7 +4,7 @@ package main
 import (
 	"context"
 	"fmt"
-	confai "github.com/libconfai/confai-go"
+	confai "libconfai.invalid/confai"
 	"os"
 )
 

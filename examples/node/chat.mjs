@@ -1,13 +1,15 @@
 // node chat.mjs http://127.0.0.1:8080 policy.json: the official openai client, every request sealed.
+// Its base URL is confai's sentinel (http://confai.invalid/v1): only the
+// confai fetch knows where the attested service is.
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
-import confai from 'confai';
+import { Client, Policy, createFetch, OPENAI_BASE_URL } from 'confai';
 
 const [base, policyFile] = process.argv.slice(2);
-const client = new confai.Client(base, new confai.Policy(readFileSync(policyFile)));
+const client = new Client(base, new Policy(readFileSync(policyFile)));
 const verdict = await client.attest();
 console.error(`attested ${verdict.platform}: ${verdict.rootWarning ?? 'vendor root'}`);
-const openai = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'unused', fetch: confai.createFetch(client) });
+const openai = new OpenAI({ baseURL: OPENAI_BASE_URL, apiKey: 'unused', fetch: createFetch(client) });
 const stream = await openai.chat.completions.create({
   model: 'confai-demo',
   messages: [{ role: 'user', content: 'What runs here?' }],

@@ -206,19 +206,117 @@ struct HttpMessage {
 struct AddonData {
     Napi::FunctionReference verdict;
     Napi::FunctionReference stream;
+    Napi::FunctionReference shaped;
 };
 
 Napi::Object NewVerdictObject(Napi::Env env, confai_verdict *v);
 
 // --- Binary HTTP conversion --------------------------------------------------
 
-// The inner request from {method, scheme, authority, path, headers: [[name,
-// value], ...], body}. The library validates every part.
+// [[name, value], ...] as strings, without NULs.
+std::vector<std::pair<std::string, std::string>> HeaderPairs(Napi::Env env, const Napi::Value &hv)
+{
+    std::vector<std::pair<std::string, std::string>> pairs;
+    if (hv.IsUndefined() || hv.IsNull())
+        return pairs;
+    if (!hv.IsArray())
+        ThrowArgument(env, "headers must be an array of [name, value] pairs");
+    Napi::Array headers = hv.As<Napi::Array>();
+    for (uint32_t i = 0; i < headers.Length(); i++) {
+        Napi::Value pv = headers.Get(i);
+        if (!pv.IsArray() || pv.As<Napi::Array>().Length() != 2)
+            ThrowArgument(env, "headers must be an array of [name, value] pairs");
+        Napi::Array pair = pv.As<Napi::Array>();
+        if (!pair.Get(0u).IsString() || !pair.Get(1u).IsString())
+            ThrowArgument(env, "header names and values must be strings");
+        std::string name = pair.Get(0u).As<Napi::String>().Utf8Value();
+        std::string value = pair.Get(1u).As<Napi::String>().Utf8Value();
+        if (name.find('\0') != std::string::npos || value.find('\0') != std::string::npos)
+            ThrowArgument(env, "header " + std::to_string(i) + " contains a NUL");
+        pairs.emplace_back(std::move(name), std::move(value));
+    }
+    return pairs;
+}
+
+// An application's request shaped by the library's one rule
+// (confai_http_request_shape): the inner message, with only the allowlisted
+// header fields, and whether it goes out as a streamed exchange.
+// new ShapedRequest(method, path, [[name, value], ...], body)
+class ShapedWrap : public Napi::ObjectWrap<ShapedWrap> {
+public:
+    static Napi::Function Init(Napi::Env env)
+    {
+        return DefineClass(env, "ShapedRequest",
+                           {InstanceAccessor<&ShapedWrap::Streamed>("streamed"),
+                            InstanceMethod<&ShapedWrap::Encode>("encode")});
+    }
+    explicit ShapedWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ShapedWrap>(info)
+    {
+        Napi::Env env = info.Env();
+        if (!info[0].IsString() || !info[1].IsString())
+            ThrowArgument(env, "method and path must be strings");
+        std::string method = info[0].As<Napi::String>().Utf8Value();
+        std::string path = info[1].As<Napi::String>().Utf8Value();
+        auto pairs = HeaderPairs(env, info[2]);
+        std::vector<const char *> names, values;
+        for (const auto &p : pairs) {
+            names.push_back(p.first.c_str());
+            values.push_back(p.second.c_str());
+        }
+        std::vector<uint8_t> body = Bytes(info[3], "body");
+        msg_ = std::make_unique<HttpMessage>();
+        int streamed = 0;
+        confai_error err;
+        Check(env,
+              confai_http_request_shape(&msg_->m, &streamed, method.c_str(), path.c_str(),
+                                        names.data(), values.data(), names.size(),
+                                        body.data(), body.size(), &err),
+              err);
+        streamed_ = streamed != 0;
+    }
+    // The message for sending; a shaped request is sent once.
+    std::unique_ptr<HttpMessage> Take(Napi::Env env)
+    {
+        if (!msg_)
+            ThrowArgument(env, "the shaped request was already sent");
+        return std::move(msg_);
+    }
+
+private:
+    Napi::Value Streamed(const Napi::CallbackInfo &info)
+    {
+        return Napi::Boolean::New(info.Env(), streamed_);
+    }
+    // encode() -> Buffer: the inner message as Binary HTTP, known length,
+    // no padding (what tests/conformance/request-shape.json holds).
+    Napi::Value Encode(const Napi::CallbackInfo &info)
+    {
+        Napi::Env env = info.Env();
+        if (!msg_)
+            ThrowArgument(env, "the shaped request was already sent");
+        uint8_t *out = nullptr;
+        size_t n = 0;
+        confai_error err;
+        Check(env, confai_http_message_encode(msg_->m, &out, &n, CONFAI_HTTP_KNOWN_LENGTH, 0, &err),
+              err);
+        Napi::Buffer<uint8_t> b = CopyBuffer(env, out, n);
+        confai_free(out);
+        return b;
+    }
+    std::unique_ptr<HttpMessage> msg_;
+    bool streamed_ = false;
+};
+
+// The inner request: a ShapedRequest's message, or one built from {method,
+// scheme, authority, path, headers: [[name, value], ...], body} as given.
+// The library validates every part.
 std::unique_ptr<HttpMessage> RequestMessage(Napi::Env env, const Napi::Value &v)
 {
     if (!v.IsObject())
         ThrowArgument(env, "request must be an object");
     Napi::Object o = v.As<Napi::Object>();
+    if (o.InstanceOf(env.GetInstanceData<AddonData>()->shaped.Value()))
+        return ShapedWrap::Unwrap(o)->Take(env);
     std::string method = StringOption(o, "method");
     std::string scheme = StringOption(o, "scheme");
     std::string authority = StringOption(o, "authority");
@@ -229,28 +327,11 @@ std::unique_ptr<HttpMessage> RequestMessage(Napi::Env env, const Napi::Value &v)
           confai_http_message_new_request(&msg->m, method.c_str(), scheme.c_str(),
                                           authority.c_str(), path.c_str(), &err),
           err);
-    Napi::Value hv = o.Get("headers");
-    if (!hv.IsUndefined() && !hv.IsNull()) {
-        if (!hv.IsArray())
-            ThrowArgument(env, "headers must be an array of [name, value] pairs");
-        Napi::Array headers = hv.As<Napi::Array>();
-        for (uint32_t i = 0; i < headers.Length(); i++) {
-            Napi::Value pv = headers.Get(i);
-            if (!pv.IsArray() || pv.As<Napi::Array>().Length() != 2)
-                ThrowArgument(env, "headers must be an array of [name, value] pairs");
-            Napi::Array pair = pv.As<Napi::Array>();
-            if (!pair.Get(0u).IsString() || !pair.Get(1u).IsString())
-                ThrowArgument(env, "header names and values must be strings");
-            std::string name = pair.Get(0u).As<Napi::String>().Utf8Value();
-            std::string value = pair.Get(1u).As<Napi::String>().Utf8Value();
-            if (name.find('\0') != std::string::npos || value.find('\0') != std::string::npos)
-                ThrowArgument(env, "header " + std::to_string(i) + " contains a NUL");
-            Check(env,
-                  confai_http_message_add_field(msg->m, CONFAI_HTTP_HEADERS, name.c_str(),
-                                                value.c_str(), &err),
-                  err);
-        }
-    }
+    for (const auto &[name, value] : HeaderPairs(env, o.Get("headers")))
+        Check(env,
+              confai_http_message_add_field(msg->m, CONFAI_HTTP_HEADERS, name.c_str(),
+                                            value.c_str(), &err),
+              err);
     std::vector<uint8_t> body = Bytes(o.Get("body"), "body");
     if (!body.empty())
         Check(env, confai_http_message_set_body(msg->m, body.data(), body.size(), &err), err);
@@ -1067,6 +1148,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports)
     Napi::Function stream = StreamWrap::Init(env);
     data->verdict = Napi::Persistent(verdict);
     data->stream = Napi::Persistent(stream);
+    Napi::Function shaped = ShapedWrap::Init(env);
+    data->shaped = Napi::Persistent(shaped);
     env.SetInstanceData(data);
 
     exports.Set("Policy", PolicyWrap::Init(env));
@@ -1075,6 +1158,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports)
     exports.Set("Client", ClientWrap::Init(env));
     exports.Set("Stream", stream);
     exports.Set("CancelToken", CancelWrap::Init(env));
+    exports.Set("ShapedRequest", shaped);
     exports.Set("verifyBundle", Napi::Function::New(env, VerifyBundle));
     exports.Set("statusName", Napi::Function::New(env, StatusName));
     exports.Set("statusString", Napi::Function::New(env, StatusString));

@@ -126,6 +126,15 @@ for (const tampered of [false, true]) {
       const r = await fetch(`${g.base}/v1/chat/completions`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...CHAT, stream: true }),
       });
+      const failure = r.headers.get('confai-error');
+      if (failure !== null) {
+        // The library failed before the head opened: the fetch's own 502.
+        assert.equal(r.status, 502);
+        const { error } = await r.json();
+        assert.equal(error.code, failure);
+        assert.ok(error.message.startsWith(`${failure}: `), error.message);
+        throw Object.assign(new Error(error.message), { code: failure });
+      }
       const reader = r.body.getReader();
       for (;;) {
         const { value, done } = await reader.read();
@@ -138,7 +147,11 @@ for (const tampered of [false, true]) {
       }
     };
     if (tampered) {
-      await assert.rejects(readUntilDone(), confai.CryptoError);
+      const cryptoCodes = [...Array(1000).keys()].filter((st) => confai.statusGroup(st) === 'crypto').map(confai.statusName);
+      await assert.rejects(readUntilDone(), (e) => {
+        assert.ok(e instanceof confai.CryptoError || cryptoCodes.includes(e.code), `${e}`);
+        return true;
+      });
       assert.doesNotMatch(text, /\[DONE\]/);
     } else {
       assert.equal(await readUntilDone(), true);
