@@ -74,6 +74,8 @@ export interface ClientOptions extends LoadOptions {
 export class Client {
   /** baseURL: the service root; the client adds /v1/attestation and /v1/sealed. */
   static create(baseURL: string | URL, options: ClientOptions): Promise<Client>;
+  /** The service root as given to create, without a trailing slash. */
+  readonly baseURL: string;
   /** The lease's verdict, attesting first when there is none or it expired. */
   attest(options?: { force?: boolean; signal?: AbortSignal }): Promise<Verdict>;
   /** Seals one inner request and opens its answer as it arrives. */
@@ -81,5 +83,15 @@ export class Client {
   close(): void;
 }
 
-/** A fetch that sends every request sealed to client's service (for the openai package). */
+/**
+ * The base URL for an OpenAI client that uses createFetch: on the reserved
+ * .invalid domain, so a request that bypasses createFetch cannot resolve.
+ */
+export const OPENAI_BASE_URL: 'http://confai.invalid/v1';
+
+/**
+ * A fetch that sends every request sealed to client's service (for the
+ * openai package). Takes requests for OPENAI_BASE_URL's origin and the
+ * client's own; any other origin is refused with CONFAI_E_ARGUMENT.
+ */
 export function createFetch(client: Client): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;

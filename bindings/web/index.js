@@ -5,4 +5,4 @@
 // browsers and in Node >= 20.17.
 export { ConfaiError, loadWasm } from './src/wasm.js';
 export { Client, Verdict, SealedResponse } from './src/client.js';
-export { createFetch } from './src/fetch.js';
+export { createFetch, OPENAI_BASE_URL } from './src/fetch.js';

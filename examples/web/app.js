@@ -1,7 +1,7 @@
 // The demo page: attests the gateway, shows the verified claims, and streams
 // a sealed chat answer through the official openai package. Served from the
 // repository root (README.md here), so the package and openai load by path.
-import { Client, createFetch } from '../../bindings/web/index.js';
+import { Client, createFetch, OPENAI_BASE_URL } from '../../bindings/web/index.js';
 import OpenAI from '../../bindings/web/node_modules/openai/index.mjs';
 
 const params = new URLSearchParams(location.search);
@@ -34,7 +34,7 @@ async function main() {
     $('root-warning').textContent = `Simulated or custom platform: ${verdict.rootWarning}`;
     $('root-warning').hidden = false;
   }
-  const openai = new OpenAI({ baseURL: `${gateway}/v1`, apiKey: 'unused', dangerouslyAllowBrowser: true,
+  const openai = new OpenAI({ baseURL: OPENAI_BASE_URL, apiKey: 'unused', dangerouslyAllowBrowser: true,
     fetch: createFetch(client), maxRetries: 0 });
   $('send').disabled = false;
   document.body.dataset.state = 'attested';

@@ -134,8 +134,14 @@ export class Client {
   #lease = null;
   #pending = null;
   #fetch;
+  #baseURL;
   #attestURL;
   #sealedURL;
+
+  /** The service's root URL, as given to create (without a trailing slash). */
+  get baseURL() {
+    return this.#baseURL;
+  }
 
   constructor(w, baseURL, options = {}) {
     this.#w = w;
@@ -143,6 +149,7 @@ export class Client {
     if (/\/v1$/.test(base)) {
       throw new TypeError('baseURL is the service root: the client adds /v1/attestation and /v1/sealed itself');
     }
+    this.#baseURL = base;
     this.#attestURL = `${base}/v1/attestation`;
     this.#sealedURL = `${base}/v1/sealed`;
     this.#fetch = options.fetch || globalThis.fetch.bind(globalThis);

@@ -5,7 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { OpenAI } from 'openai';
-import { Client, ConfaiError, createFetch, loadWasm } from '../index.js';
+import { Client, ConfaiError, createFetch, loadWasm, OPENAI_BASE_URL } from '../index.js';
 import { startGateway, SKIP } from './support/gateway.js';
 
 const DIST = new URL('../dist/', import.meta.url);
@@ -19,7 +19,7 @@ async function client(t, g, options = {}) {
 }
 
 function openai(g, c) {
-  return new OpenAI({ baseURL: `${g.base}/v1`, apiKey: 'unused', fetch: createFetch(c), maxRetries: 0 });
+  return new OpenAI({ baseURL: OPENAI_BASE_URL, apiKey: 'unused', fetch: createFetch(c), maxRetries: 0 });
 }
 
 function isStatus(status) {
@@ -203,4 +203,26 @@ for (const [mode, status] of Object.entries(TAMPER)) {
 test('a tampered whole answer is refused', { skip: SKIP }, async (t) => {
   const g = await startGateway(t, '--tamper', 'flip-byte');
   await assert.rejects(openai(g, await client(t, g)).chat.completions.create(PARAMS), isStatus('CONFAI_E_DECRYPT'));
+});
+
+test('createFetch serves the sentinel and the service origin, and refuses any other', async (t) => {
+  const g = await startGateway(t);
+  if (g === SKIP) return;
+  const c = await client(t, g);
+  assert.equal(OPENAI_BASE_URL, 'http://confai.invalid/v1');
+  assert.equal(c.baseURL, g.base);
+  // the service's own origin works as a base URL too
+  const direct = new OpenAI({ baseURL: `${g.base}/v1`, apiKey: 'unused', fetch: createFetch(c), maxRetries: 0 });
+  const models = await direct.models.list();
+  assert.ok(models.data.length > 0);
+  const f = createFetch(c);
+  for (const url of ['https://api.openai.com/v1/models', 'https://confai.invalid/v1/models',
+                     'http://confai.invalid.example/v1/models']) {
+    await assert.rejects(f(url), isStatus('CONFAI_E_ARGUMENT'), url);
+  }
+});
+
+test('an OpenAI client that bypasses createFetch cannot reach anything with the sentinel', async () => {
+  const plain = new OpenAI({ baseURL: OPENAI_BASE_URL, apiKey: 'unused', maxRetries: 0 });
+  await assert.rejects(plain.chat.completions.create(PARAMS), (e) => e instanceof Error);
 });
