@@ -51,11 +51,13 @@ static void conn_phase(proxy_server *s, struct MHD_Connection *conn, int receivi
 
 /* --- the HTTP side ---------------------------------------------------------------- */
 
-/* The body of one request as it arrives. */
+/* One request as it arrives: its query and its body. */
 typedef struct upload {
+    char *query; /* "?..." exactly as the caller sent it, or NULL */
     uint8_t *data;
     size_t len, cap;
     int too_large;
+    int started; /* the first call of on_request has been made */
 } upload;
 
 static const struct {
@@ -246,9 +248,17 @@ static enum MHD_Result route(proxy_server *s, struct MHD_Connection *c, const ch
     if (headers.too_many)
         return send_error(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "too many header fields",
                           "invalid_request_error", NULL);
+    /* The route's path with the query as the caller sent it: libmicrohttpd
+     * hands on_request the decoded path only. */
+    size_t query_len = up->query != NULL ? strlen(up->query) : 0;
+    char *target = malloc(strlen(url) + query_len + 1);
+    if (target == NULL)
+        return MHD_NO;
+    memcpy(target, url, strlen(url));
+    memcpy(target + strlen(url), up->query != NULL ? up->query : "", query_len + 1);
     proxy_request req = {
         .method = method,
-        .path = url,
+        .path = target,
         .field_names = headers.names,
         .field_values = headers.values,
         .field_count = headers.count,
@@ -258,6 +268,7 @@ static enum MHD_Result route(proxy_server *s, struct MHD_Connection *c, const ch
     confai_error err = { 0 };
     int stream = 0;
     confai_http_message *inner = proxy_inner_request(&req, &stream, &err);
+    free(target);
     if (inner == NULL)
         return send_error(c, MHD_HTTP_BAD_REQUEST, err.message, "invalid_request_error",
                           confai_status_name(err.status));
@@ -268,17 +279,46 @@ static enum MHD_Result route(proxy_server *s, struct MHD_Connection *c, const ch
 
 /* --- libmicrohttpd callbacks ------------------------------------------------------ */
 
+static void upload_free(upload *up)
+{
+    if (up == NULL)
+        return;
+    if (up->data != NULL) {
+        memset(up->data, 0, up->cap); /* prompts do not linger */
+        free(up->data);
+    }
+    free(up->query);
+    free(up);
+}
+
+/*
+ * Called with the request target as received, before any other callback of
+ * the request; what it returns is the request's *con_cls. The only way
+ * libmicrohttpd gives the query string undecoded, as the caller sent it.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    upload *up = calloc(1, sizeof(*up));
+    const char *query = uri != NULL ? strchr(uri, '?') : NULL;
+    if (up != NULL && query != NULL && query[1] != '\0' && (up->query = strdup(query)) == NULL) {
+        free(up);
+        return NULL;
+    }
+    return up;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *data, size_t *data_size, void **con_cls)
 {
     (void)version;
     upload *up = *con_cls;
-    if (up == NULL) {
-        up = calloc(1, sizeof(*up));
-        if (up == NULL)
-            return MHD_NO;
-        *con_cls = up;
+    if (up == NULL) /* on_uri ran out of memory */
+        return MHD_NO;
+    if (!up->started) {
+        up->started = 1;
         return MHD_YES;
     }
     if (*data_size > 0) {
@@ -310,14 +350,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     (void)toe;
     conn_phase(cls, c, 1); /* the next request on this connection has its own deadline */
-    upload *up = *con_cls;
-    if (up == NULL)
-        return;
-    if (up->data != NULL) {
-        memset(up->data, 0, up->cap); /* prompts do not linger */
-        free(up->data);
-    }
-    free(up);
+    upload_free(*con_cls);
     *con_cls = NULL;
 }
 
@@ -353,7 +386,8 @@ proxy_server *proxy_server_start(const char *host, uint16_t port, confai_client 
     s->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG |
             MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
-        0, NULL, NULL, on_request, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        0, NULL, NULL, on_request, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_NOTIFY_CONNECTION, conn_limit_notify, s->limit, MHD_OPTION_CONNECTION_LIMIT,
         conn_limit_mhd_connections(s->limit), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)CONN_LIMIT_HEADER_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT,
