@@ -23,6 +23,8 @@
 
 #include <confai/confai.h>
 
+#include "request_parse.h"
+
 #define GW_MAX_CHUNK 16384          /* plaintext per sealed response chunk */
 #define GW_MAX_SEALED_BODY (8u << 20) /* a sealed request body */
 #define GW_MAX_ATTEST_BODY 4096      /* an attestation request body */
@@ -162,7 +164,7 @@ typedef struct gw_request {
     char method[16];
     char url[128];
     char media_type[64]; /* the Content-Type, without parameters, lowercased */
-    int route;
+    gw_route route;
     uint8_t *body; /* the collected body (not for chunked sealed requests) */
     size_t body_len, body_cap;
     int too_large;
@@ -224,10 +226,6 @@ struct gw_config {
 
 /* --- util.c ------------------------------------------------------------------ */
 
-/* Standard base64 with padding; returns malloc'd NUL-terminated text or NULL. */
-char *gw_base64_encode(const uint8_t *data, size_t len);
-/* Decodes standard base64 with padding exactly; -1 on any error. */
-int gw_base64_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in, size_t len);
 /* Reads a whole file (at most max bytes) and a NUL after it; malloc'd, NULL on error. */
 uint8_t *gw_read_file(const char *path, size_t max, size_t *len);
 /* Writes a file atomically with the given mode; 0 or -1 (errno set). */

@@ -15,7 +15,6 @@
 #include "gateway.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -26,14 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cJSON.h>
 #include <microhttpd.h>
 
 #include "conn_limit.h"
 
 #define MEDIA_EVIDENCE "application/confai-evidence+json"
 
-enum route { ROUTE_NONE = 0, ROUTE_ATTEST, ROUTE_SEALED, ROUTE_ROTATE, ROUTE_PLAIN };
 
 static void conn_phase(gw_server *s, struct MHD_Connection *conn, int receiving);
 
@@ -72,22 +69,12 @@ static int format_time(char out[21], time_t t)
 
 static int attestation(gw_config *cfg, struct MHD_Connection *conn, gw_request *req)
 {
-    uint8_t nonce[CONFAI_ATTESTATION_NONCE_SIZE];
-    size_t nonce_len = 0;
+    uint8_t nonce[GW_NONCE_SIZE];
     char not_after[21];
     char *bundle = NULL;
     size_t bundle_len = 0;
     confai_error err;
-    cJSON *doc = req->body_len > 0 && !req->too_large
-                     ? cJSON_ParseWithLength((const char *)req->body, req->body_len)
-                     : NULL;
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(doc, "nonce");
-    int ok = cJSON_IsObject(doc) && cJSON_IsString(n) &&
-             gw_base64_decode(nonce, sizeof(nonce), &nonce_len, n->valuestring,
-                              strlen(n->valuestring)) == 0 &&
-             nonce_len == sizeof(nonce);
-    cJSON_Delete(doc);
-    if (!ok) {
+    if (req->too_large || gw_attestation_nonce(req->body, req->body_len, nonce) != 0) {
         req->note = "bad nonce";
         return reply_text(conn, req, 400,
                           "expected {\"nonce\": \"<base64 of 32 random bytes>\"}\n");
@@ -127,18 +114,6 @@ static int rotate(gw_config *cfg, struct MHD_Connection *conn, gw_request *req)
     return gw_http_reply(conn, req, 200, "application/json", json, (size_t)n);
 }
 
-/* The media type without parameters, lowercased. */
-static void media_type_of(char *out, size_t cap, const char *header)
-{
-    size_t n = 0;
-    if (header != NULL)
-        for (; header[n] != '\0' && header[n] != ';' && n + 1 < cap; n++)
-            out[n] = (char)tolower((unsigned char)header[n]);
-    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
-        n--;
-    out[n] = '\0';
-}
-
 static int append_body(gw_request *req, const char *data, size_t len, size_t max)
 {
     if (req->too_large || len > max - req->body_len) {
@@ -175,19 +150,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->started_us = gw_now_us();
         snprintf(req->method, sizeof(req->method), "%s", method);
         snprintf(req->url, sizeof(req->url), "%s", url);
-        media_type_of(req->media_type, sizeof(req->media_type),
+        gw_media_type(req->media_type, sizeof(req->media_type),
                       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                   MHD_HTTP_HEADER_CONTENT_TYPE));
-        if (strcmp(url, "/v1/attestation") == 0)
-            req->route = ROUTE_ATTEST;
-        else if (strcmp(url, "/v1/sealed") == 0)
-            req->route = ROUTE_SEALED;
-        else if (strcmp(url, "/v1/admin/rotate") == 0 && cfg->allow_rotate)
-            req->route = ROUTE_ROTATE;
-        else if (strncmp(url, "/plain/", 7) == 0 && cfg->plaintext_bench)
-            req->route = ROUTE_PLAIN;
+        req->route = gw_route_of(url, cfg->allow_rotate, cfg->plaintext_bench);
         req->cors = cfg->cors_origin != NULL &&
-                    (req->route == ROUTE_ATTEST || req->route == ROUTE_SEALED);
+                    (req->route == GW_ROUTE_ATTEST || req->route == GW_ROUTE_SEALED);
         req->cors_origin = req->cors ? gw_cors_origin_for(cfg, conn) : NULL;
         *con_cls = req;
         return MHD_YES;
@@ -195,23 +163,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size > 0) {
         size_t len = *upload_data_size;
         *upload_data_size = 0;
-        if (req->route == ROUTE_SEALED && strcmp(req->media_type, "message/ohttp-chunked-req") == 0)
+        if (req->route == GW_ROUTE_SEALED && strcmp(req->media_type, "message/ohttp-chunked-req") == 0)
             return sealed_feed(cfg, req, (const uint8_t *)upload_data, len) == 0 ? MHD_YES
                                                                                  : MHD_NO;
-        size_t max = req->route == ROUTE_SEALED ? GW_MAX_SEALED_BODY : GW_MAX_ATTEST_BODY;
+        size_t max = req->route == GW_ROUTE_SEALED ? GW_MAX_SEALED_BODY : GW_MAX_ATTEST_BODY;
         return append_body(req, upload_data, len, max) == 0 ? MHD_YES : MHD_NO;
     }
     conn_phase(cfg->server, conn, 0); /* the request is in: no read deadline while it is answered */
-    if (req->route == ROUTE_NONE)
+    if (req->route == GW_ROUTE_NONE)
         return reply_text(conn, req, 404, "not found\n");
     if (req->cors && strcmp(method, "OPTIONS") == 0)
         return gw_cors_preflight(conn, req, req->cors_origin);
     if (strcmp(method, "POST") != 0)
         return reply_text(conn, req, 405, "use POST\n");
     switch (req->route) {
-    case ROUTE_ATTEST: return attestation(cfg, conn, req);
-    case ROUTE_SEALED: return sealed_respond(cfg, conn, req);
-    case ROUTE_PLAIN: return plaintext_respond(cfg, conn, req);
+    case GW_ROUTE_ATTEST: return attestation(cfg, conn, req);
+    case GW_ROUTE_SEALED: return sealed_respond(cfg, conn, req);
+    case GW_ROUTE_PLAIN: return plaintext_respond(cfg, conn, req);
     default: return rotate(cfg, conn, req);
     }
 }
