@@ -1,17 +1,19 @@
 #!/bin/sh
 # Long libFuzzer runs that grow the checked-in corpora (doc/fuzzing.md).
 #
-#   tests/fuzz/run-long.sh BUILD_DIR SECONDS [TARGET...]
+#   tests/fuzz/run-long.sh BUILD_DIR SECONDS [--runs N] [TARGET...]
 #
 # Runs each libFuzzer target of BUILD_DIR (fuzz_<name>_libfuzzer; all of
 # them when no TARGET is named), one after the other, for SECONDS each,
-# starting from its corpus tests/fuzz/corpus/<name>. What it finds is merged
+# starting from its corpus tests/fuzz/corpus/<name>. With --runs N a target
+# stops as soon as it has executed N inputs (libFuzzer's -runs), so SECONDS
+# is then only a cap. What it finds is merged
 # into that folder with libFuzzer's -merge=1, so only inputs that add
 # coverage are kept; inputs over 64 KiB are left out. Writes one line per
 # target to stdout and to BUILD_DIR/fuzz-long-report.txt (FUZZ_REPORT
 # overrides the path):
 #
-#   name  executions  exec/s  cov  ft  corpus before -> after (+new)  crashes
+#   name  executions  seconds  exec/s  cov  ft  corpus before -> after (+new)  crashes
 #
 # cov and ft are libFuzzer's coverage counters (edges and features) at the
 # end of the run. A crash, leak, sanitizer report or timeout stops that
@@ -25,13 +27,20 @@
 #   tests/fuzz/run-long.sh build/asan 600
 set -eu
 
-if [ $# -lt 2 ]; then
-    echo "usage: $0 BUILD_DIR SECONDS [TARGET...]" >&2
+usage() {
+    echo "usage: $0 BUILD_DIR SECONDS [--runs N] [TARGET...]" >&2
     exit 2
-fi
+}
+[ $# -ge 2 ] || usage
 build=$(cd "$1" && pwd)
 seconds=$2
 shift 2
+runs=-1 # libFuzzer's "no limit"
+if [ "${1:-}" = "--runs" ]; then
+    [ $# -ge 2 ] || usage
+    runs=$2
+    shift 2
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 report=${FUZZ_REPORT:-$build/fuzz-long-report.txt}
 max_entry=65536
@@ -70,8 +79,8 @@ final_stat() {
     sed -n "s/^stat::$1: *//p" "$2" | tail -n 1
 }
 
-header=$(printf '%-16s %12s %8s %6s %7s %22s %s' target executions exec/s cov ft \
-    "corpus before->after" crashes)
+header=$(printf '%-16s %12s %8s %8s %6s %7s %22s %s' target executions seconds exec/s \
+    cov ft "corpus before->after" crashes)
 echo "$header" | tee "$report"
 found=0
 for name in "$@"; do
@@ -87,8 +96,10 @@ for name in "$@"; do
     log="$work/$name.log"
     rc=0
     # New inputs go to the first folder; the checked-in corpus is read only here.
-    "$fuzzer" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+    started=$(date +%s)
+    "$fuzzer" -max_total_time="$seconds" -runs="$runs" -timeout=10 -print_final_stats=1 \
         -artifact_prefix="$artifacts/$name/" "$work/$name" "$corpus" >"$log" 2>&1 || rc=$?
+    elapsed=$(($(date +%s) - started))
     cp "$log" "$artifacts/$name/last-run.log"
     execs=$(final_stat number_of_executed_units "$log")
     rate=$(final_stat average_exec_per_sec "$log")
@@ -111,7 +122,7 @@ for name in "$@"; do
             echo "!! $name: merge failed (see $work/$name.merge.log)" >&2
     fi
     after=$(count_files "$corpus")
-    printf '%-16s %12s %8s %6s %7s %22s %s\n' "$name" "${execs:-?}" "${rate:-?}" \
+    printf '%-16s %12s %8s %8s %6s %7s %22s %s\n' "$name" "${execs:-?}" "$elapsed" "${rate:-?}" \
         "${cov:-?}" "${ft:-?}" "$before->$after (+$((after - before)))" \
         "$crashes/${execs:-?}" | tee -a "$report"
 done
