@@ -47,6 +47,13 @@ char *gw_base64_encode(const uint8_t *data, size_t len)
     return out;
 }
 
+/* The standard alphabet in ASCII, whatever the locale says a letter is. */
+static int base64_char(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '+' || c == '/';
+}
+
 int gw_base64_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in, size_t len)
 {
     /* EVP_DecodeBlock skips blanks and decodes padding as zero bytes: the
@@ -57,7 +64,7 @@ int gw_base64_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *
     while (pad < 2 && pad < len && in[len - 1 - pad] == '=')
         pad++;
     for (size_t i = 0; i < len - pad; i++)
-        if (!isalnum((unsigned char)in[i]) && in[i] != '+' && in[i] != '/')
+        if (!base64_char((unsigned char)in[i]))
             return -1;
     size_t max = len / 4 * 3;
     if (max - pad > out_cap)
