@@ -166,14 +166,17 @@ typedef struct tdx_module_identity {
     uint64_t attributes;
     uint64_t attributes_mask;
     size_t level_count;
-    tdx_isv_level levels[TDX_MAX_LEVELS];
+    tdx_isv_level *levels;      /* level_count of them */
 } tdx_module_identity;
 
 /*
  * A TCB info document (Intel PCS /tdx/certification/v4/tcb, version 3,
  * id "TDX"), parsed strictly (no unknown or duplicate member, every field
  * of its type). signed_span points into the caller's text: the exact bytes
- * of the "tcbInfo" member's value, which Intel signed.
+ * of the "tcbInfo" member's value, which Intel signed. The lists are
+ * allocated to the length the document gives (at most TDX_MAX_MODULE_IDS
+ * and TDX_MAX_LEVELS): at their maximum they would take about 300 KB, which
+ * every parse had to clear and every release to wipe.
  */
 typedef struct tdx_tcb_info {
     int64_t issue_date;
@@ -186,9 +189,9 @@ typedef struct tdx_tcb_info {
     uint64_t module_attributes;
     uint64_t module_attributes_mask;
     size_t module_id_count;
-    tdx_module_identity module_ids[TDX_MAX_MODULE_IDS];
+    tdx_module_identity *module_ids; /* module_id_count of them */
     size_t level_count;
-    tdx_tcb_level levels[TDX_MAX_LEVELS];
+    tdx_tcb_level *levels;             /* level_count of them */
     const char *signed_span;
     size_t signed_span_len;
     uint8_t signature[64];             /* r || s */
@@ -206,7 +209,7 @@ typedef struct tdx_qe_identity {
     uint8_t mrsigner[32];
     uint16_t isvprodid;
     size_t level_count;
-    tdx_isv_level levels[TDX_MAX_LEVELS];
+    tdx_isv_level *levels; /* level_count of them */
     const char *signed_span;
     size_t signed_span_len;
     uint8_t signature[64];

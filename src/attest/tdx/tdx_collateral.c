@@ -235,12 +235,18 @@ static confai_status read_u(const json_ctx *ctx, const char *path, const cJSON *
 
 /* {"tcb":{"isvsvn":N},"tcbDate":...,"tcbStatus":...,"advisoryIDs":[...]} lists. */
 static confai_status read_isv_levels(const json_ctx *ctx, const char *path, const cJSON *arr,
-                                     tdx_isv_level *levels, size_t *count)
+                                     tdx_isv_level **out, size_t *count)
 {
     confai_status status = CONFAI_OK;
+    confai_error *err = ctx->err;
     char p[JSON_PATH_MAX], q[JSON_PATH_MAX];
     size_t n;
     GUARD(json_read_array(ctx, path, arr, 1, TDX_MAX_LEVELS, &n));
+    tdx_isv_level *levels = confai_zalloc(n * sizeof(*levels));
+    ENSURE(levels != NULL, CONFAI_E_NO_MEMORY, "%s: out of memory", ctx->doc);
+    /* Owned by the document from here on, so its release frees them on failure. */
+    *out = levels;
+    *count = n;
     size_t i = 0;
     for (const cJSON *l = arr->child; l != NULL; l = l->next, i++) {
         json_field f[] = {
@@ -265,7 +271,6 @@ static confai_status read_isv_levels(const json_ctx *ctx, const char *path, cons
         json_path_member(q, p, "advisoryIDs");
         GUARD(read_advisories(ctx, q, f[3].value, &levels[i].advisories));
     }
-    *count = n;
 out:
     return status;
 }
@@ -311,6 +316,9 @@ static confai_status read_module_ids(const json_ctx *ctx, const cJSON *arr, tdx_
     size_t n;
     const char *path = "tcbInfo.tdxModuleIdentities";
     GUARD(json_read_array(ctx, path, arr, 1, TDX_MAX_MODULE_IDS, &n));
+    info->module_ids = confai_zalloc(n * sizeof(*info->module_ids));
+    ENSURE(info->module_ids != NULL, CONFAI_E_NO_MEMORY, "%s: out of memory", ctx->doc);
+    info->module_id_count = n;
     size_t i = 0;
     for (const cJSON *m = arr->child; m != NULL; m = m->next, i++) {
         tdx_module_identity *mi = &info->module_ids[i];
@@ -343,9 +351,8 @@ static confai_status read_module_ids(const json_ctx *ctx, const cJSON *arr, tdx_
         GUARD(read_hex(ctx, q, f[3].value, b, 8));
         mi->attributes_mask = bytes_le64(b);
         json_path_member(q, p, "tcbLevels");
-        GUARD(read_isv_levels(ctx, q, f[4].value, mi->levels, &mi->level_count));
+        GUARD(read_isv_levels(ctx, q, f[4].value, &mi->levels, &mi->level_count));
     }
-    info->module_id_count = n;
 out:
     return status;
 }
@@ -353,10 +360,14 @@ out:
 static confai_status read_tcb_levels(const json_ctx *ctx, const cJSON *arr, tdx_tcb_info *info)
 {
     confai_status status = CONFAI_OK;
+    confai_error *err = ctx->err;
     char p[JSON_PATH_MAX], q[JSON_PATH_MAX];
     size_t n;
     const char *path = "tcbInfo.tcbLevels";
     GUARD(json_read_array(ctx, path, arr, 1, TDX_MAX_LEVELS, &n));
+    info->levels = confai_zalloc(n * sizeof(*info->levels));
+    ENSURE(info->levels != NULL, CONFAI_E_NO_MEMORY, "%s: out of memory", ctx->doc);
+    info->level_count = n;
     size_t i = 0;
     for (const cJSON *l = arr->child; l != NULL; l = l->next, i++) {
         tdx_tcb_level *lv = &info->levels[i];
@@ -390,7 +401,6 @@ static confai_status read_tcb_levels(const json_ctx *ctx, const cJSON *arr, tdx_
         json_path_member(q, p, "advisoryIDs");
         GUARD(read_advisories(ctx, q, f[3].value, &lv->advisories));
     }
-    info->level_count = n;
 out:
     return status;
 }
@@ -496,10 +506,21 @@ out:
     return status;
 }
 
+/* The documents are public: the wipe is only the library's one way to release. */
+static void isv_levels_free(tdx_isv_level *levels, size_t count)
+{
+    confai_free_secret(levels, count * sizeof(*levels));
+}
+
 void tdx_tcb_info_free(tdx_tcb_info *info)
 {
-    if (info != NULL)
-        confai_free_secret(info, sizeof(*info));
+    if (info == NULL)
+        return;
+    for (size_t i = 0; info->module_ids != NULL && i < info->module_id_count; i++)
+        isv_levels_free(info->module_ids[i].levels, info->module_ids[i].level_count);
+    confai_free_secret(info->module_ids, info->module_id_count * sizeof(*info->module_ids));
+    confai_free_secret(info->levels, info->level_count * sizeof(*info->levels));
+    confai_free_secret(info, sizeof(*info));
 }
 
 /* --- QE identity -------------------------------------------------------------- */
@@ -559,7 +580,7 @@ confai_status tdx_qe_identity_parse(tdx_qe_identity **out, const char *json, siz
     GUARD(read_hex(&ctx, "enclaveIdentity.mrsigner", f[9].value, id->mrsigner, 32));
     GUARD(json_read_uint(&ctx, "enclaveIdentity.isvprodid", f[10].value, 0, 0xFFFF, &v));
     id->isvprodid = (uint16_t)v;
-    GUARD(read_isv_levels(&ctx, "enclaveIdentity.tcbLevels", f[11].value, id->levels,
+    GUARD(read_isv_levels(&ctx, "enclaveIdentity.tcbLevels", f[11].value, &id->levels,
                           &id->level_count));
     *out = id;
     id = NULL;
@@ -571,6 +592,8 @@ out:
 
 void tdx_qe_identity_free(tdx_qe_identity *identity)
 {
-    if (identity != NULL)
-        confai_free_secret(identity, sizeof(*identity));
+    if (identity == NULL)
+        return;
+    isv_levels_free(identity->levels, identity->level_count);
+    confai_free_secret(identity, sizeof(*identity));
 }
