@@ -578,6 +578,37 @@ def multi_gpu_tests(r, sim):
         r.expect(1, "policy", "pin", *snp_args(r, SNP_CASES[6]), *g, *g,
                  stderr_has="CONFAI_E_GPU_DUPLICATE")
 
+    def two_real_h100s():
+        # The two real H100s of the vectors are different devices on different drivers, so
+        # pin refuses them together; a policy written for both counts them as two.
+        a = ["--gpu-evidence", r.v(GPU_A[0]), "--gpu-certs", r.v(GPU_A[1]), "--gpu-nonce", GPU_A[2]]
+        b = ["--gpu-evidence", r.v(GPU_B[0]), "--gpu-certs", r.v(GPU_B[1]), "--gpu-nonce", GPU_B[2]]
+        cpu_args = snp_args(r, SNP_CASES[6])
+        r.expect(1, "policy", "pin", *cpu_args, *a, *b,
+                 stderr_has=["CONFAI_E_POLICY_GPU_VERSION", "different driver or VBIOS"])
+        policy, _ = r.json_of("policy", "pin", *cpu_args, *a)
+        g_b = r.json_of("policy", "pin", *cpu_args, *b)[0]["gpus"]
+        g = policy["gpus"]
+        g["min_count"] = g["max_count"] = 2
+        g["driver_versions"] += g_b["driver_versions"]
+        g["vbios_versions"] += g_b["vbios_versions"]
+        accept_b = {m["index"]: m["accept"] for m in g_b["measurements"]}
+        check(sorted(accept_b) == sorted(m["index"] for m in g["measurements"]), accept_b.keys())
+        for m in g["measurements"]:
+            m["accept"] = sorted(set(m["accept"]) | set(accept_b[m["index"]]))
+        p = r.write("two-real-h100s.json", json.dumps(policy))
+        for first, second in ((a, b), (b, a)):
+            d, _ = r.json_of("verify", "--policy", p, "--at", T_2025_06, *first, *second)
+            ids = [x["identity"] for x in d["gpus"]]
+            check(len(ids) == 2 and "gpu.distinct" in d["checks"], d)
+            check(len({i["leaf_spki_sha256"] for i in ids}) == 2, ids)
+            check(len({i["device_id"] for i in ids}) == 2, ids)
+            check(all(x["root"]["kind"] == "vendor" for x in d["gpus"]), d["gpus"])
+        r.expect(1, "verify", "--policy", p, "--at", T_2025_06, *a, *a,
+                 stderr_has="CONFAI_E_GPU_DUPLICATE")
+        r.expect(1, "verify", "--policy", p, "--at", T_2025_06, *b,
+                 stderr_has="CONFAI_E_POLICY_GPU_COUNT")
+
     def usage():
         pol = state["policy"]
         a = sim_gpu(1)
@@ -606,6 +637,7 @@ def multi_gpu_tests(r, sim):
                      ("verify gpus rejects a gpu of an unpinned root", unpinned_third),
                      ("verify and pin reject the same simulated gpu twice", same_gpu_twice),
                      ("verify and pin reject the real h100 twice", real_h100_twice),
+                     ("verify counts the two real h100s as two gpus", two_real_h100s),
                      ("gpu option order usage errors", usage)]:
         r.case(name, fn)
 
