@@ -127,6 +127,12 @@ def snp_args(r, case):
     return ["--at", at, "--snp-report", r.v(report), "--certs", r.v(leaf), "--certs", r.v(chain)]
 
 
+def real_gpu_args(r, gpu):
+    """One real GPU's options (GPU_A or GPU_B)."""
+    evidence, certs, nonce = gpu[:3]
+    return ["--gpu-evidence", r.v(evidence), "--gpu-certs", r.v(certs), "--gpu-nonce", nonce]
+
+
 # --- inspect ------------------------------------------------------------------
 
 def inspect_tests(r, sim):
@@ -450,13 +456,10 @@ def tdx_synthetic_tests(r, tdx):
 def gpu_tests(r):
     cpu = SNP_CASES[6]  # oak-milan, valid at the GPU chains' time too
 
-    def gpu_args(g):
-        return ["--gpu-evidence", r.v(g[0]), "--gpu-certs", r.v(g[1]), "--gpu-nonce", g[2]]
-
     state = {}
 
     def pin_both():
-        policy, _ = r.json_of("policy", "pin", *snp_args(r, cpu), *gpu_args(GPU_A))
+        policy, _ = r.json_of("policy", "pin", *snp_args(r, cpu), *real_gpu_args(r, GPU_A))
         g = policy["gpus"]
         check(g["min_count"] == 1 and g["driver_versions"] == [GPU_A[3]], g)
         check(g["vbios_versions"] == [GPU_A[4]] and len(g["measurements"]) > 0, g)
@@ -464,7 +467,7 @@ def gpu_tests(r):
 
     def accept():
         d, _ = r.json_of("verify", "--policy", state["policy"], "--at", T_2025_06,
-                         *gpu_args(GPU_A))
+                         *real_gpu_args(r, GPU_A))
         check(d["gpu"]["root"]["kind"] == "vendor", d["gpu"]["root"])
         # the device's identity, from the library's verdict
         ident = d["gpu"]["identity"]
@@ -472,26 +475,27 @@ def gpu_tests(r):
         check((ident["device_id"] or "").startswith("NVIDIA:"), ident)
         check("policy.gpu.measurements" in d["checks"], d["checks"])
         d, _ = r.json_of("verify", "--policy", state["policy"], *snp_args(r, cpu),
-                         *gpu_args(GPU_A))
+                         *real_gpu_args(r, GPU_A))
         check("sev_snp" in d and "gpu" in d, d.keys())
 
     def other_gpu():
-        r.expect(1, "verify", "--policy", state["policy"], "--at", T_2025_06, *gpu_args(GPU_B),
+        r.expect(1, "verify", "--policy", state["policy"], "--at", T_2025_06,
+                 *real_gpu_args(r, GPU_B),
                  stderr_has="CONFAI_E_POLICY_MEASUREMENT")
 
     def wrong_nonce():
-        args = gpu_args(GPU_A)
+        args = real_gpu_args(r, GPU_A)
         args[5] = GPU_B[2]
         r.expect(1, "verify", "--policy", state["policy"], "--at", T_2025_06, *args,
                  stderr_has="CONFAI_E_BINDING")
 
     def expired():
         r.expect(1, "verify", "--policy", state["policy"], "--at", "2020-01-01T00:00:00Z",
-                 *gpu_args(GPU_A), stderr_has="CONFAI_E_CERT_EXPIRED")
+                 *real_gpu_args(r, GPU_A), stderr_has="CONFAI_E_CERT_EXPIRED")
 
     def no_gpus_section():
         p = r.write("cpu-only.json", r.run("policy", "pin", *snp_args(r, cpu))[1])
-        r.expect(1, "verify", "--policy", p, "--at", T_2025_06, *gpu_args(GPU_A),
+        r.expect(1, "verify", "--policy", p, "--at", T_2025_06, *real_gpu_args(r, GPU_A),
                  stderr_has="CONFAI_E_POLICY_GPU_COUNT")
 
     for name, fn in [("pin snp and gpu", pin_both), ("verify gpu accepts", accept),
@@ -568,8 +572,7 @@ def multi_gpu_tests(r, sim):
         check(policy["gpus"]["min_count"] == 2, policy)
 
     def real_h100_twice():
-        g = ["--gpu-evidence", r.v(GPU_A[0]), "--gpu-certs", r.v(GPU_A[1]),
-             "--gpu-nonce", GPU_A[2]]
+        g = real_gpu_args(r, GPU_A)
         policy, _ = r.json_of("policy", "pin", *snp_args(r, SNP_CASES[6]), *g)
         policy["gpus"]["max_count"] = 2
         p = r.write("h100-up-to-two.json", json.dumps(policy))
@@ -581,8 +584,7 @@ def multi_gpu_tests(r, sim):
     def two_real_h100s():
         # The two real H100s of the vectors are different devices on different drivers, so
         # pin refuses them together; a policy written for both counts them as two.
-        a = ["--gpu-evidence", r.v(GPU_A[0]), "--gpu-certs", r.v(GPU_A[1]), "--gpu-nonce", GPU_A[2]]
-        b = ["--gpu-evidence", r.v(GPU_B[0]), "--gpu-certs", r.v(GPU_B[1]), "--gpu-nonce", GPU_B[2]]
+        a, b = real_gpu_args(r, GPU_A), real_gpu_args(r, GPU_B)
         cpu_args = snp_args(r, SNP_CASES[6])
         r.expect(1, "policy", "pin", *cpu_args, *a, *b,
                  stderr_has=["CONFAI_E_POLICY_GPU_VERSION", "different driver or VBIOS"])
